@@ -1,0 +1,1 @@
+"""Ally Coach: a hands-free voice coach for couples (Alexa custom skill)."""

@@ -1,0 +1,37 @@
+"""Command line: ``python -m skill <command>``.
+
+Each command lives in its own module, imported only when that command runs, so that
+starting the chat never imports Flask and building a package never imports the skill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# command -> (module, help). Each module exposes ``main(argv: list[str]) -> int``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "chat": ("skill.chat", "talk to the skill in the terminal"),
+    "serve": ("skill.web", "serve the Alexa (and phone) web endpoint for development"),
+    "package": ("skill.skill_package", "assemble the ASK CLI skill package under infra/"),
+    "build-lambda": ("skill.packaging", "build the AWS Lambda deployment zip"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m skill", description=__doc__)
+    parser.add_argument("command", choices=sorted(COMMANDS), help="what to run")
+    if not argv or argv[0] in {"-h", "--help"}:
+        parser.print_help()
+        for name, (_, text) in sorted(COMMANDS.items()):
+            print(f"  {name:<13} {text}")
+        return 0 if argv else 2
+    args, rest = parser.parse_known_args(argv[:1])
+    module = importlib.import_module(COMMANDS[args.command][0])
+    return int(module.main(argv[1:]) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

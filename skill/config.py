@@ -1,0 +1,73 @@
+"""Environment variable names and the settings they produce, read once per process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+# Every environment variable the skill reads is named here and nowhere else.
+ENV_TABLE_NAME = "SKILL_TABLE_NAME"
+ENV_DB_PATH = "SKILL_DB_PATH"
+ENV_SKILL_ID = "SKILL_ID"
+ENV_VERIFY_REQUESTS = "SKILL_VERIFY_REQUESTS"
+ENV_LOG_LEVEL = "SKILL_LOG_LEVEL"
+ENV_AWS_REGION = "AWS_REGION"
+ENV_AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
+ENV_TWILIO_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"
+ENV_PUBLIC_BASE_URL = "PUBLIC_BASE_URL"
+
+DEFAULT_DB_FILENAME = "progress.sqlite3"
+APP_NAME = "ally-coach"
+
+
+def _default_db_path() -> Path:
+    # platformdirs is cheap to import and only needed when no path is configured.
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / DEFAULT_DB_FILENAME
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str | None
+    db_path: Path
+    skill_id: str | None
+    verify_requests: bool
+    log_level: str
+    aws_region: str | None
+    twilio_auth_token: str | None
+    public_base_url: str | None
+
+    @property
+    def uses_dynamodb(self) -> bool:
+        return bool(self.table_name)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        db_path = env.get(ENV_DB_PATH)
+        return cls(
+            table_name=env.get(ENV_TABLE_NAME) or None,
+            db_path=Path(db_path).expanduser() if db_path else _default_db_path(),
+            skill_id=env.get(ENV_SKILL_ID) or None,
+            verify_requests=_flag(env.get(ENV_VERIFY_REQUESTS), default=True),
+            log_level=env.get(ENV_LOG_LEVEL, "INFO").upper(),
+            aws_region=env.get(ENV_AWS_REGION) or env.get(ENV_AWS_DEFAULT_REGION) or None,
+            twilio_auth_token=env.get(ENV_TWILIO_AUTH_TOKEN) or None,
+            public_base_url=env.get(ENV_PUBLIC_BASE_URL) or None,
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process, read from the environment the first time they are asked for."""
+    return Settings.from_env()

@@ -1,0 +1,119 @@
+"""Turning a ``Reply`` into words: SSML for speech and plain text for cards.
+
+One Jinja2 environment per process, built on first use. Templates live under
+``templates/<language>/`` with overrides in ``templates/<locale>/`` (en-GB over en):
+a template asked for as ``en-GB/views/tip.ssml.j2`` is taken from ``templates/en-GB/``
+when it exists there and from ``templates/en/`` otherwise, and names a template imports
+resolve the same way, so a locale overrides only the files that differ.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    BaseLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_LOCALE = "en-US"
+_SPACE = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,?!;:])")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    speech: str | None  # SSML without the <speak> wrapper; None for silence
+    reprompt: str | None
+    card_title: str | None = None
+    card_text: str | None = None
+
+
+class LocaleLoader(BaseLoader):
+    """Loads ``<locale>/<name>`` from the locale's folder, else from its language's."""
+
+    def __init__(self, root: Path) -> None:
+        self._files = FileSystemLoader(str(root))
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        locale, _, name = template.partition("/")
+        language = locale.split("-")[0]
+        for folder in dict.fromkeys((locale, language)):
+            try:
+                return self._files.get_source(environment, f"{folder}/{name}")
+            except TemplateNotFound:
+                continue
+        raise TemplateNotFound(template)
+
+
+class LocaleEnvironment(Environment):
+    def join_path(self, template: str, parent: str) -> str:
+        # Imports inside a template name files relative to the locale root.
+        if template.startswith("/"):
+            return template.lstrip("/")
+        locale = parent.partition("/")[0]
+        return posixpath.join(locale, template)
+
+
+def build_environment(root: Path = TEMPLATES_DIR) -> Environment:
+    return LocaleEnvironment(
+        loader=LocaleLoader(root),
+        # SSML is XML: every value put into speech is escaped; card text is plain.
+        autoescape=select_autoescape(enabled_extensions=("ssml.j2",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        keep_trailing_newline=False,
+    )
+
+
+def _tidy(text: str) -> str:
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACE.sub(" ", text)).strip()
+
+
+class Speech:
+    """Renders views. Each view template defines macros ``speech`` and ``reprompt``;
+    each card template defines ``title`` and ``text``."""
+
+    def __init__(self, environment: Environment | None = None) -> None:
+        self.env = environment or build_environment()
+
+    def render(
+        self, locale: str, view: str | None, data: Mapping[str, Any], card: str | None = None
+    ) -> Rendered:
+        if view is None:
+            return Rendered(None, None)
+        locale = locale or DEFAULT_LOCALE
+        context = {"locale": locale, **data}
+        module = self.env.get_template(f"{locale}/views/{view}.ssml.j2").make_module(context)
+        speech = _tidy(str(module.speech()))
+        reprompt_macro = getattr(module, "reprompt", None)
+        reprompt = _tidy(str(reprompt_macro())) if reprompt_macro else None
+        title = text = None
+        if card:
+            card_module = self.env.get_template(f"{locale}/cards/{card}.txt.j2").make_module(
+                context
+            )
+            title = _tidy(str(card_module.title()))
+            text = str(card_module.text()).strip()
+        return Rendered(speech, reprompt or None, title, text)
+
+
+@lru_cache(maxsize=1)
+def get_speech() -> Speech:
+    """The process's renderer; templates compile on first use and stay cached."""
+    return Speech()
