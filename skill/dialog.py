@@ -243,8 +243,9 @@ def _context(c: Conversation, p: Progress) -> str:
 
 
 def _launch(p: Progress, now: int) -> Turn:
+    # The adapter records the visit itself (every new session is one, not only launches).
     away = now - p.last_visit if p.last_visit is not None else None
-    visited = replace(p, last_visit=now)
+    visited = p
     c = Conversation()
     if p.is_new:
         return _ask(c, visited, "welcome", {}, Question.START)

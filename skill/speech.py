@@ -74,8 +74,10 @@ def build_environment(root: Path = TEMPLATES_DIR) -> Environment:
         # SSML is XML: every value put into speech is escaped; card text is plain.
         autoescape=select_autoescape(enabled_extensions=("ssml.j2",), default=False),
         undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
+        # Whitespace is normalised after rendering, so block tags may sit on their own lines
+        # without gluing sentences together.
+        trim_blocks=False,
+        lstrip_blocks=False,
         auto_reload=False,
         keep_trailing_newline=False,
     )
@@ -83,6 +85,11 @@ def build_environment(root: Path = TEMPLATES_DIR) -> Environment:
 
 def _tidy(text: str) -> str:
     return _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACE.sub(" ", text)).strip()
+
+
+def _tidy_lines(text: str) -> str:
+    lines = [_tidy(line) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 class Speech:
@@ -109,7 +116,7 @@ class Speech:
                 context
             )
             title = _tidy(str(card_module.title()))
-            text = str(card_module.text()).strip()
+            text = _tidy_lines(str(card_module.text()))
         return Rendered(speech, reprompt or None, title, text)
 
 

@@ -1,0 +1,150 @@
+"""One Alexa turn around the dialog core: load state, run the core, save, render.
+
+Progress is read from the store once, when a session starts, and then carried in session
+attributes. It is written only on turns that change it. A store that fails never costs
+the user an answer: the progress stays in the session, marked unsaved, and the save is
+tried again on a later turn and when the session ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from ask_sdk_model.ui import StandardCard
+
+from skill.dialog import Command, Conversation, Turn, handle
+from skill.persistence.base import (
+    ConflictError,
+    ProgressAdapter,
+    StorageError,
+    person_key,
+    short_hash,
+)
+from skill.progress import Progress
+from skill.speech import DEFAULT_LOCALE, Rendered, Speech
+
+if TYPE_CHECKING:
+    from ask_sdk_core.handler_input import HandlerInput
+    from ask_sdk_model import Response
+
+logger = logging.getLogger(__name__)
+
+SESSION_CONVERSATION = "conversation"
+SESSION_PROGRESS = "progress"
+SESSION_UNSAVED = "unsaved"
+SAVE_ATTEMPTS = 3  # a conflict re-reads and merges; more than this and we try next turn
+
+
+class TurnRunner:
+    def __init__(self, adapter: ProgressAdapter, speech: Speech) -> None:
+        self.adapter = adapter
+        self.speech = speech
+
+    # --- the turn ---------------------------------------------------------------------
+
+    def run(self, handler_input: HandlerInput, command: Command) -> Response:
+        envelope = handler_input.request_envelope
+        session = handler_input.attributes_manager.session_attributes
+        now = _epoch(envelope)
+        conversation = Conversation.from_dict(session.get(SESSION_CONVERSATION))
+        progress, unsaved = self._load(handler_input, session)
+        new_session = bool(envelope.session and envelope.session.new)
+
+        turn = handle(conversation, progress, command, now)
+        new_progress = turn.progress
+        if new_session and not turn.forget:
+            new_progress = replace(new_progress, last_visit=now)
+
+        if turn.forget:
+            new_progress, unsaved = self._forget(handler_input)
+        elif unsaved or new_progress != progress:
+            new_progress, unsaved = self._save(handler_input, new_progress)
+
+        session[SESSION_CONVERSATION] = turn.conversation.to_dict()
+        session[SESSION_PROGRESS] = new_progress.to_dict()
+        session[SESSION_UNSAVED] = unsaved
+        logger.info(
+            "turn user=%s action=%s view=%s unsaved=%s",
+            short_hash(person_key(envelope)), command.action.value, turn.reply.view, unsaved,
+        )
+        return self._respond(handler_input, turn)
+
+    def end_session(self, handler_input: HandlerInput) -> Response:
+        """SessionEndedRequest: no speech; a last try at saving what is unsaved."""
+        session = handler_input.attributes_manager.session_attributes or {}
+        if session.get(SESSION_UNSAVED) and SESSION_PROGRESS in session:
+            self._save(handler_input, Progress.from_dict(session[SESSION_PROGRESS]))
+        return handler_input.response_builder.response
+
+    # --- storage ----------------------------------------------------------------------
+
+    def _load(self, handler_input: HandlerInput, session: dict[str, Any]) -> tuple[Progress, bool]:
+        if SESSION_PROGRESS in session:
+            return Progress.from_dict(session[SESSION_PROGRESS]), bool(session.get(SESSION_UNSAVED))
+        try:
+            stored = handler_input.attributes_manager.persistent_attributes
+        except StorageError as exc:
+            # Start fresh for this session. The conditional write later cannot overwrite
+            # what is stored: it conflicts, and the conflict merges the stored progress in.
+            logger.warning("progress read failed, starting fresh this session: %s", exc)
+            return Progress(), False
+        return Progress.from_dict(stored), False
+
+    def _save(self, handler_input: HandlerInput, progress: Progress) -> tuple[Progress, bool]:
+        """Store progress; returns it with its new revision, and whether it is still unsaved."""
+        envelope = handler_input.request_envelope
+        for _ in range(SAVE_ATTEMPTS):
+            try:
+                self.adapter.save_attributes(envelope, progress.to_dict())
+                return progress.with_revision(progress.revision + 1), False
+            except ConflictError:
+                try:
+                    stored = Progress.from_dict(self.adapter.get_attributes(envelope))
+                except StorageError as exc:
+                    logger.warning("progress re-read after conflict failed: %s", exc)
+                    return progress, True
+                progress = progress.merge(stored).with_revision(stored.revision)
+            except StorageError as exc:
+                logger.warning("progress save failed, keeping it in the session: %s", exc)
+                return progress, True
+        return progress, True
+
+    def _forget(self, handler_input: HandlerInput) -> tuple[Progress, bool]:
+        try:
+            self.adapter.delete_attributes(handler_input.request_envelope)
+        except StorageError as exc:
+            logger.error("progress delete failed: %s", exc)
+        return Progress(), False
+
+    # --- speech -----------------------------------------------------------------------
+
+    def _respond(self, handler_input: HandlerInput, turn: Turn) -> Response:
+        locale = handler_input.request_envelope.request.locale or DEFAULT_LOCALE
+        reply = turn.reply
+        rendered = self.speech.render(locale, reply.view, reply.data, reply.card)
+        return build_response(handler_input, rendered, reply.end_session)
+
+
+def build_response(handler_input: HandlerInput, rendered: Rendered, end_session: bool) -> Response:
+    builder = handler_input.response_builder
+    if rendered.speech:
+        builder.speak(rendered.speech)
+    if not end_session:
+        if not rendered.reprompt:
+            raise ValueError("a response that keeps the session open needs a reprompt")
+        builder.ask(rendered.reprompt)
+    builder.set_should_end_session(end_session)
+    if rendered.card_title:
+        builder.set_card(StandardCard(title=rendered.card_title, text=rendered.card_text))
+    return builder.response
+
+
+def _epoch(envelope: Any) -> int:
+    timestamp = getattr(envelope.request, "timestamp", None)
+    if timestamp is not None:
+        return int(timestamp.timestamp())
+    return int(time.time())
+

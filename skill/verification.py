@@ -1,0 +1,437 @@
+"""Check that an HTTP request to the skill's web endpoint was really sent by Alexa.
+
+Implements "Verify that the request was sent by Alexa" from Amazon's *Host a Custom Skill as a
+Web Service* guide with nothing but ``cryptography`` and the standard library:
+
+1. ``SignatureCertChainUrl`` must point at ``https://s3.amazonaws.com[:443]/echo.api/...``
+   (checked before anything is fetched, so the header cannot make us fetch arbitrary URLs).
+2. The PEM chain at that URL is fetched (short timeout, size cap, no redirects) and validated:
+   the signing (first) certificate is inside its validity dates, names ``echo-api.amazon.com``
+   in its SAN, and chains to a trusted root.
+3. ``Signature-256`` is a base64 RSA PKCS#1 v1.5 / SHA-256 signature of the raw body bytes by
+   that certificate's key.
+4. ``request.timestamp`` is within 150 s of now (skill events: up to an hour old, see below).
+
+Why not flask-ask-sdk / ask-sdk-webservice-support: they import ``certvalidator`` whose
+``oscrypto`` cannot parse OpenSSL >= 3.0.10 version strings and fails at import time
+(wbond/oscrypto#75, #78). See docs/web-endpoint.md.
+
+Chain validation uses ``cryptography.x509.verification`` (Web PKI path building, as in
+cryptography >= 42), not hand-rolled signature checks: it verifies every signature on the path,
+validity periods, CA basic constraints/key usage and path length, which a manual loop tends to
+get subtly wrong. The chain Alexa serves is treated as a pool of intermediates, so its order
+does not matter and a trailing root certificate is harmless.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import posixpath
+import threading
+import urllib.request
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.x509 import verification as x509_verification
+
+logger = logging.getLogger(__name__)
+
+CERT_URL_HEADER = "SignatureCertChainUrl"
+# Alexa sends both ``Signature`` (SHA-1) and ``Signature-256``; Amazon's current guide and SDKs
+# verify the SHA-256 one. SHA-1 is not accepted as a fallback.
+SIGNATURE_HEADER = "Signature-256"
+
+CERT_URL_SCHEME = "https"
+CERT_URL_HOST = "s3.amazonaws.com"
+CERT_URL_PORT = 443
+CERT_URL_PATH_PREFIX = "/echo.api/"  # case-sensitive, after normalising ``..`` segments
+ECHO_API_DOMAIN = "echo-api.amazon.com"
+
+# Amazon: "allow a tolerance of no more than 150 seconds".
+TIMESTAMP_TOLERANCE = timedelta(seconds=150)
+# Skill events (AlexaSkillEvent.SkillEnabled, .SkillDisabled, .SkillPermissionAccepted, ...) are
+# redelivered for up to an hour when the skill does not acknowledge them ("Delivery of events to
+# the skill" in the skill-events docs), so Amazon's own SDKs accept them up to one hour old.
+SKILL_EVENT_PREFIX = "AlexaSkillEvent."
+SKILL_EVENT_MAX_AGE = timedelta(hours=1)
+
+FETCH_TIMEOUT_SECONDS = 2.0
+MAX_CHAIN_BYTES = 64 * 1024  # Amazon's chain is ~5 KiB; anything huge is not it.
+MAX_CACHED_CHAINS = 16  # Amazon rotates one URL at a time; this only bounds memory.
+
+Clock = Callable[[], datetime]
+CertFetcher = Callable[[str], bytes]
+
+
+class VerificationError(Exception):
+    """A request failed verification.
+
+    ``message`` is short and safe to return to the caller; ``detail`` is for the log only.
+    """
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    # An injected clock may hand back a naive datetime; treat it as UTC rather than crash.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+# --- 1. the certificate URL ---------------------------------------------------------------
+
+
+def validate_cert_url(url: str) -> None:
+    """Reject a SignatureCertChainUrl that does not match Amazon's documented format."""
+    error = VerificationError("invalid signature certificate URL", url[:300])
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port  # raises ValueError for a non-numeric or out-of-range port
+    except ValueError:
+        raise error from None
+    if parts.scheme.lower() != CERT_URL_SCHEME:
+        raise error
+    if (parts.hostname or "").lower() != CERT_URL_HOST:
+        raise error
+    # ``hostname`` drops credentials; a URL carrying user:password@ is not Amazon's.
+    if parts.username is not None or parts.password is not None:
+        raise error
+    if port is not None and port != CERT_URL_PORT:
+        raise error
+    # normpath folds "/echo.api/../echo.api/x" to "/echo.api/x" and "/echo.api/../x" to "/x",
+    # so path traversal cannot escape the prefix. It keeps a leading "//", which then fails.
+    path = posixpath.normpath(parts.path) if parts.path else ""
+    if not path.startswith(CERT_URL_PATH_PREFIX):
+        raise error
+
+
+# --- 2. fetching and validating the chain -----------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # The URL was validated above; following a redirect would fetch a URL that was not.
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def fetch_cert_chain(
+    url: str, *, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = MAX_CHAIN_BYTES
+) -> bytes:
+    """Default fetcher: GET ``url`` with a short timeout, no redirects and a size cap."""
+    import ssl  # only needed when really fetching
+
+    import certifi
+
+    context = ssl.create_default_context(cafile=certifi.where())
+    opener = urllib.request.build_opener(
+        _NoRedirect(), urllib.request.HTTPSHandler(context=context)
+    )
+    with opener.open(url, timeout=timeout) as response:
+        status = getattr(response, "status", 200)
+        if status != 200:
+            raise OSError(f"HTTP {status}")
+        data: bytes = response.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise OSError(f"certificate chain larger than {max_bytes} bytes")
+    return data
+
+
+def load_trusted_roots(
+    roots: Iterable[x509.Certificate | bytes | str] | None = None,
+) -> list[x509.Certificate]:
+    """Trust anchors: the given certificates/PEM blobs, or certifi's Mozilla bundle."""
+    if roots is None:
+        import certifi
+
+        with open(certifi.where(), "rb") as handle:
+            return _load_bundle_leniently(handle.read())
+    loaded: list[x509.Certificate] = []
+    for item in roots:
+        if isinstance(item, x509.Certificate):
+            loaded.append(item)
+        else:
+            data = item.encode("ascii") if isinstance(item, str) else item
+            loaded.extend(x509.load_pem_x509_certificates(data))
+    if not loaded:
+        raise ValueError("no trusted root certificates given")
+    return loaded
+
+
+_PEM_END = b"-----END CERTIFICATE-----"
+
+
+def _load_bundle_leniently(bundle: bytes) -> list[x509.Certificate]:
+    # The Mozilla bundle holds a few old roots that newer cryptography releases warn about
+    # (e.g. a non-positive serial) or may one day refuse. One odd root must not make every
+    # request fail, so parse certificate by certificate and skip the ones that do not load.
+    roots: list[x509.Certificate] = []
+    for block in bundle.split(_PEM_END):
+        if b"-----BEGIN CERTIFICATE-----" not in block:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            try:
+                roots.append(x509.load_pem_x509_certificate(block + _PEM_END))
+            except ValueError:
+                logger.debug("skipping a trusted root that cryptography cannot parse")
+    return roots
+
+
+def parse_chain(pem: bytes) -> list[x509.Certificate]:
+    try:
+        chain = x509.load_pem_x509_certificates(pem)
+    except ValueError as exc:
+        raise VerificationError("invalid signature certificate chain", str(exc)) from None
+    if not chain:  # pragma: no cover - cryptography raises on an empty bundle
+        raise VerificationError("invalid signature certificate chain", "no certificates")
+    return chain
+
+
+def _dns_names(cert: x509.Certificate) -> list[str]:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [name.lower() for name in san.get_values_for_type(x509.DNSName)]
+
+
+def _build_verifier(store: x509_verification.Store, now: datetime) -> Any:
+    builder = x509_verification.PolicyBuilder().store(store).time(now)
+    if hasattr(builder, "extension_policies"):  # cryptography >= 45
+        # The default end-entity policy demands serverAuth in ExtendedKeyUsage when the
+        # extension is present. Alexa's docs ask for no EKU at all, and rejecting Amazon's
+        # real certificate over an EKU detail would take the skill down, so relax just that.
+        ee_policy = x509_verification.ExtensionPolicy.webpki_defaults_ee().may_be_present(
+            x509.ExtendedKeyUsage, x509_verification.Criticality.AGNOSTIC, None
+        )
+        builder = builder.extension_policies(
+            ca_policy=x509_verification.ExtensionPolicy.webpki_defaults_ca(),
+            ee_policy=ee_policy,
+        )
+    return builder.build_server_verifier(x509_verification.DNSName(ECHO_API_DOMAIN))
+
+
+def validate_chain(
+    chain: list[x509.Certificate], *, store: x509_verification.Store, now: datetime
+) -> x509.Certificate:
+    """Check the signing certificate and its chain of trust; return the signing certificate."""
+    leaf, intermediates = chain[0], chain[1:]
+    # Explicit checks first, so the log says which rule failed; the path validation below
+    # would catch these too, with a less specific message.
+    if now < leaf.not_valid_before_utc:
+        raise VerificationError(
+            "signature certificate not yet valid", f"notBefore {leaf.not_valid_before_utc}"
+        )
+    if now > leaf.not_valid_after_utc:
+        raise VerificationError(
+            "signature certificate expired", f"notAfter {leaf.not_valid_after_utc}"
+        )
+    # Exact name, no wildcards: Amazon's guide says the domain must be present in the SAN.
+    if ECHO_API_DOMAIN not in _dns_names(leaf):
+        raise VerificationError(
+            f"signature certificate not issued for {ECHO_API_DOMAIN}", repr(_dns_names(leaf))
+        )
+    if not isinstance(leaf.public_key(), rsa.RSAPublicKey):
+        raise VerificationError("unsupported signature certificate key")
+    try:
+        _build_verifier(store, now).verify(leaf, intermediates)
+    except x509_verification.VerificationError as exc:
+        raise VerificationError("untrusted signature certificate chain", str(exc)) from None
+    return leaf
+
+
+# --- 3. the signature ---------------------------------------------------------------------
+
+
+def decode_signature(value: str) -> bytes:
+    try:
+        raw = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise VerificationError("invalid signature encoding") from None
+    if not raw:
+        raise VerificationError("invalid signature encoding", "empty")
+    return raw
+
+
+def verify_signature(public_key: rsa.RSAPublicKey, signature: bytes, body: bytes) -> None:
+    try:
+        public_key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        raise VerificationError("invalid request signature") from None
+
+
+# --- 4. timestamp and application id --------------------------------------------------------
+
+
+def verify_timestamp(envelope: Mapping[str, Any], now: datetime) -> None:
+    request = envelope.get("request")
+    raw = request.get("timestamp") if isinstance(request, Mapping) else None
+    if not isinstance(raw, str) or not raw:
+        raise VerificationError("missing request timestamp")
+    try:
+        sent = _aware(datetime.fromisoformat(raw))
+    except ValueError:
+        raise VerificationError("invalid request timestamp", raw[:64]) from None
+    request_type = request.get("type") if isinstance(request, Mapping) else None
+    is_skill_event = isinstance(request_type, str) and request_type.startswith(SKILL_EVENT_PREFIX)
+    max_age = SKILL_EVENT_MAX_AGE if is_skill_event else TIMESTAMP_TOLERANCE
+    age = now - sent
+    # Redelivery only makes events older, never newer: clock skew into the future keeps the
+    # normal 150 s bound even for skill events.
+    if age > max_age or age < -TIMESTAMP_TOLERANCE:
+        raise VerificationError("request timestamp out of tolerance", f"{raw} vs now {now}")
+
+
+def application_id(envelope: Mapping[str, Any]) -> str | None:
+    """context.System.application.applicationId, else session.application.applicationId."""
+    for path in (("context", "System", "application"), ("session", "application")):
+        node: Any = envelope
+        for key in path:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        value = node.get("applicationId") if isinstance(node, Mapping) else None
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def verify_application_id(envelope: Mapping[str, Any], skill_id: str | None) -> None:
+    if not skill_id:
+        return
+    if application_id(envelope) != skill_id:
+        raise VerificationError("invalid application ID", str(application_id(envelope)))
+
+
+# --- the verifier: all of the above plus a cache of validated chains ------------------------
+
+
+@dataclass
+class _CachedKey:
+    public_key: rsa.RSAPublicKey
+    not_after: datetime
+
+
+@dataclass
+class _Pending:
+    """A chain being fetched by one thread while others for the same URL wait for it."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    entry: _CachedKey | None = None
+    error: VerificationError | None = None
+
+
+class RequestVerifier:
+    """Verifies signature and timestamp of Alexa requests; one instance per app.
+
+    A validated signing key is cached per URL until its certificate's notAfter, so Amazon's S3
+    is hit once per certificate rotation, not once per request. Only chains that validated
+    are cached; concurrent misses for one URL share a single fetch.
+    """
+
+    def __init__(
+        self,
+        *,
+        trusted_roots: Iterable[x509.Certificate | bytes | str] | None = None,
+        fetcher: CertFetcher | None = None,
+        clock: Clock | None = None,
+        max_chain_bytes: int = MAX_CHAIN_BYTES,
+    ) -> None:
+        self._store = x509_verification.Store(load_trusted_roots(trusted_roots))
+        self._fetcher: CertFetcher = fetcher or fetch_cert_chain
+        self._clock: Clock = clock or utc_now
+        self._max_chain_bytes = max_chain_bytes
+        self._lock = threading.Lock()
+        self._cache: dict[str, _CachedKey] = {}
+        self._pending: dict[str, _Pending] = {}
+
+    def now(self) -> datetime:
+        return _aware(self._clock())
+
+    def verify(self, headers: Mapping[str, str], body: bytes, envelope: Mapping[str, Any]) -> None:
+        """Raise VerificationError unless the request is signed by Alexa and fresh."""
+        cert_url = headers.get(CERT_URL_HEADER)
+        signature = headers.get(SIGNATURE_HEADER)
+        if not cert_url:
+            raise VerificationError(f"missing {CERT_URL_HEADER} header")
+        if not signature:
+            raise VerificationError(f"missing {SIGNATURE_HEADER} header")
+        # Cheap, local checks before anything goes over the network.
+        validate_cert_url(cert_url)
+        raw_signature = decode_signature(signature)
+        now = self.now()
+        public_key = self._signing_key(cert_url, now)
+        verify_signature(public_key, raw_signature, body)
+        verify_timestamp(envelope, now)
+
+    def _signing_key(self, url: str, now: datetime) -> rsa.RSAPublicKey:
+        with self._lock:
+            cached = self._cache.get(url)
+            if cached is not None:
+                if now <= cached.not_after:
+                    return cached.public_key
+                del self._cache[url]
+            pending = self._pending.get(url)
+            owner = pending is None
+            if pending is None:
+                pending = self._pending[url] = _Pending()
+        if not owner:
+            if not pending.done.wait(FETCH_TIMEOUT_SECONDS * 5):
+                raise VerificationError("could not fetch signature certificate chain", "timeout")
+            if pending.entry is not None:
+                return pending.entry.public_key
+            error = pending.error or VerificationError("invalid signature certificate chain")
+            # A fresh exception per thread: re-raising one shared instance mixes tracebacks.
+            raise VerificationError(error.message, error.detail)
+        try:
+            pending.entry = self._load(url, now)
+            return pending.entry.public_key
+        except VerificationError as exc:
+            pending.error = exc
+            raise
+        except Exception as exc:
+            pending.error = VerificationError("invalid signature certificate chain", repr(exc))
+            raise pending.error from exc
+        finally:
+            with self._lock:
+                del self._pending[url]
+                if pending.entry is not None:
+                    self._store_in_cache(url, pending.entry, now)
+            pending.done.set()
+
+    def _store_in_cache(self, url: str, entry: _CachedKey, now: datetime) -> None:
+        # Caller holds the lock. Drop expired entries, then the soonest-expiring ones.
+        for key in [k for k, v in self._cache.items() if v.not_after < now]:
+            del self._cache[key]
+        while len(self._cache) >= MAX_CACHED_CHAINS:
+            del self._cache[min(self._cache, key=lambda k: self._cache[k].not_after)]
+        self._cache[url] = entry
+
+    def _load(self, url: str, now: datetime) -> _CachedKey:
+        try:
+            pem = self._fetcher(url)
+        except Exception as exc:  # network, HTTP, TLS, size: all mean "no usable chain"
+            raise VerificationError(
+                "could not fetch signature certificate chain", f"{url}: {exc!r}"
+            ) from None
+        if not isinstance(pem, bytes | bytearray) or len(pem) > self._max_chain_bytes:
+            raise VerificationError("invalid signature certificate chain", "size or type")
+        leaf = validate_chain(parse_chain(bytes(pem)), store=self._store, now=now)
+        public_key = leaf.public_key()
+        assert isinstance(public_key, rsa.RSAPublicKey)  # checked in validate_chain
+        return _CachedKey(public_key=public_key, not_after=leaf.not_valid_after_utc)
