@@ -126,7 +126,8 @@ def pip_command(
 
 def _distribution_name(dist_info: str) -> str:
     """``"python_dateutil-2.9.0.dist-info"`` -> ``"python-dateutil"`` (normalised)."""
-    return dist_info.rsplit("-", 1)[0].lower().replace("_", "-").replace(".", "-")
+    name = dist_info.removesuffix(".dist-info").rsplit("-", 1)[0]
+    return name.lower().replace("_", "-").replace(".", "-")
 
 
 def distribution_files(target: Path, names: Collection[str]) -> set[str]:
