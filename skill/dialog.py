@@ -141,7 +141,8 @@ def handle(
     turn = _dispatch(conversation, progress, command, now)
     reply = turn.reply
     state = turn.conversation
-    if reply.view is not None and command.action is not Action.REPEAT:
+    # "Repeat" says again what the user was last taken through, not the pause notice.
+    if reply.view is not None and command.action not in (Action.REPEAT, Action.PAUSE):
         state = replace(state, last=reply)
     if reply.end_session:
         state = replace(Conversation(), last=None)
@@ -315,8 +316,12 @@ def _go_to_tip(c: Conversation, p: Progress, cmd: Command) -> Turn:
 
 
 def _resume(c: Conversation, p: Progress) -> Turn:
+    if c.question is Question.RESUME:
+        return _answer(c, p, Action.YES)
     if c.paused and c.last is not None:
         return Turn(replace(c, paused=False), p, c.last)
+    if c.program is Program.MOTIVATE and c.tip and c.step:
+        return _practice(c, p, c.step)
     if c.program is Program.MOTIVATE and c.tip:
         return _tip(c, p, c.tip)
     if c.program is Program.DIRECTION and c.step:
