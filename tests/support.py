@@ -1,0 +1,97 @@
+"""Driving the skill as Alexa does, for tests: real envelopes through the real handler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from skill.envelopes import SessionDriver
+from skill.ssml import to_text, validate
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass
+class Said:
+    """One response, checked: valid SSML, and a reprompt whenever the session stays open."""
+
+    raw: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        response = self.raw.get("response") or {}
+        for key in ("outputSpeech",):
+            if key in response:
+                validate(response[key]["ssml"])
+        if not self.ended and "outputSpeech" in response:
+            reprompt = (response.get("reprompt") or {}).get("outputSpeech")
+            assert reprompt, f"open session without a reprompt: {self.text!r}"
+            validate(reprompt["ssml"])
+            assert to_text(reprompt["ssml"]), "empty reprompt"
+
+    @property
+    def response(self) -> dict[str, Any]:
+        return dict(self.raw.get("response") or {})
+
+    @property
+    def text(self) -> str:
+        speech = self.response.get("outputSpeech")
+        return to_text(speech["ssml"], show_pauses=False) if speech else ""
+
+    @property
+    def ssml(self) -> str:
+        speech = self.response.get("outputSpeech")
+        return speech["ssml"] if speech else ""
+
+    @property
+    def reprompt(self) -> str:
+        reprompt = (self.response.get("reprompt") or {}).get("outputSpeech")
+        return to_text(reprompt["ssml"]) if reprompt else ""
+
+    @property
+    def ended(self) -> bool:
+        return bool(self.response.get("shouldEndSession", False))
+
+    @property
+    def card(self) -> dict[str, Any] | None:
+        return self.response.get("card")
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return dict(self.raw.get("sessionAttributes") or {})
+
+
+class Talk:
+    """A person talking to the skill over several sessions on one device."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        user_id: str = "amzn1.ask.account.TESTUSER",
+        locale: str = "en-US",
+        person_id: str | None = None,
+    ) -> None:
+        self.handler = handler
+        self.driver = SessionDriver(user_id=user_id, locale=locale, person_id=person_id)
+        self.log: list[Said] = []
+
+    def _send(self, envelope: dict[str, Any]) -> Said:
+        said = Said(self.handler(envelope, None))
+        self.driver.update(said.raw)
+        self.log.append(said)
+        return said
+
+    def launch(self, now: datetime | None = None) -> Said:
+        self.driver.end()
+        return self._send(self.driver.launch(now))
+
+    def say(self, intent: str, now: datetime | None = None, **slots: str | None) -> Said:
+        return self._send(self.driver.intent(intent, slots, now))
+
+    def end(self, reason: str = "USER_INITIATED") -> Said:
+        return self._send(self.driver.session_ended(reason))
+
+    @property
+    def session_open(self) -> bool:
+        return self.driver.active
