@@ -35,7 +35,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -72,6 +72,12 @@ MAX_CACHED_CHAINS = 16  # Amazon rotates one URL at a time; this only bounds mem
 
 Clock = Callable[[], datetime]
 CertFetcher = Callable[[str], bytes]
+
+
+class HeaderLookup(Protocol):
+    """Anything with a case-insensitive-enough ``get``: a dict, Werkzeug's ``Headers``..."""
+
+    def get(self, key: str, /) -> str | None: ...
 
 
 class VerificationError(Exception):
@@ -363,7 +369,7 @@ class RequestVerifier:
     def now(self) -> datetime:
         return _aware(self._clock())
 
-    def verify(self, headers: Mapping[str, str], body: bytes, envelope: Mapping[str, Any]) -> None:
+    def verify(self, headers: HeaderLookup, body: bytes, envelope: Mapping[str, Any]) -> None:
         """Raise VerificationError unless the request is signed by Alexa and fresh."""
         cert_url = headers.get(CERT_URL_HEADER)
         signature = headers.get(SIGNATURE_HEADER)

@@ -22,7 +22,7 @@ import importlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import IO, Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -67,7 +67,7 @@ def _default_handler() -> SkillHandler:
     # possibly boto3), which the CLI must not pay for unless it really serves requests.
     from skill.lambda_function import lambda_handler
 
-    return lambda_handler  # type: ignore[no-any-return]
+    return lambda_handler
 
 
 def _default_blueprints() -> list[Blueprint]:
@@ -81,6 +81,28 @@ def _default_blueprints() -> list[Blueprint]:
             return []
         raise
     return [module.blueprint]
+
+
+def _read_at_most(stream: IO[bytes], limit: int) -> bytes:
+    """Read the body up to ``limit`` bytes.
+
+    Stops one byte over the app's limit, so a body without Content-Length (chunked) cannot make
+    us buffer an unbounded amount. Loops because a WSGI input stream may return short reads.
+    """
+    chunks: list[bytes] = []
+    remaining = limit
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 64 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    # Details can echo request data (a timestamp, a URL): keep each log entry on one line.
+    return text[:limit].encode("unicode_escape").decode("ascii")
 
 
 def _is_envelope(event: object) -> bool:
@@ -149,9 +171,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if declared is not None and declared > max_body:
             logger.warning("alexa request rejected: body of %d bytes is too large", declared)
             return _error("request body too large", 413)
-        # Read at most one byte over the limit, so a body without Content-Length (chunked)
-        # cannot make us buffer an unbounded amount.
-        body = request.stream.read(max_body + 1)
+        body = _read_at_most(request.stream, max_body + 1)
         if len(body) > max_body:
             logger.warning("alexa request rejected: body over %d bytes", max_body)
             return _error("request body too large", 413)
@@ -173,11 +193,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             # and catches an endpoint wired to the wrong skill early.
             verify_application_id(event, skill_id)
         except VerificationError as exc:
-            logger.warning(
-                "alexa request rejected: %s%s",
-                exc.message,
-                f" ({exc.detail})" if exc.detail else "",
-            )
+            detail = f" ({_one_line(exc.detail)})" if exc.detail else ""
+            logger.warning("alexa request rejected: %s%s", exc.message, detail)
             return _error(exc.message, 400)
 
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import subprocess
@@ -484,6 +485,30 @@ def test_rejections_are_logged_on_one_line(
     assert record.exc_info is None
 
 
+def test_request_data_in_log_details_cannot_break_lines(
+    make_app: AppFactory, pki: Pki, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, _ = make_app()
+    body = envelope()
+    body["request"]["timestamp"] = "2026-03-01\nCRITICAL forged log entry"
+    with caplog.at_level(logging.WARNING, logger="skill.web"):
+        response = signed_post(app, pki, body)
+    assert response.get_json() == {"error": "invalid request timestamp"}
+    [record] = [r for r in caplog.records if r.name == "skill.web"]
+    assert "\n" not in record.getMessage()
+    assert "forged log entry" in record.getMessage()
+
+
+def test_body_is_read_fully_despite_short_reads() -> None:
+    class Trickle(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            return super().read(min(size or 1, 7) if size and size > 0 else 7)
+
+    data = b"x" * 1000
+    assert web._read_at_most(Trickle(data), 2000) == data
+    assert web._read_at_most(Trickle(data), 101) == data[:101]
+
+
 # --- turning verification off ---------------------------------------------------------------
 
 
@@ -620,7 +645,7 @@ def test_real_skill_answers_a_signed_launch_request(
 def live_server(make_app: AppFactory) -> Iterator[str]:
     app, _ = make_app(MAX_BODY_BYTES=4096)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
