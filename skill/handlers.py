@@ -79,11 +79,8 @@ class SkillDisabledEventHandler(_RunnerHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         envelope = handler_input.request_envelope
-        body = getattr(envelope.request, "body", None)
-        status = getattr(body, "user_information_persistence_status", None)
-        status_value = getattr(status, "value", status)
-        user_id = envelope.context.system.user.user_id
-        if status_value == "NOT_PERSISTED":
+        if self.persistence_status(envelope.request) == "NOT_PERSISTED":
+            user_id = envelope.context.system.user.user_id
             try:
                 self.runner.adapter.delete_user(user_id)
                 logger.info("skill disabled: deleted data of user=%s", short_hash(user_id))
@@ -92,6 +89,21 @@ class SkillDisabledEventHandler(_RunnerHandler):
                 logger.error("skill disabled: delete failed for user=%s: %s",
                              short_hash(user_id), exc)
         return handler_input.response_builder.response
+
+    @staticmethod
+    def persistence_status(request: Any) -> str | None:
+        """body.userInformationPersistenceStatus of a SkillDisabled event.
+
+        ask-sdk-model's SkillDisabledRequest has no ``body`` field, so the serializer keeps
+        it as the raw JSON dict under its JSON name; a model object is accepted too.
+        """
+        body = getattr(request, "body", None)
+        if isinstance(body, dict):
+            status = body.get("userInformationPersistenceStatus")
+        else:
+            status = getattr(body, "user_information_persistence_status", None)
+        value = getattr(status, "value", status)
+        return str(value) if value is not None else None
 
 
 class SystemExceptionHandler(AbstractRequestHandler):  # type: ignore[misc]

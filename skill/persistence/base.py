@@ -20,6 +20,8 @@ PARTITION_KEY = "id"
 TTL_ATTRIBUTE = "expires_at"
 VERSION_ATTRIBUTE = "version"
 ATTRIBUTES_FIELD = "attributes"
+USER_ATTRIBUTE = "user_id"  # on every item, so one account's items can be found together
+USER_INDEX = "by_user"  # the DynamoDB index on USER_ATTRIBUTE, for forgetting an account
 TTL_SECONDS = 548 * 24 * 3600  # about 18 months after the last visit
 
 
