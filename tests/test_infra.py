@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -305,3 +306,14 @@ def _plain(node: Any) -> Any:
     if isinstance(node, str):
         return str(node)
     return node
+
+
+def test_samconfig_deploys_this_template() -> None:
+    with (TEMPLATE.parent / "samconfig.toml").open("rb") as file:
+        samconfig = tomllib.load(file)
+    deploy = samconfig["default"]["deploy"]["parameters"]
+    assert (TEMPLATE.parent / deploy["template_file"]).resolve() == TEMPLATE
+    # The template creates an IAM role; without this capability the deploy is refused.
+    assert "CAPABILITY_IAM" in deploy["capabilities"].split()
+    # FunctionName is "<stack>-skill", and Lambda allows 64 characters.
+    assert len(samconfig["default"]["global"]["parameters"]["stack_name"] + "-skill") <= 64
