@@ -17,7 +17,7 @@ from typing import Any
 from skill.intents import parse_number
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "interaction_model"
-FUZZY_CUTOFF = 84  # rapidfuzz ratio; lower lets unrelated short phrases match each other
+FUZZY_CUTOFF = 80  # rapidfuzz ratio; lower lets unrelated short phrases match each other
 
 # What Alexa understands for its built-in intents without samples of ours.
 BUILT_IN_SAMPLES: dict[str, tuple[str, ...]] = {
