@@ -290,12 +290,14 @@ def _shape(model: Model) -> dict[str, tuple[tuple[str, str], ...]]:
     }
 
 
-def lint_locales(models: Mapping[str, Model]) -> list[str]:
-    """The same invocation name, intents and slots in every locale's model."""
+def lint_locales(models: Mapping[str, Model], base: str = "en-US") -> list[str]:
+    """The same invocation name, intents and slots in every locale's model as in ``base``
+    (or, without it, the first locale in alphabetical order)."""
     if not models:
         return ["no models"]
     problems = []
-    first, *others = sorted(models)
+    first = base if base in models else min(models)
+    others = sorted(locale for locale in models if locale != first)
     base_shape = _shape(models[first])
     base_name = _language(models[first]).get("invocationName")
     for locale in others:
