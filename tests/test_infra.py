@@ -5,7 +5,6 @@ Nothing here calls AWS: the template is parsed and linted locally.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import re
 import tomllib
@@ -139,18 +138,10 @@ def test_table_has_the_by_user_index(table: tuple[str, dict[str, Any]]) -> None:
     assert index["Projection"] == {"ProjectionType": "KEYS_ONLY"}
 
 
-def test_store_constants_match_the_index_when_the_store_names_them() -> None:
-    # The stores may export the index's names; if they do, they must be these.
-    modules = [base]
-    with contextlib.suppress(ImportError):  # that store may not be written yet
-        modules.append(importlib.import_module("skill.persistence.dynamodb"))
-    for module in modules:
-        for name in ("USER_INDEX", "USER_INDEX_NAME", "INDEX_NAME", "GSI_NAME"):
-            if hasattr(module, name):
-                assert getattr(module, name) == USER_INDEX, f"{module.__name__}.{name}"
-        for name in ("USER_ATTRIBUTE", "USER_ID_ATTRIBUTE"):
-            if hasattr(module, name):
-                assert getattr(module, name) == USER_ATTRIBUTE, f"{module.__name__}.{name}"
+def test_the_stores_index_names_are_the_tables() -> None:
+    # skill/persistence/base.py names them for the DynamoDB store (and create_table).
+    assert base.USER_INDEX == USER_INDEX
+    assert base.USER_ATTRIBUTE == USER_ATTRIBUTE
 
 
 def test_table_is_protected_and_billed_per_request(
