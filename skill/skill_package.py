@@ -259,13 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     if args.check:
-        problems = check(endpoint=args.endpoint)
+        problems = check(ROOT, endpoint=args.endpoint)
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
             print("run: python -m skill package", file=sys.stderr)
         return 1 if problems else 0
-    changed = write(endpoint=args.endpoint)
+    changed = write(ROOT, endpoint=args.endpoint)
     for relative in changed:
         print(f"updated {relative}")
     if not changed:
