@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, (_, text) in sorted(COMMANDS.items()):
             print(f"  {name:<13} {text}")
         return 0 if argv else 2
-    args, rest = parser.parse_known_args(argv[:1])
+    args = parser.parse_args(argv[:1])
     module = importlib.import_module(COMMANDS[args.command][0])
     return int(module.main(argv[1:]) or 0)
 

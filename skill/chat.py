@@ -37,8 +37,14 @@ def default_user_id() -> str:
 
 
 class Chat:
-    def __init__(self, handler: Handler, out: IO[str], user_id: str, locale: str = "en-US",
-                 show_reprompts: bool = False) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        out: IO[str],
+        user_id: str,
+        locale: str = "en-US",
+        show_reprompts: bool = False,
+    ) -> None:
         self.handler = handler
         self.out = out
         self.driver = SessionDriver(user_id=user_id, locale=locale)
@@ -136,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="SQLite file for progress (default: your data folder)")
     parser.add_argument("--user", default=None, help="the Alexa user ID to talk as")
     parser.add_argument("--locale", default="en-US")
-    parser.add_argument("--reprompts", action="store_true",
-                        help="show what Alexa says if you stay quiet")
+    parser.add_argument(
+        "--reprompts", action="store_true", help="show what Alexa says if you stay quiet"
+    )
     args = parser.parse_args(argv)
     if args.db:
         os.environ[ENV_DB_PATH] = args.db
@@ -145,7 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     from skill.lambda_function import lambda_handler
 
     interactive = sys.stdin.isatty()
-    chat = Chat(lambda_handler, sys.stdout, args.user or default_user_id(), args.locale,
-                show_reprompts=args.reprompts)
+    chat = Chat(
+        lambda_handler,
+        sys.stdout,
+        args.user or default_user_id(),
+        args.locale,
+        show_reprompts=args.reprompts,
+    )
     lines = _prompted_lines("you> ") if interactive else sys.stdin
     return chat.run(lines, interactive)

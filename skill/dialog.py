@@ -78,13 +78,21 @@ class Reply:
     card: str | None = None  # a card view, for the Alexa app
 
     def to_dict(self) -> dict[str, Any]:
-        return {"view": self.view, "data": dict(self.data), "end": self.end_session,
-                "card": self.card}
+        return {
+            "view": self.view,
+            "data": dict(self.data),
+            "end": self.end_session,
+            "card": self.card,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Reply:
-        return cls(view=data.get("view"), data=dict(data.get("data") or {}),
-                   end_session=bool(data.get("end")), card=data.get("card"))
+        return cls(
+            view=data.get("view"),
+            data=dict(data.get("data") or {}),
+            end_session=bool(data.get("end")),
+            card=data.get("card"),
+        )
 
 
 @dataclass(frozen=True)
@@ -134,9 +142,7 @@ class Turn:
     forget: bool = False  # the user confirmed deleting their stored progress
 
 
-def handle(
-    conversation: Conversation, progress: Progress, command: Command, now: int
-) -> Turn:
+def handle(conversation: Conversation, progress: Progress, command: Command, now: int) -> Turn:
     """Answer one command. ``now`` is epoch seconds, used only for visits and recaps."""
     turn = _dispatch(conversation, progress, command, now)
     reply = turn.reply
@@ -151,6 +157,7 @@ def handle(
 
 # --- dispatch -------------------------------------------------------------------------
 
+
 def _dispatch(c: Conversation, p: Progress, cmd: Command, now: int) -> Turn:
     a = cmd.action
     if a is Action.SAFETY:
@@ -161,8 +168,9 @@ def _dispatch(c: Conversation, p: Progress, cmd: Command, now: int) -> Turn:
     if a is Action.LAUNCH:
         return _launch(p, now)
     if a is Action.STOP:
-        return Turn(Conversation(), p, Reply("goodbye", {"started": not p.is_new},
-                                             end_session=True))
+        return Turn(
+            Conversation(), p, Reply("goodbye", {"started": not p.is_new}, end_session=True)
+        )
     if a is Action.HELP:
         return _say(c, p, "help", {"context": _context(c, p)})
     if a is Action.FALLBACK:
@@ -179,8 +187,9 @@ def _dispatch(c: Conversation, p: Progress, cmd: Command, now: int) -> Turn:
         return _ask(c, p, "forget_confirm", {}, Question.FORGET)
     if a is Action.START_MOTIVATE:
         if not p.is_new and not p.program_finished and c.program is None and p.current_tip > 1:
-            return _ask(c, p, "resume_offer", {"tip": p.resume_tip, "partner": cmd.partner},
-                        Question.RESUME)
+            return _ask(
+                c, p, "resume_offer", {"tip": p.resume_tip, "partner": cmd.partner}, Question.RESUME
+            )
         return _tip(c, p, 1, intro=True, partner=cmd.partner)
     if a is Action.START_DIRECTION:
         return _direction_step(c, p, 1)
@@ -193,13 +202,18 @@ def _dispatch(c: Conversation, p: Progress, cmd: Command, now: int) -> Turn:
     if a is Action.LIST_TIPS:
         return _say(c, p, "list_tips", {"context": _context(c, p)})
     if a is Action.WHERE_AM_I:
-        return _say(c, p, "where_am_i", {
-            "context": _context(c, p),
-            "program": c.program.value if c.program else None,
-            "tip": c.tip or p.current_tip,
-            "step": c.step,
-            "finished": len(p.finished_tips),
-        })
+        return _say(
+            c,
+            p,
+            "where_am_i",
+            {
+                "context": _context(c, p),
+                "program": c.program.value if c.program else None,
+                "tip": c.tip or p.current_tip,
+                "step": c.step,
+                "finished": len(p.finished_tips),
+            },
+        )
     if a is Action.RESUME:
         return _resume(c, p)
     if a is Action.NEXT:
@@ -213,13 +227,18 @@ def _dispatch(c: Conversation, p: Progress, cmd: Command, now: int) -> Turn:
 
 # --- building blocks ------------------------------------------------------------------
 
+
 def _say(c: Conversation, p: Progress, view: str, data: Mapping[str, Any]) -> Turn:
     """An aside (help, list, pause...): the question that was open stays open."""
     return Turn(c, p, Reply(view, {**data, "question": _q(c)}))
 
 
 def _ask(
-    c: Conversation, p: Progress, view: str, data: Mapping[str, Any], question: Question,
+    c: Conversation,
+    p: Progress,
+    view: str,
+    data: Mapping[str, Any],
+    question: Question,
     card: str | None = None,
 ) -> Turn:
     state = replace(c, question=question, paused=False)
@@ -252,19 +271,47 @@ def _launch(p: Progress, now: int) -> Turn:
         return _ask(c, visited, "welcome", {}, Question.START)
     recap = away is not None and away > LONG_ABSENCE_SECONDS
     if p.program_finished:
-        return _ask(c, visited, "welcome_back",
-                    {"finished_all": True, "direction_done": p.direction_finished,
-                     "last_tip": p.current_tip, "next_tip": None, "recap": recap},
-                    Question.DIRECTION if not p.direction_finished else Question.START)
+        return _ask(
+            c,
+            visited,
+            "welcome_back",
+            {
+                "finished_all": True,
+                "direction_done": p.direction_finished,
+                "last_tip": p.current_tip,
+                "next_tip": None,
+                "recap": recap,
+            },
+            Question.DIRECTION if not p.direction_finished else Question.START,
+        )
     if p.current_tip == 0:
         # Only "Set your direction" done so far.
-        return _ask(c, visited, "welcome_back",
-                    {"finished_all": False, "direction_done": True, "last_tip": 0,
-                     "next_tip": 1, "recap": recap}, Question.START)
-    return _ask(c, visited, "welcome_back",
-                {"finished_all": False, "direction_done": p.direction_finished,
-                 "last_tip": p.current_tip if p.current_tip in p.finished_tips else 0,
-                 "next_tip": p.resume_tip, "recap": recap}, Question.RESUME)
+        return _ask(
+            c,
+            visited,
+            "welcome_back",
+            {
+                "finished_all": False,
+                "direction_done": True,
+                "last_tip": 0,
+                "next_tip": 1,
+                "recap": recap,
+            },
+            Question.START,
+        )
+    return _ask(
+        c,
+        visited,
+        "welcome_back",
+        {
+            "finished_all": False,
+            "direction_done": p.direction_finished,
+            "last_tip": p.current_tip if p.current_tip in p.finished_tips else 0,
+            "next_tip": p.resume_tip,
+            "recap": recap,
+        },
+        Question.RESUME,
+    )
 
 
 def _menu(c: Conversation, p: Progress) -> Turn:
@@ -273,21 +320,36 @@ def _menu(c: Conversation, p: Progress) -> Turn:
 
 
 def _tip(
-    c: Conversation, p: Progress, n: int, *, intro: bool = False, partner: str | None = None,
+    c: Conversation,
+    p: Progress,
+    n: int,
+    *,
+    intro: bool = False,
+    partner: str | None = None,
     note: str | None = None,
 ) -> Turn:
     state = Conversation(program=Program.MOTIVATE, tip=n, last=c.last)
     progress = replace(p, current_tip=n, finished_tips=p.finished_tips | {n})
-    data = {"tip": n, "intro": intro, "partner": partner, "note": note,
-            "practiced": n in p.finished_practices}
+    data = {
+        "tip": n,
+        "intro": intro,
+        "partner": partner,
+        "note": note,
+        "practiced": n in p.finished_practices,
+    }
     return _ask(state, progress, "tip", data, Question.PRACTICE, card="tip")
 
 
 def _practice(c: Conversation, p: Progress, step: int) -> Turn:
     state = replace(c, program=Program.MOTIVATE, step=step)
     last = step >= PRACTICE_STEPS
-    return _ask(state, p, "practice", {"tip": c.tip, "step": step, "last_step": last},
-                Question.REFLECT if last else Question.READY)
+    return _ask(
+        state,
+        p,
+        "practice",
+        {"tip": c.tip, "step": step, "last_step": last},
+        Question.REFLECT if last else Question.READY,
+    )
 
 
 def _after_tip(c: Conversation, p: Progress) -> Turn:
@@ -295,23 +357,36 @@ def _after_tip(c: Conversation, p: Progress) -> Turn:
     if c.tip >= TIP_COUNT:
         done = replace(p, program_finished=True)
         state = Conversation(program=Program.MOTIVATE, tip=TIP_COUNT, last=c.last)
-        return _ask(state, done, "program_done", {"direction_done": p.direction_finished},
-                    Question.DIRECTION)
+        return _ask(
+            state,
+            done,
+            "program_done",
+            {"direction_done": p.direction_finished},
+            Question.DIRECTION,
+        )
     return _tip(c, p, c.tip + 1)
 
 
 def _direction_step(c: Conversation, p: Progress, step: int) -> Turn:
     state = Conversation(program=Program.DIRECTION, step=step, last=c.last)
     last = step >= DIRECTION_STEPS
-    return _ask(state, p, "direction", {"step": step, "last_step": last},
-                Question.DIRECTION_REFLECT if last else Question.READY)
+    return _ask(
+        state,
+        p,
+        "direction",
+        {"step": step, "last_step": last},
+        Question.DIRECTION_REFLECT if last else Question.READY,
+    )
 
 
 def _go_to_tip(c: Conversation, p: Progress, cmd: Command) -> Turn:
     if cmd.tip is None or not 1 <= cmd.tip <= TIP_COUNT:
-        return _say(c, p, "tip_out_of_range", {
-            "heard": cmd.heard, "number": cmd.tip, "count": TIP_COUNT,
-            "context": _context(c, p)})
+        return _say(
+            c,
+            p,
+            "tip_out_of_range",
+            {"heard": cmd.heard, "number": cmd.tip, "count": TIP_COUNT, "context": _context(c, p)},
+        )
     return _tip(c, p, cmd.tip)
 
 
@@ -327,8 +402,9 @@ def _resume(c: Conversation, p: Progress) -> Turn:
     if c.program is Program.DIRECTION and c.step:
         return _direction_step(c, p, c.step)
     if p.program_finished:
-        return _ask(c, p, "program_done", {"direction_done": p.direction_finished},
-                    Question.DIRECTION)
+        return _ask(
+            c, p, "program_done", {"direction_done": p.direction_finished}, Question.DIRECTION
+        )
     return _tip(c, p, p.resume_tip, intro=p.resume_tip == 1)
 
 
@@ -364,9 +440,13 @@ def _previous(c: Conversation, p: Progress) -> Turn:
 def _direction_finished(c: Conversation, p: Progress, answered: bool | None) -> Turn:
     done = replace(p, direction_finished=True)
     state = Conversation(last=c.last)
-    return _ask(state, done, "direction_done",
-                {"answered": answered, "program_finished": p.program_finished},
-                Question.START)
+    return _ask(
+        state,
+        done,
+        "direction_done",
+        {"answered": answered, "program_finished": p.program_finished},
+        Question.START,
+    )
 
 
 def _answer(c: Conversation, p: Progress, a: Action) -> Turn:
@@ -386,17 +466,20 @@ def _answer(c: Conversation, p: Progress, a: Action) -> Turn:
         return _practice(c, p, 1) if yes else _after_tip(c, p)
     if q is Question.READY:
         if not yes:
-            return _say(c, p, "take_your_time", {"program": c.program.value if c.program
-                                                  else None})
+            return _say(c, p, "take_your_time", {"program": c.program.value if c.program else None})
         if c.program is Program.DIRECTION:
             return _direction_step(c, p, c.step + 1)
         return _practice(c, p, c.step + 1)
     if q is Question.REFLECT:
         practiced = replace(p, finished_practices=p.finished_practices | {c.tip})
         state = replace(c, step=0)
-        return _ask(state, practiced, "practice_done",
-                    {"tip": c.tip, "answered": yes, "last_tip": c.tip >= TIP_COUNT},
-                    Question.NEXT_TIP)
+        return _ask(
+            state,
+            practiced,
+            "practice_done",
+            {"tip": c.tip, "answered": yes, "last_tip": c.tip >= TIP_COUNT},
+            Question.NEXT_TIP,
+        )
     if q is Question.NEXT_TIP:
         if yes:
             return _after_tip(c, p)
@@ -409,8 +492,9 @@ def _answer(c: Conversation, p: Progress, a: Action) -> Turn:
         return _direction_finished(c, p, answered=yes)
     if q is Question.FORGET:
         if yes:
-            return Turn(Conversation(), Progress(), Reply("forgotten", end_session=True),
-                        forget=True)
+            return Turn(
+                Conversation(), Progress(), Reply("forgotten", end_session=True), forget=True
+            )
         return _ask(Conversation(last=c.last), p, "forget_cancelled", {}, Question.START)
     # Yes or no with no question open.
     return _say(c, p, "fallback", {"context": _context(c, p)})

@@ -66,22 +66,31 @@ class SessionDriver:
         return self._envelope({"type": "LaunchRequest"}, now)
 
     def intent(
-        self, name: str, slots: dict[str, str | None] | None = None,
+        self,
+        name: str,
+        slots: dict[str, str | None] | None = None,
         now: datetime | None = None,
     ) -> dict[str, Any]:
         slot_json = {
-            slot: {"name": slot, "confirmationStatus": "NONE",
-                   **({"value": value} if value is not None else {})}
+            slot: {
+                "name": slot,
+                "confirmationStatus": "NONE",
+                **({"value": value} if value is not None else {}),
+            }
             for slot, value in (slots or {}).items()
         }
-        return self._envelope({
-            "type": "IntentRequest",
-            "dialogState": "COMPLETED",
-            "intent": {"name": name, "confirmationStatus": "NONE", "slots": slot_json},
-        }, now)
+        return self._envelope(
+            {
+                "type": "IntentRequest",
+                "dialogState": "COMPLETED",
+                "intent": {"name": name, "confirmationStatus": "NONE", "slots": slot_json},
+            },
+            now,
+        )
 
-    def session_ended(self, reason: str = "USER_INITIATED",
-                      now: datetime | None = None) -> dict[str, Any]:
+    def session_ended(
+        self, reason: str = "USER_INITIATED", now: datetime | None = None
+    ) -> dict[str, Any]:
         envelope = self._envelope({"type": "SessionEndedRequest", "reason": reason}, now)
         self.end()
         return envelope

@@ -35,13 +35,44 @@ INTENT_ACTIONS: dict[str, Action] = {
 CUSTOM_INTENTS = frozenset(name for name in INTENT_ACTIONS if not name.startswith("AMAZON."))
 
 _NUMBER_WORDS = {
-    word: i for i, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve".split())
+    word: i
+    for i, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
 }
 _ORDINAL_WORDS = {
-    word: i for i, word in enumerate(
-        "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh "
-        "twelfth".split())
+    word: i
+    for i, word in enumerate(
+        [
+            "zeroth",
+            "first",
+            "second",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+            "ninth",
+            "tenth",
+            "eleventh",
+            "twelfth",
+        ]
+    )
 }
 _ORDINAL_SUFFIX = re.compile(r"^(\d+)(st|nd|rd|th)$")
 

@@ -60,7 +60,7 @@ class Resolution:
 
 
 def normalise(text: str) -> str:
-    text = text.lower().replace("’", "'")
+    text = text.lower().replace("\u2019", "'")  # typographic apostrophes from phones
     text = re.sub(r"[^a-z0-9' ]+", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -130,7 +130,7 @@ class Resolver:
         rest = match.group("rest")
         if rest != self.invocation and not rest.startswith(self.invocation + " "):
             return None
-        rest = _CONNECTOR.sub("", rest[len(self.invocation):].strip())
+        rest = _CONNECTOR.sub("", rest[len(self.invocation) :].strip())
         if not rest:
             return Resolution(launch=True)
         inner = self.resolve_intent(rest)
@@ -161,8 +161,9 @@ class Resolver:
     def _fuzzy(self, words: str) -> Resolution:
         from rapidfuzz import fuzz, process
 
-        best = process.extractOne(words, list(self.phrases), scorer=fuzz.ratio,
-                                  score_cutoff=FUZZY_CUTOFF)
+        best = process.extractOne(
+            words, list(self.phrases), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+        )
         if best is None:
             return Resolution("AMAZON.FallbackIntent", score=0.0)
         phrase, score, _ = best

@@ -17,25 +17,64 @@ _ALLOWED: dict[str, dict[str, frozenset[str] | None]] = {
     "p": {},
     "s": {},
     "w": {"role": None},
-    "break": {"time": None, "strength": frozenset(
-        {"none", "x-weak", "weak", "medium", "strong", "x-strong"})},
+    "break": {
+        "time": None,
+        "strength": frozenset({"none", "x-weak", "weak", "medium", "strong", "x-strong"}),
+    },
     "emphasis": {"level": frozenset({"strong", "moderate", "reduced"})},
-    "lang": {"xml:lang": frozenset({
-        "en-US", "en-GB", "en-IN", "en-AU", "en-CA", "de-DE", "es-ES", "es-MX", "es-US",
-        "fr-CA", "fr-FR", "hi-IN", "it-IT", "ja-JP", "pt-BR"})},
+    "lang": {
+        "xml:lang": frozenset(
+            {
+                "en-US",
+                "en-GB",
+                "en-IN",
+                "en-AU",
+                "en-CA",
+                "de-DE",
+                "es-ES",
+                "es-MX",
+                "es-US",
+                "fr-CA",
+                "fr-FR",
+                "hi-IN",
+                "it-IT",
+                "ja-JP",
+                "pt-BR",
+            }
+        )
+    },
     "phoneme": {"alphabet": frozenset({"ipa", "x-sampa"}), "ph": None},
     "prosody": {"rate": None, "pitch": None, "volume": None},
-    "say-as": {"interpret-as": frozenset({
-        "characters", "spell-out", "cardinal", "number", "ordinal", "digits", "fraction",
-        "unit", "date", "time", "telephone", "address", "interjection", "expletive"}),
-        "format": None},
+    "say-as": {
+        "interpret-as": frozenset(
+            {
+                "characters",
+                "spell-out",
+                "cardinal",
+                "number",
+                "ordinal",
+                "digits",
+                "fraction",
+                "unit",
+                "date",
+                "time",
+                "telephone",
+                "address",
+                "interjection",
+                "expletive",
+            }
+        ),
+        "format": None,
+    },
     "sub": {"alias": None},
     "voice": {"name": None},
     "audio": {"src": None},
     "mark": {"name": None},
     "amazon:effect": {"name": frozenset({"whispered"})},
-    "amazon:emotion": {"name": frozenset({"excited", "disappointed"}),
-                       "intensity": frozenset({"low", "medium", "high"})},
+    "amazon:emotion": {
+        "name": frozenset({"excited", "disappointed"}),
+        "intensity": frozenset({"low", "medium", "high"}),
+    },
     "amazon:domain": {"name": frozenset({"conversational", "long-form", "music", "news", "fun"})},
 }
 _TIME = re.compile(r"^(\d+(?:\.\d+)?)(ms|s)$")
@@ -93,9 +132,12 @@ def validate(ssml: str) -> None:
             values = allowed[attr]
             if values is not None and value not in values:
                 raise SsmlError(f"{attr}={value!r} not allowed on <{tag}>")
-        if tag == "break" and "time" in element.attrib:
-            if _break_ms(element.attrib["time"]) > MAX_BREAK_MS:
-                raise SsmlError(f"break of {element.attrib['time']} is over 10 s")
+        if (
+            tag == "break"
+            and "time" in element.attrib
+            and _break_ms(element.attrib["time"]) > MAX_BREAK_MS
+        ):
+            raise SsmlError(f"break of {element.attrib['time']} is over 10 s")
         if tag == "audio":
             audio += 1
             if not element.attrib.get("src", "").startswith("https://"):

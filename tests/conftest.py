@@ -5,11 +5,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import Talk
 
 from skill.lambda_function import invoke
 from skill.persistence.sqlite import SqliteProgressAdapter
 from skill.skill_builder import build_skill
+
+from support import Talk
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -20,8 +20,13 @@ def chat(db: Path, *lines: str, user: str = "amzn1.ask.account.CHATTEST") -> str
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_")}
     result = subprocess.run(
         [sys.executable, "-m", "skill", "chat", "--db", str(db), "--user", user],
-        input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=ROOT, env=env,
-        timeout=60, check=False,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
@@ -29,17 +34,33 @@ def chat(db: Path, *lines: str, user: str = "amzn1.ask.account.CHATTEST") -> str
 
 
 def answers(output: str) -> list[str]:
-    return [line.removeprefix("Alexa: ") for line in output.splitlines()
-            if line.startswith("Alexa: ")]
+    return [
+        line.removeprefix("Alexa: ") for line in output.splitlines() if line.startswith("Alexa: ")
+    ]
 
 
 def test_scripted_walkthrough_of_all_five_tips(tmp_path: Path) -> None:
     out = chat(
         tmp_path / "p.db",
-        "open ally coach", "yes", "yes", "ready", "yes", "yes",  # tip 1 with its practice
+        "open ally coach",
+        "yes",
+        "yes",
+        "ready",
+        "yes",
+        "yes",  # tip 1 with its practice
         "no",  # skip the practice of tip 2: on to tip 3
-        "go back", "repeat", "the fourth tip", "tip nine", "nxt",  # jump, typo
-        "which tip am I on", "help", "next", "yes", "ready", "ready", "yes",
+        "go back",
+        "repeat",
+        "the fourth tip",
+        "tip nine",
+        "nxt",  # jump, typo
+        "which tip am I on",
+        "help",
+        "next",
+        "yes",
+        "ready",
+        "ready",
+        "yes",
         "stop",
     )
     said = answers(out)
@@ -67,8 +88,13 @@ def test_quitting_and_reopening_offers_to_resume(tmp_path: Path) -> None:
 
 
 def test_safety_disclosure_in_free_words(tmp_path: Path) -> None:
-    said = answers(chat(tmp_path / "p.db", "open ally coach",
-                        "honestly my boyfriend gets violent when he drinks"))
+    said = answers(
+        chat(
+            tmp_path / "p.db",
+            "open ally coach",
+            "honestly my boyfriend gets violent when he drinks",
+        )
+    )
     assert "911" in said[-1] and "1-800-799-7233" in said[-1]
 
 

@@ -55,8 +55,12 @@ def test_practice_chains_through_ready_and_ends_in_a_question() -> None:
     done = run(Action.START_MOTIVATE, Action.YES, Action.READY, Action.NO)
     assert done.reply.view == "practice_done" and done.reply.data["answered"] is False
     assert done.progress.finished_practices == frozenset({1})
-    assert run(Action.START_MOTIVATE, Action.YES, Action.READY, Action.NO,
-               Action.YES).reply.data["tip"] == 2
+    assert (
+        run(Action.START_MOTIVATE, Action.YES, Action.READY, Action.NO, Action.YES).reply.data[
+            "tip"
+        ]
+        == 2
+    )
 
 
 def test_no_to_the_practice_moves_on_to_the_next_tip() -> None:
@@ -72,8 +76,9 @@ def test_not_ready_keeps_waiting_without_losing_the_place() -> None:
 
 
 def test_previous_and_jump_and_out_of_range() -> None:
-    assert run(Action.START_MOTIVATE, Action.NEXT, Action.NEXT,
-               Action.PREVIOUS).reply.data["tip"] == 2
+    assert (
+        run(Action.START_MOTIVATE, Action.NEXT, Action.NEXT, Action.PREVIOUS).reply.data["tip"] == 2
+    )
     first = run(Action.START_MOTIVATE, Action.PREVIOUS)
     assert first.reply.data == {**first.reply.data, "tip": 1, "note": "first"}
     jump = run(Action.START_MOTIVATE, Command(Action.GO_TO_TIP, tip=4, heard="four"))
@@ -145,8 +150,7 @@ def test_returning_user_is_offered_to_resume_after_the_last_finished_tip() -> No
 
 
 def test_long_absence_gets_a_recap() -> None:
-    progress = Progress(current_tip=2, finished_tips=frozenset({1, 2}),
-                        last_visit=NOW - 15 * 86400)
+    progress = Progress(current_tip=2, finished_tips=frozenset({1, 2}), last_visit=NOW - 15 * 86400)
     assert run(Action.LAUNCH, progress=progress).reply.data["recap"] is True
 
 

@@ -20,19 +20,29 @@ from skill.speech import get_speech
 from skill.ssml import to_text, validate
 
 NOW = 1_800_000_000
-COMMANDS = [Command(a) for a in Action if a is not Action.GO_TO_TIP] + [
-    Command(Action.GO_TO_TIP, tip=n, heard=str(n)) for n in (1, 3, TIP_COUNT, 9, 0)
-] + [Command(Action.GO_TO_TIP, tip=None, heard="banana"), Command(Action.GO_TO_TIP)] + [
-    Command(Action.START_MOTIVATE, partner="husband")
-]
+COMMANDS = (
+    [Command(a) for a in Action if a is not Action.GO_TO_TIP]
+    + [Command(Action.GO_TO_TIP, tip=n, heard=str(n)) for n in (1, 3, TIP_COUNT, 9, 0)]
+    + [Command(Action.GO_TO_TIP, tip=None, heard="banana"), Command(Action.GO_TO_TIP)]
+    + [Command(Action.START_MOTIVATE, partner="husband")]
+)
 STARTS = [
     Progress(),
     Progress(current_tip=2, finished_tips=frozenset({1, 2}), last_visit=NOW - 3600),
     Progress(current_tip=3, finished_tips=frozenset({1, 2, 3}), last_visit=NOW - 30 * 86400),
-    Progress(current_tip=5, finished_tips=frozenset(range(1, 6)), program_finished=True,
-             last_visit=NOW - 86400),
-    Progress(current_tip=5, finished_tips=frozenset(range(1, 6)), program_finished=True,
-             direction_finished=True, last_visit=NOW - 86400),
+    Progress(
+        current_tip=5,
+        finished_tips=frozenset(range(1, 6)),
+        program_finished=True,
+        last_visit=NOW - 86400,
+    ),
+    Progress(
+        current_tip=5,
+        finished_tips=frozenset(range(1, 6)),
+        program_finished=True,
+        direction_finished=True,
+        last_visit=NOW - 86400,
+    ),
     Progress(direction_finished=True, last_visit=NOW - 86400),
 ]
 DEPTH = 6
@@ -73,8 +83,9 @@ def test_exploration_reaches_every_view() -> None:
     views = {reply.view for reply, _ in REPLIES}
     from skill.speech import TEMPLATES_DIR
 
-    on_disk = {p.name.removesuffix(".ssml.j2")
-               for p in (TEMPLATES_DIR / "en" / "views").glob("*.ssml.j2")}
+    on_disk = {
+        p.name.removesuffix(".ssml.j2") for p in (TEMPLATES_DIR / "en" / "views").glob("*.ssml.j2")
+    }
     # Views only other adapters use (the error apology, the phone line) are rendered
     # by their own tests.
     unreached = on_disk - views - {"error"} - {v for v in on_disk if v.startswith("phone_")}
@@ -131,8 +142,14 @@ def test_open_sessions_tell_the_user_what_to_say() -> None:
 def test_tip_cards_carry_the_tip_text() -> None:
     speech = get_speech()
     for n in range(1, TIP_COUNT + 1):
-        data = {"tip": n, "intro": False, "partner": None, "note": None, "practiced": False,
-                "question": "practice"}
+        data = {
+            "tip": n,
+            "intro": False,
+            "partner": None,
+            "note": None,
+            "practiced": False,
+            "question": "practice",
+        }
         rendered = speech.render("en-US", "tip", data, "tip")
         assert rendered.card_title and rendered.card_title.startswith(f"Tip {n}:")
         assert rendered.card_text and "Instead of:" in rendered.card_text

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from skill.lambda_function import lambda_handler
+
 from support import Said, Talk
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -77,8 +78,9 @@ def test_safety_fixture_gives_numbers_and_ends() -> None:
     assert said.card and "1-800-799-7233" in said.card["text"]
 
 
-@pytest.mark.parametrize("name", ["session_ended_user.json", "session_ended_error.json",
-                                  "system_exception.json"])
+@pytest.mark.parametrize(
+    "name", ["session_ended_user.json", "session_ended_error.json", "system_exception.json"]
+)
 def test_requests_answered_without_speech(name: str) -> None:
     said = call(fixture(name))
     assert "outputSpeech" not in said.response

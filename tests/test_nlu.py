@@ -11,8 +11,11 @@ from skill.nlu import get_resolver
     ("words", "intent", "slots"),
     [
         ("help me talk to my partner", "MotivatePartnerIntent", {}),
-        ("How do I get my Wife to try couples counselling?", "MotivatePartnerIntent",
-         {"partner": "wife", "support": "counseling"}),
+        (
+            "How do I get my Wife to try couples counselling?",
+            "MotivatePartnerIntent",
+            {"partner": "wife", "support": "counseling"},
+        ),
         ("tip three", "GoToTipIntent", {"number": "3"}),
         ("go to tip 3", "GoToTipIntent", {"number": "3"}),
         ("the third tip", "GoToTipIntent", {"ordinal": "3"}),

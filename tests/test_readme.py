@@ -20,5 +20,7 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 def test_readme_has_a_one_line_chat_command() -> None:
-    assert any(c.startswith("python3 -m venv .venv") and c.endswith("python -m skill chat")
-               for c in _commands())
+    assert any(
+        c.startswith("python3 -m venv .venv") and c.endswith("python -m skill chat")
+        for c in _commands()
+    )

@@ -10,8 +10,14 @@ from jinja2 import UndefinedError
 from skill.speech import Speech, build_environment, get_speech
 from skill.ssml import validate
 
-TIP = {"tip": 2, "intro": True, "partner": None, "note": None, "practiced": False,
-       "question": "practice"}
+TIP = {
+    "tip": 2,
+    "intro": True,
+    "partner": None,
+    "note": None,
+    "practiced": False,
+    "question": "practice",
+}
 
 
 def test_values_are_escaped_in_speech_but_not_in_cards() -> None:
@@ -29,20 +35,21 @@ def test_locale_overrides_only_what_differs(tmp_path: Path) -> None:
     (tmp_path / "en" / "views").mkdir(parents=True)
     (tmp_path / "en-GB").mkdir()
     (tmp_path / "en" / "_words.ssml.j2").write_text("{% macro color() %}color{% endmacro %}")
-    (tmp_path / "en-GB" / "_words.ssml.j2").write_text(
-        "{% macro color() %}colour{% endmacro %}")
+    (tmp_path / "en-GB" / "_words.ssml.j2").write_text("{% macro color() %}colour{% endmacro %}")
     (tmp_path / "en" / "views" / "hi.ssml.j2").write_text(
         '{% import "_words.ssml.j2" as w %}'
         "{% macro speech() %}A {{ w.color() }} for {{ name }}.{% endmacro %}"
-        "{% macro reprompt() %}Say yes.{% endmacro %}")
+        "{% macro reprompt() %}Say yes.{% endmacro %}"
+    )
     speech = Speech(build_environment(tmp_path))
     assert speech.render("en-US", "hi", {"name": "you"}).speech == "A color for you."
     assert speech.render("en-GB", "hi", {"name": "you"}).speech == "A colour for you."
     assert speech.render("en-AU", "hi", {"name": "you"}).reprompt == "Say yes."
 
 
-def test_templates_are_read_and_compiled_once(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_templates_are_read_and_compiled_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     speech = Speech()
     loader = speech.env.loader
     assert loader is not None
