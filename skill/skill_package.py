@@ -95,7 +95,8 @@ def _emergency_number(locale: str) -> str:
     """The emergency number as the locale's safety card writes it (one source of numbers)."""
     from skill.speech import build_environment
 
-    module = build_environment().get_template(f"{locale}/_locale.ssml.j2").make_module({})
+    # Any: the template's macros are attributes that only exist once it is rendered.
+    module: Any = build_environment().get_template(f"{locale}/_locale.ssml.j2").make_module({})
     return " ".join(str(module.emergency_card()).split())
 
 

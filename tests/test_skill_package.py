@@ -317,10 +317,20 @@ def test_endpoint_and_events(manifest: dict[str, Any]) -> None:
     assert manifest["events"]["subscriptions"] == [{"eventName": "SKILL_DISABLED"}]
 
 
-def test_the_skill_handles_the_event_it_subscribes_to() -> None:
+def test_the_skill_handles_the_event_it_subscribes_to(sqlite_store: Any) -> None:
+    """Alexa sends SKILL_DISABLED as an AlexaSkillEvent.SkillDisabled request; the skill has
+    a handler for it (its behaviour is tested with the stores)."""
     from skill.handlers import SkillDisabledEventHandler
+    from skill.skill_builder import build_skill
 
-    assert SkillDisabledEventHandler
+    skill = build_skill(sqlite_store)
+    handlers = [
+        handler
+        for mapping in skill.request_dispatcher.request_mappers
+        for chain in mapping.request_handler_chains
+        for handler in [chain.request_handler]
+    ]
+    assert any(isinstance(handler, SkillDisabledEventHandler) for handler in handlers)
 
 
 def test_docs_explain_deploying_and_the_endpoint() -> None:
