@@ -308,12 +308,12 @@ def _check_request() -> Response | None:
 def _store() -> CallStore:
     configured = current_app.config.get(CONFIG_CALL_STORE)
     if configured is not None:
-        return configured  # type: ignore[no-any-return]
+        return configured
     store = current_app.extensions.get(_EXTENSION)
     if store is None:
         with _store_lock:
             store = current_app.extensions.setdefault(_EXTENSION, MemoryCallStore())
-    return store  # type: ignore[no-any-return]
+    return store
 
 
 def _handler() -> SkillHandler:
@@ -323,7 +323,7 @@ def _handler() -> SkillHandler:
         from skill.lambda_function import lambda_handler
 
         handler = lambda_handler
-    return handler  # type: ignore[no-any-return]
+    return handler
 
 
 def _locale(form: Mapping[str, str]) -> str:
