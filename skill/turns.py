@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ask_sdk_model.ui import StandardCard
 
-from skill.dialog import Command, Conversation, Turn, handle
+from skill.dialog import Command, Conversation, Reply, Turn, handle
 from skill.persistence.base import (
     ConflictError,
     ProgressAdapter,
@@ -36,6 +36,8 @@ SESSION_CONVERSATION = "conversation"
 SESSION_PROGRESS = "progress"
 SESSION_UNSAVED = "unsaved"
 SAVE_ATTEMPTS = 3  # a conflict re-reads and merges; more than this and we try next turn
+# What a turn says when the store fails where no answer can do without it (a delete).
+ERROR_REPLY = Reply("error")
 
 
 class TurnRunner:
@@ -50,7 +52,7 @@ class TurnRunner:
         session = handler_input.attributes_manager.session_attributes
         now = _epoch(envelope)
         conversation = Conversation.from_dict(session.get(SESSION_CONVERSATION))
-        progress, unsaved = self._load(handler_input, session)
+        progress, unsaved, read_failed = self._load(handler_input, session)
         new_session = bool(envelope.session and envelope.session.new)
 
         turn = handle(conversation, progress, command, now)
@@ -59,7 +61,17 @@ class TurnRunner:
             new_progress = replace(new_progress, last_visit=now)
 
         if turn.forget:
-            new_progress, unsaved = self._forget(handler_input)
+            if not self._forget(handler_input):
+                # Never say "deleted" when it was not: apologise and keep the question
+                # open, so saying yes again retries the delete.
+                logger.info("turn user=%s forget failed", short_hash(person_key(envelope)))
+                return self._respond(handler_input, replace(turn, reply=ERROR_REPLY))
+            new_progress, unsaved = Progress(), False
+        elif read_failed:
+            # The store just failed: a second slow failure in this turn could outlast
+            # Alexa's 8 seconds. Keep the progress in the session; the next turn (or the
+            # session's end) saves it, and that conflicting insert merges in what is stored.
+            unsaved = True
         elif unsaved or new_progress != progress:
             new_progress, unsaved = self._save(handler_input, new_progress)
 
@@ -68,7 +80,10 @@ class TurnRunner:
         session[SESSION_UNSAVED] = unsaved
         logger.info(
             "turn user=%s action=%s view=%s unsaved=%s",
-            short_hash(person_key(envelope)), command.action.value, turn.reply.view, unsaved,
+            short_hash(person_key(envelope)),
+            command.action.value,
+            turn.reply.view,
+            unsaved,
         )
         return self._respond(handler_input, turn)
 
@@ -81,17 +96,21 @@ class TurnRunner:
 
     # --- storage ----------------------------------------------------------------------
 
-    def _load(self, handler_input: HandlerInput, session: dict[str, Any]) -> tuple[Progress, bool]:
+    def _load(
+        self, handler_input: HandlerInput, session: dict[str, Any]
+    ) -> tuple[Progress, bool, bool]:
+        """The progress of this turn, whether it is unsaved, and whether reading it failed."""
         if SESSION_PROGRESS in session:
-            return Progress.from_dict(session[SESSION_PROGRESS]), bool(session.get(SESSION_UNSAVED))
+            progress = Progress.from_dict(session[SESSION_PROGRESS])
+            return progress, bool(session.get(SESSION_UNSAVED)), False
         try:
             stored = handler_input.attributes_manager.persistent_attributes
         except StorageError as exc:
             # Start fresh for this session. The conditional write later cannot overwrite
             # what is stored: it conflicts, and the conflict merges the stored progress in.
             logger.warning("progress read failed, starting fresh this session: %s", exc)
-            return Progress(), False
-        return Progress.from_dict(stored), False
+            return Progress(), True, True
+        return Progress.from_dict(stored), False, False
 
     def _save(self, handler_input: HandlerInput, progress: Progress) -> tuple[Progress, bool]:
         """Store progress; returns it with its new revision, and whether it is still unsaved."""
@@ -112,12 +131,14 @@ class TurnRunner:
                 return progress, True
         return progress, True
 
-    def _forget(self, handler_input: HandlerInput) -> tuple[Progress, bool]:
+    def _forget(self, handler_input: HandlerInput) -> bool:
+        """Delete the speaker's stored progress; False if the store failed."""
         try:
             self.adapter.delete_attributes(handler_input.request_envelope)
         except StorageError as exc:
             logger.error("progress delete failed: %s", exc)
-        return Progress(), False
+            return False
+        return True
 
     # --- speech -----------------------------------------------------------------------
 
@@ -147,4 +168,3 @@ def _epoch(envelope: Any) -> int:
     if timestamp is not None:
         return int(timestamp.timestamp())
     return int(time.time())
-

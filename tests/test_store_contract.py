@@ -13,13 +13,13 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
-from support import Talk
 
 from skill.envelopes import SessionDriver
 from skill.lambda_function import invoke
@@ -33,6 +33,8 @@ from skill.persistence.base import (
 from skill.persistence.sqlite import SqliteProgressAdapter
 from skill.progress import SCHEMA_VERSION, Progress
 from skill.skill_builder import build_skill
+
+from support import Talk
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REGION = "eu-west-1"
@@ -73,6 +75,21 @@ def set_fake_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
 
 
+@lru_cache(maxsize=1)
+def _boto3_session() -> Any:
+    import boto3
+
+    return boto3.session.Session()
+
+
+def dynamodb_client() -> Any:
+    """A client with the store's settings, on one session shared by all tests: a new
+    session loads botocore's service models again (about 0.3 s a client)."""
+    from skill.persistence.dynamodb import client_config
+
+    return _boto3_session().client("dynamodb", region_name=REGION, config=client_config())
+
+
 def _sqlite_store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
     path = tmp_path / "contract.sqlite3"
     adapter = SqliteProgressAdapter(path, clock=clock)
@@ -99,17 +116,16 @@ def _sqlite_store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
 def _dynamodb_store(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clock: Clock
 ) -> Iterator[Store]:
-    import boto3
     from moto import mock_aws
 
     from skill.persistence.dynamodb import DynamoDbProgressAdapter, create_table
 
     set_fake_aws(monkeypatch, tmp_path)
     with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
+        client = dynamodb_client()
         create_table(client, TABLE)
-        # No client passed in: the adapter makes its own on first use, as in Lambda.
-        adapter = DynamoDbProgressAdapter(TABLE, region=REGION, clock=clock)
+        # The adapter's own client (test_dynamodb.py covers the one it makes itself).
+        adapter = DynamoDbProgressAdapter(TABLE, client=dynamodb_client(), clock=clock)
 
         def raw(key: str) -> dict[str, Any] | None:
             item = client.get_item(TableName=TABLE, Key={"id": {"S": key}}).get("Item")

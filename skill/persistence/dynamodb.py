@@ -77,8 +77,8 @@ class DynamoDbProgressAdapter(ProgressAdapter):
     """Progress in a DynamoDB table, with the same contract as ``SqliteProgressAdapter``:
     conditional writes on the item's version, an expiry time, and per-person keys.
 
-    ``client`` is a boto3 DynamoDB client (or resource); without one, a client is made on
-    first use for ``region`` (or the region the environment configures).
+    ``client`` is a boto3 DynamoDB client; without one, a client is made on first use for
+    ``region`` (or the region the environment configures).
     """
 
     def __init__(
@@ -91,8 +91,11 @@ class DynamoDbProgressAdapter(ProgressAdapter):
     ) -> None:
         self.table_name = table_name
         self.region = region
-        # A resource works too: the store only needs its low-level client.
-        self._client = getattr(getattr(client, "meta", None), "client", None) or client
+        if hasattr(client, "Table"):
+            # A resource's client converts plain Python values itself, and would mangle
+            # the typed values this store sends.
+            raise TypeError("pass a boto3 DynamoDB client, not a resource")
+        self._client = client
         self._clock = clock
         self._lock = threading.Lock()
         _quiet_aws_debug_logs()
