@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from skill.config import ENV_DB_PATH
-from skill.envelopes import SessionDriver
+from skill.envelopes import LOCAL_SKILL_ID, SessionDriver
 from skill.nlu import Resolution, get_resolver
 from skill.ssml import to_text
 

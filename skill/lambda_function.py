@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
@@ -32,5 +32,4 @@ def invoke(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> di
     """Run one Alexa request (the JSON envelope as a dict) through a skill."""
     envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
     response = skill.invoke(request_envelope=envelope, context=context)
-    result: dict[str, Any] = skill.serializer.serialize(response)
-    return result
+    return cast(dict[str, Any], skill.serializer.serialize(response))

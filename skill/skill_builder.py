@@ -26,7 +26,7 @@ def build_skill(
     runner = TurnRunner(adapter, speech or get_speech())
     builder = CustomSkillBuilder(persistence_adapter=adapter)
     if skill_id:
-        builder.skill_id = skill_id
+        builder.skill_id = skill_id  # type: ignore[assignment]  # the SDK types it as None
     for handler in (
         LaunchRequestHandler(runner),
         DialogIntentHandler(runner),

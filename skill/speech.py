@@ -106,13 +106,14 @@ class Speech:
             return Rendered(None, None)
         locale = locale or DEFAULT_LOCALE
         context = {"locale": locale, **data}
-        module = self.env.get_template(f"{locale}/views/{view}.ssml.j2").make_module(context)
+        # Template modules expose the macros a template defines; mypy cannot see them.
+        module: Any = self.env.get_template(f"{locale}/views/{view}.ssml.j2").make_module(context)
         speech = _tidy(str(module.speech()))
         reprompt_macro = getattr(module, "reprompt", None)
         reprompt = _tidy(str(reprompt_macro())) if reprompt_macro else None
         title = text = None
         if card:
-            card_module = self.env.get_template(f"{locale}/cards/{card}.txt.j2").make_module(
+            card_module: Any = self.env.get_template(f"{locale}/cards/{card}.txt.j2").make_module(
                 context
             )
             title = _tidy(str(card_module.title()))

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def chat(db: Path, *lines: str, user: str = "amzn1.ask.account.CHATTEST") -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_")}
+def chat(db: Path, *lines: str, user: str = "amzn1.ask.account.CHATTEST", **extra_env: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_")} | extra_env
     result = subprocess.run(
         [sys.executable, "-m", "skill", "chat", "--db", str(db), "--user", user],
         input="\n".join(lines) + "\n",
@@ -131,3 +131,14 @@ def test_chat_in_process_with_a_fake_handler() -> None:
     assert seen[1]["request"]["intent"]["slots"]["ordinal"]["value"] == "2"
     assert seen[-1]["request"]["type"] == "SessionEndedRequest"
     assert get_resolver() is get_resolver()
+
+
+def test_chat_works_when_a_skill_id_is_configured(tmp_path: Path) -> None:
+    said = answers(
+        chat(
+            tmp_path / "p.db",
+            "open ally coach",
+            SKILL_ID="amzn1.ask.skill.11111111-2222-3333-4444-555555555555",
+        )
+    )
+    assert said[0].startswith("Welcome to Ally Coach")

@@ -14,6 +14,7 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 
 if TYPE_CHECKING:
     from ask_sdk_model import RequestEnvelope
+    from ask_sdk_model.interfaces.system import SystemState
 
 # Shared with infra/template.yaml; a test checks they agree.
 PARTITION_KEY = "id"
@@ -33,9 +34,17 @@ class ConflictError(StorageError):
     """Someone else saved this user's progress since we read it (optimistic locking)."""
 
 
+def _system(request_envelope: RequestEnvelope) -> SystemState:
+    context = request_envelope.context
+    system = context.system if context is not None else None
+    if system is None or system.user is None or not system.user.user_id:
+        raise ValueError("the request names no Alexa user")
+    return system
+
+
 def user_key(request_envelope: RequestEnvelope) -> str:
     """The account key: the Alexa user ID."""
-    return str(request_envelope.context.system.user.user_id)
+    return str(_system(request_envelope).user.user_id)  # type: ignore[union-attr]
 
 
 def person_key(request_envelope: RequestEnvelope) -> str:
@@ -43,8 +52,8 @@ def person_key(request_envelope: RequestEnvelope) -> str:
 
     Partners sharing one speaker get separate progress when voice profiles recognise them.
     """
-    system = request_envelope.context.system
-    key = str(system.user.user_id)
+    system = _system(request_envelope)
+    key = str(system.user.user_id)  # type: ignore[union-attr]
     person = getattr(system, "person", None)
     if person is not None and getattr(person, "person_id", None):
         key = f"{key}#person#{person.person_id}"
@@ -56,7 +65,7 @@ def short_hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()[:10]
 
 
-class ProgressAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
+class ProgressAdapter(AbstractPersistenceAdapter):
     """A persistence adapter that can also forget a user entirely."""
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
