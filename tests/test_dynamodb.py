@@ -54,6 +54,7 @@ def stubbed(fake_aws: None) -> Iterator[tuple[DynamoDbProgressAdapter, Stubber]]
 # --- nothing at import, nothing until used --------------------------------------------
 
 
+@pytest.mark.slow
 def test_importing_and_building_the_skill_touches_no_aws(tmp_path: Path) -> None:
     """On Lambda, with the table set but before any request: boto3 is not even imported."""
     code = (
