@@ -44,10 +44,14 @@ class Chat:
         user_id: str,
         locale: str = "en-US",
         show_reprompts: bool = False,
+        application_id: str | None = None,
     ) -> None:
         self.handler = handler
         self.out = out
-        self.driver = SessionDriver(user_id=user_id, locale=locale)
+        # With SKILL_ID set the skill rejects requests for other skills, so speak as it.
+        self.driver = SessionDriver(
+            user_id=user_id, locale=locale, application_id=application_id or LOCAL_SKILL_ID
+        )
         self.resolver = get_resolver(locale)
         self.show_reprompts = show_reprompts
         self.last_reprompt: str | None = None
@@ -151,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     # Imported after --db is applied: settings are read once, when the skill is built.
     from skill.lambda_function import lambda_handler
 
+    from skill.config import get_settings
+
     interactive = sys.stdin.isatty()
     chat = Chat(
         lambda_handler,
@@ -158,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         args.user or default_user_id(),
         args.locale,
         show_reprompts=args.reprompts,
+        application_id=get_settings().skill_id,
     )
     lines = _prompted_lines("you> ") if interactive else sys.stdin
     return chat.run(lines, interactive)
