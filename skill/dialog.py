@@ -270,7 +270,7 @@ def _launch(p: Progress, now: int) -> Turn:
     if p.is_new:
         return _ask(c, visited, "welcome", {}, Question.START)
     recap = away is not None and away > LONG_ABSENCE_SECONDS
-    if p.program_finished:
+    if p.program_finished or (p.heard_all and p.current_tip == TIP_COUNT):
         return _ask(
             c,
             visited,

@@ -10,7 +10,7 @@ from ask_sdk_core.utils import get_intent_name, is_request_type
 
 from skill.dialog import Action, Command
 from skill.intents import INTENT_ACTIONS, to_command
-from skill.persistence.base import StorageError, short_hash
+from skill.persistence.base import StorageError, short_hash, user_key
 from skill.speech import DEFAULT_LOCALE
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class _RunnerHandler(AbstractRequestHandler):  # type: ignore[misc]
+class _RunnerHandler(AbstractRequestHandler):
     def __init__(self, runner: TurnRunner) -> None:
         self.runner = runner
 
@@ -44,7 +44,7 @@ class DialogIntentHandler(_RunnerHandler):
         )
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        intent = handler_input.request_envelope.request.intent
+        intent = _request(handler_input).intent
         command = to_command(intent.name, slot_values(intent.slots))
         return self.runner.run(handler_input, command)
 
@@ -65,7 +65,7 @@ class SessionEndedRequestHandler(_RunnerHandler):
         return bool(is_request_type("SessionEndedRequest")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        request = handler_input.request_envelope.request
+        request = _request(handler_input)
         if getattr(request, "error", None) is not None:
             logger.warning("session ended with error: %s", request.error.object_type)
         return self.runner.end_session(handler_input)
@@ -80,14 +80,15 @@ class SkillDisabledEventHandler(_RunnerHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         envelope = handler_input.request_envelope
         if self.persistence_status(envelope.request) == "NOT_PERSISTED":
-            user_id = envelope.context.system.user.user_id
+            user_id = user_key(envelope)
             try:
                 self.runner.adapter.delete_user(user_id)
                 logger.info("skill disabled: deleted data of user=%s", short_hash(user_id))
             except StorageError as exc:
                 # Alexa does not retry events; the TTL removes the data in the end.
-                logger.error("skill disabled: delete failed for user=%s: %s",
-                             short_hash(user_id), exc)
+                logger.error(
+                    "skill disabled: delete failed for user=%s: %s", short_hash(user_id), exc
+                )
         return handler_input.response_builder.response
 
     @staticmethod
@@ -106,20 +107,23 @@ class SkillDisabledEventHandler(_RunnerHandler):
         return str(value) if value is not None else None
 
 
-class SystemExceptionHandler(AbstractRequestHandler):  # type: ignore[misc]
+class SystemExceptionHandler(AbstractRequestHandler):
     """System.ExceptionEncountered: Alexa reports our last response was bad. Log it."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_request_type("System.ExceptionEncountered")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        error = handler_input.request_envelope.request.error
-        logger.error("Alexa reported an error in our response: %s %s",
-                     getattr(error, "object_type", None), getattr(error, "message", None))
+        error = _request(handler_input).error
+        logger.error(
+            "Alexa reported an error in our response: %s %s",
+            getattr(error, "object_type", None),
+            getattr(error, "message", None),
+        )
         return handler_input.response_builder.response
 
 
-class UnexpectedErrorHandler(AbstractExceptionHandler):  # type: ignore[misc]
+class UnexpectedErrorHandler(AbstractExceptionHandler):
     """The last resort, so the user hears an apology instead of Alexa's generic error.
     It logs the full traceback: this is a bug to fix, never a path the skill relies on."""
 
@@ -136,6 +140,11 @@ class UnexpectedErrorHandler(AbstractExceptionHandler):  # type: ignore[misc]
         locale = getattr(handler_input.request_envelope.request, "locale", None)
         rendered = self.runner.speech.render(locale or DEFAULT_LOCALE, "error", {})
         return build_response(handler_input, rendered, end_session=False)
+
+
+def _request(handler_input: HandlerInput) -> Any:
+    """The request, typed loosely: each handler knows which request type it was given."""
+    return handler_input.request_envelope.request
 
 
 def slot_values(slots: dict[str, Any] | None) -> dict[str, str | None]:

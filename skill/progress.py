@@ -32,13 +32,21 @@ class Progress:
         return self.current_tip == 0 and not self.direction_finished and not self.finished_tips
 
     @property
+    def heard_all(self) -> bool:
+        return len(self.finished_tips) == TIP_COUNT
+
+    @property
     def resume_tip(self) -> int:
-        """The tip a returning person should hear next."""
+        """The tip a returning person should hear next: the one they were on if they did
+        not finish it, else the next one, else (after the last) the first they missed."""
         if self.current_tip == 0:
             return 1
-        if self.current_tip in self.finished_tips and self.current_tip < TIP_COUNT:
+        if self.current_tip not in self.finished_tips:
+            return self.current_tip
+        if self.current_tip < TIP_COUNT:
             return self.current_tip + 1
-        return self.current_tip
+        missed = [n for n in range(1, TIP_COUNT + 1) if n not in self.finished_tips]
+        return missed[0] if missed else TIP_COUNT
 
     def merge(self, other: Progress) -> Progress:
         """Combine two diverging copies so nothing finished is lost; the furthest tip wins."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ask_sdk_model.ui import StandardCard
 
@@ -49,7 +49,8 @@ class TurnRunner:
 
     def run(self, handler_input: HandlerInput, command: Command) -> Response:
         envelope = handler_input.request_envelope
-        session = handler_input.attributes_manager.session_attributes
+        # Launch and intent requests always carry a session, so there are attributes.
+        session = cast(dict[str, Any], handler_input.attributes_manager.session_attributes)
         now = _epoch(envelope)
         conversation = Conversation.from_dict(session.get(SESSION_CONVERSATION))
         progress, unsaved, read_failed = self._load(handler_input, session)
@@ -143,7 +144,8 @@ class TurnRunner:
     # --- speech -----------------------------------------------------------------------
 
     def _respond(self, handler_input: HandlerInput, turn: Turn) -> Response:
-        locale = handler_input.request_envelope.request.locale or DEFAULT_LOCALE
+        request: Any = handler_input.request_envelope.request
+        locale = getattr(request, "locale", None) or DEFAULT_LOCALE
         reply = turn.reply
         rendered = self.speech.render(locale, reply.view, reply.data, reply.card)
         return build_response(handler_input, rendered, reply.end_session)

@@ -178,3 +178,12 @@ def test_conversation_survives_a_round_trip_through_session_attributes() -> None
     again = Conversation.from_dict(turn.conversation.to_dict())
     assert again == turn.conversation
     assert Conversation.from_dict({"program": "gone-program"}) == Conversation()
+
+
+def test_heard_the_last_tip_without_saying_next_counts_as_done() -> None:
+    heard = Progress(current_tip=TIP_COUNT, finished_tips=frozenset(range(1, TIP_COUNT + 1)))
+    turn = run(Action.LAUNCH, progress=heard)
+    assert turn.reply.data["finished_all"] is True
+    assert turn.conversation.question is Question.DIRECTION
+    jumped = Progress(current_tip=TIP_COUNT, finished_tips=frozenset({1, TIP_COUNT}))
+    assert run(Action.LAUNCH, progress=jumped).reply.data["next_tip"] == 2

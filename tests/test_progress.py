@@ -201,6 +201,7 @@ def test_a_negative_or_missing_tip_starts_at_the_beginning() -> None:
         (2, {1, 2}, 3),  # tip 2 heard: go on with 3
         (3, {1, 2}, 3),  # tip 3 reached but not finished: hear it again
         (TIP_COUNT, set(range(1, TIP_COUNT + 1)), TIP_COUNT),  # there is no tip after
+        (TIP_COUNT, {1, 2, TIP_COUNT}, 3),  # jumped to the end: the first one missed
     ],
 )
 def test_resume_tip(current: int, finished: set[int], resume: int) -> None:
