@@ -153,9 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.db:
         os.environ[ENV_DB_PATH] = args.db
     # Imported after --db is applied: settings are read once, when the skill is built.
-    from skill.lambda_function import lambda_handler
-
     from skill.config import get_settings
+    from skill.lambda_function import lambda_handler
 
     interactive = sys.stdin.isatty()
     chat = Chat(

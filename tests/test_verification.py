@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from certs import CERT_URL, NOW, alexa_timestamp, encode, envelope, make_pki
 from cryptography.hazmat.primitives import serialization
 
 from skill import verification
@@ -25,6 +24,8 @@ from skill.verification import (
     verify_application_id,
     verify_timestamp,
 )
+
+from certs import CERT_URL, NOW, alexa_timestamp, encode, envelope, make_pki
 
 # Every example from Amazon's "Verifying the signature certificate URL", plus case variants.
 VALID_CERT_URLS = [

@@ -16,12 +16,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from certs import CERT_URL, NOW, Pki, encode, envelope, make_pki
 from flask import Blueprint, Flask
 from werkzeug.serving import make_server
 
 from skill import web
 from skill.config import ENV_SKILL_ID, ENV_VERIFY_REQUESTS, get_settings
+
+from certs import CERT_URL, NOW, Pki, encode, envelope, make_pki
 
 SKILL_ID = "amzn1.ask.skill.test"
 REPLY = {"version": "1.0", "response": {"outputSpeech": {"type": "SSML", "ssml": "<speak/>"}}}
