@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Say, VoiceResponse
 
-from skill.ssml import AMAZON_NS
+from skill.ssml import SAY_AS_INTERPRETATIONS, parse, tag_name
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 
@@ -50,23 +50,7 @@ POLLY_TAGS: dict[str, frozenset[str]] = {
     "w": frozenset({"role"}),
 }
 # Polly's say-as has no "interjection" (an Alexa speechcon); such words are just said.
-POLLY_SAY_AS = frozenset(
-    {
-        "characters",
-        "spell-out",
-        "cardinal",
-        "number",
-        "ordinal",
-        "digits",
-        "fraction",
-        "unit",
-        "date",
-        "time",
-        "address",
-        "expletive",
-        "telephone",
-    }
-)
+POLLY_SAY_AS = SAY_AS_INTERPRETATIONS - {"interjection"}
 SILENT_TAGS = frozenset({"audio", "mark"})
 
 # The twilio helper method that adds each tag as a child.
@@ -116,19 +100,6 @@ def voice_for(locale: str, voice: str | None = None) -> VoiceProfile:
     return VoiceProfile(name, language, frozenset(tags), frozenset(prosody))
 
 
-def parse_ssml(ssml: str) -> ET.Element:
-    """The <speak> element of Alexa SSML given with or without its <speak> wrapper."""
-    body = ssml.strip()
-    if not body.startswith("<speak"):
-        body = f"<speak>{body}</speak>"
-    body = body.replace("<speak>", f'<speak xmlns:amazon="{AMAZON_NS}">', 1)
-    return ET.fromstring(body)
-
-
-def _tag(element: ET.Element) -> str:
-    return str(element.tag).replace(f"{{{AMAZON_NS}}}", "amazon:")
-
-
 def _attr_name(name: str) -> str:
     return name.replace(f"{{{XML_NS}}}", "xml:")
 
@@ -160,7 +131,7 @@ class _Converter:
             _append_text(node, child.tail)
 
     def element(self, node: TwiML, element: ET.Element) -> None:
-        tag = _tag(element)
+        tag = tag_name(element)
         if tag in SILENT_TAGS:
             return
         method = getattr(node, _METHODS.get(tag, ""), None) if tag in self.profile.tags else None
@@ -188,7 +159,7 @@ class _Converter:
 
 def add_ssml(say: Say, ssml: str, profile: VoiceProfile) -> None:
     """Append Alexa SSML to a <Say> as Polly SSML."""
-    _Converter(profile).children(say, parse_ssml(ssml))
+    _Converter(profile).children(say, parse(ssml))
 
 
 @dataclass(frozen=True)

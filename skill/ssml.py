@@ -11,6 +11,25 @@ MAX_AUDIO_TAGS = 5
 
 AMAZON_NS = "http://amazon.com/ssml/2017-04"  # stand-in URI so "amazon:" tags parse
 
+SAY_AS_INTERPRETATIONS = frozenset(
+    {
+        "characters",
+        "spell-out",
+        "cardinal",
+        "number",
+        "ordinal",
+        "digits",
+        "fraction",
+        "unit",
+        "date",
+        "time",
+        "telephone",
+        "address",
+        "interjection",
+        "expletive",
+    }
+)
+
 # Alexa's SSML tags and the attribute values each accepts (None: any value).
 _ALLOWED: dict[str, dict[str, frozenset[str] | None]] = {
     "speak": {},
@@ -46,24 +65,7 @@ _ALLOWED: dict[str, dict[str, frozenset[str] | None]] = {
     "phoneme": {"alphabet": frozenset({"ipa", "x-sampa"}), "ph": None},
     "prosody": {"rate": None, "pitch": None, "volume": None},
     "say-as": {
-        "interpret-as": frozenset(
-            {
-                "characters",
-                "spell-out",
-                "cardinal",
-                "number",
-                "ordinal",
-                "digits",
-                "fraction",
-                "unit",
-                "date",
-                "time",
-                "telephone",
-                "address",
-                "interjection",
-                "expletive",
-            }
-        ),
+        "interpret-as": SAY_AS_INTERPRETATIONS,
         "format": None,
     },
     "sub": {"alias": None},
@@ -91,7 +93,8 @@ def _wrap(ssml: str) -> str:
     return body
 
 
-def _parse(ssml: str) -> ET.Element:
+def parse(ssml: str) -> ET.Element:
+    """The <speak> element of Alexa SSML given with or without its <speak> wrapper."""
     doc = _wrap(ssml).replace("<speak>", f'<speak xmlns:amazon="{AMAZON_NS}">', 1)
     try:
         return ET.fromstring(doc)
@@ -99,8 +102,9 @@ def _parse(ssml: str) -> ET.Element:
         raise SsmlError(f"not well-formed: {exc}") from exc
 
 
-def _tag(element: ET.Element) -> str:
-    return element.tag.replace(f"{{{AMAZON_NS}}}", "amazon:")
+def tag_name(element: ET.Element) -> str:
+    """The tag as written in SSML: ``amazon:effect`` rather than its namespaced form."""
+    return str(element.tag).replace(f"{{{AMAZON_NS}}}", "amazon:")
 
 
 def _break_ms(value: str) -> int:
@@ -116,10 +120,10 @@ def validate(ssml: str) -> None:
     wrapped = _wrap(ssml)
     if len(wrapped) > MAX_SSML_CHARS:
         raise SsmlError(f"{len(wrapped)} characters, over Alexa's {MAX_SSML_CHARS}")
-    root = _parse(ssml)
+    root = parse(ssml)
     audio = 0
     for element in root.iter():
-        tag = _tag(element)
+        tag = tag_name(element)
         if tag not in _ALLOWED:
             raise SsmlError(f"tag <{tag}> is not Alexa SSML")
         if tag == "speak" and element is not root:
@@ -148,11 +152,11 @@ def validate(ssml: str) -> None:
 
 def to_text(ssml: str, show_pauses: bool = True) -> str:
     """Plain text of what Alexa would say; pauses of a second or more shown as [pause 8s]."""
-    root = _parse(ssml)
+    root = parse(ssml)
     parts: list[str] = []
 
     def walk(element: ET.Element) -> None:
-        tag = _tag(element)
+        tag = tag_name(element)
         if tag == "break":
             ms = _break_ms(element.attrib.get("time", "0ms")) if "time" in element.attrib else 0
             if show_pauses and ms >= 1000:
