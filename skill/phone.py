@@ -19,6 +19,7 @@ Every request must carry a valid ``X-Twilio-Signature`` (403 otherwise). See doc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -391,14 +392,25 @@ def _bad_request(message: str) -> Response:
     return response
 
 
+def _webhook(view: Callable[[str], Response]) -> Callable[[], Response]:
+    """Every webhook: Twilio's signature first, then the call it is about."""
+
+    @functools.wraps(view)
+    def checked() -> Response:
+        denied = _check_request()
+        if denied is not None:
+            return denied
+        call_sid = _call_sid()
+        if call_sid is None:
+            return _bad_request("missing CallSid")
+        return view(call_sid)
+
+    return checked
+
+
 @blueprint.post("/voice")
-def voice() -> Response:
-    denied = _check_request()
-    if denied is not None:
-        return denied
-    call_sid = _call_sid()
-    if call_sid is None:
-        return _bad_request("missing CallSid")
+@_webhook
+def voice(call_sid: str) -> Response:
     store = _store()
     old = store.pop(call_sid)
     state = _new_state(call_sid, request.form)
@@ -415,13 +427,8 @@ def voice() -> Response:
 
 
 @blueprint.post("/gather")
-def gather() -> Response:
-    denied = _check_request()
-    if denied is not None:
-        return denied
-    call_sid = _call_sid()
-    if call_sid is None:
-        return _bad_request("missing CallSid")
+@_webhook
+def gather(call_sid: str) -> Response:
     # Lost state (expired, evicted, another process) starts a fresh session on this call;
     # the caller's progress is in the skill's store either way.
     state = _store().get(call_sid) or _new_state(call_sid, request.form)
@@ -436,13 +443,8 @@ def gather() -> Response:
 
 
 @blueprint.post("/status")
-def status() -> Response:
-    denied = _check_request()
-    if denied is not None:
-        return denied
-    call_sid = _call_sid()
-    if call_sid is None:
-        return _bad_request("missing CallSid")
+@_webhook
+def status(call_sid: str) -> Response:
     if (request.form.get("CallStatus") or "").lower() in _FINAL_CALL_STATUSES:
         state = _store().pop(call_sid)
         if state is not None:
