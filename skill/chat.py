@@ -11,7 +11,9 @@ import argparse
 import getpass
 import hashlib
 import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
@@ -54,6 +56,7 @@ class Chat:
         )
         self.resolver = get_resolver(locale)
         self.show_reprompts = show_reprompts
+        self.wrap_width: int | None = None
         self.last_reprompt: str | None = None
 
     def print(self, text: str = "") -> None:
@@ -65,11 +68,18 @@ class Chat:
         self.driver.update(response)
         return response
 
+    def say(self, text: str) -> None:
+        """What Alexa says: one line for scripts, wrapped to the terminal for people."""
+        line = f"Alexa: {text}"
+        if self.wrap_width:
+            line = textwrap.fill(line, width=self.wrap_width, subsequent_indent="       ")
+        self.print(line)
+
     def show(self, response: dict[str, Any]) -> None:
         body = response.get("response") or {}
         speech = (body.get("outputSpeech") or {}).get("ssml")
         if speech:
-            self.print(f"Alexa: {to_text(speech)}")
+            self.say(to_text(speech))
         card = body.get("card")
         if card:
             text = card.get("text") or card.get("content") or ""
@@ -92,7 +102,7 @@ class Chat:
             return False
         if not words:
             if self.driver.active and self.last_reprompt:
-                self.print(f"Alexa: {self.last_reprompt}")
+                self.say(self.last_reprompt)
             return True
         resolution = self.resolver.resolve(words)
         envelope = self._envelope(resolution)
@@ -165,5 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         show_reprompts=args.reprompts,
         application_id=get_settings().skill_id,
     )
+    if interactive:
+        chat.wrap_width = max(40, shutil.get_terminal_size().columns - 1)
     lines = _prompted_lines("you> ") if interactive else sys.stdin
     return chat.run(lines, interactive)
