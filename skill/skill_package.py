@@ -13,7 +13,7 @@ missing or differs (a test runs it, so the package never drifts from the models)
 
 The committed manifest names a placeholder Lambda ARN. At deploy time, ``--endpoint`` writes
 the real one (the ``SkillEndpointArn`` output of infra/template.yaml); see
-docs/skill-package.md.
+infra/README.md.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``create_app()`` builds the WSGI app; ``python -m skill serve`` runs it for development.
 Production runs it under gunicorn or waitress behind an HTTPS reverse proxy, see
-docs/web-endpoint.md (which also explains why this is not flask-ask-sdk).
+"Serving the web endpoint" in README.md (which also explains why this is not flask-ask-sdk).
 
 Routes:
 
@@ -222,7 +222,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m skill serve",
         description="Serve the Alexa (and phone) web endpoint for development. "
-        "In production run gunicorn or waitress behind HTTPS (docs/web-endpoint.md).",
+        "In production run gunicorn or waitress behind HTTPS (README.md).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=5000, help="port (default 5000)")

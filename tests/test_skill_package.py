@@ -334,7 +334,7 @@ def test_the_skill_handles_the_event_it_subscribes_to(sqlite_store: Any) -> None
 
 
 def test_docs_explain_deploying_and_the_endpoint() -> None:
-    text = (ROOT / "docs" / "skill-package.md").read_text(encoding="utf-8")
+    text = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
     for needle in (
         "python -m skill package",
         "--check",
