@@ -235,7 +235,7 @@ def main(argv: list[str]) -> int:
         "--server",
         choices=("waitress", "flask"),
         default="waitress",
-        help="waitress (default, threaded) or Flask's reloading debug server",
+        help="waitress (default, threaded) or Flask's development server (no reloader)",
     )
     args = parser.parse_args(argv)
 
