@@ -33,6 +33,9 @@ CREATE INDEX IF NOT EXISTS progress_user ON progress (user_id);
 """
 
 
+_SELECT = "SELECT revision, attributes, expires_at FROM progress WHERE id = ?"
+
+
 class SqliteProgressAdapter(ProgressAdapter):
     """Progress in a local SQLite file, with the same contract as the DynamoDB store:
     conditional writes on ``revision``, an expiry time, and per-person keys."""
@@ -66,9 +69,7 @@ class SqliteProgressAdapter(ProgressAdapter):
         key = person_key(request_envelope)
         with self._lock:
             try:
-                row = self._connection().execute(
-                    "SELECT revision, attributes, expires_at FROM progress WHERE id = ?", (key,)
-                ).fetchone()
+                row = self._connection().execute(_SELECT, (key,)).fetchone()
             except sqlite3.Error as exc:
                 raise StorageError(f"read failed: {exc}") from exc
         if row is None or row[2] < self._clock():
