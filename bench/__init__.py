@@ -1,0 +1,1 @@
+"""Benchmarks of Ally Coach against a plain ASK SDK hello-world skill: ``python -m bench``."""

@@ -1,0 +1,448 @@
+"""``python -m bench [--quick] [--skip-web] [--strict]``: every benchmark, in one run.
+
+Ally Coach side by side with a plain ASK SDK hello-world skill (bench/hello_world.py),
+in the same run on the same machine: per-turn cost on the embedded store and on
+DynamoDB (moto), DynamoDB calls per session, cold starts, peak memory, and the web
+endpoint's throughput with Alexa request verification on and off. It prints a table
+with PASS/FAIL per budget and writes bench/results/latest.json and latest.md.
+
+Ratios are what to read: absolute times drift on a shared machine. ``--quick`` runs a
+tiny version (seconds, for tests); its verdicts are printed but mean little.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.measure import RESULTS_DIR, ROOT
+
+
+@dataclass(frozen=True)
+class Settings:
+    sessions: int  # scripted sessions per skill, embedded store
+    warmup: int
+    dynamodb_sessions: int
+    cold_repeats: int
+    cold_from_source: bool
+    web_requests: int  # per round
+    web_pairs: int
+    web_concurrency: int
+    web_workers: int
+
+
+FULL = Settings(
+    sessions=300,
+    warmup=20,
+    dynamodb_sessions=100,
+    cold_repeats=7,
+    cold_from_source=True,
+    web_requests=300,
+    web_pairs=12,
+    web_concurrency=8,
+    web_workers=2,
+)
+QUICK = Settings(
+    sessions=5,
+    warmup=1,
+    dynamodb_sessions=3,
+    cold_repeats=2,
+    cold_from_source=False,
+    web_requests=16,
+    web_pairs=1,
+    web_concurrency=4,
+    web_workers=2,
+)
+
+# name, where the value is in the results, the limit, and how to compare.
+BUDGETS: list[tuple[str, tuple[str, ...], float, str]] = [
+    ("turn, embedded store (median)", ("turn_embedded", "ratio_median"), 1.5, "<="),
+    ("turn, DynamoDB (median)", ("turn_dynamodb", "ratio_median"), 0.5, "<="),
+    (
+        "DynamoDB reads per session",
+        ("turn_dynamodb", "ally_coach", "reads_per_session"),
+        1,
+        "==",
+    ),
+    ("cold start, embedded store", ("cold_start", "embedded", "ratio"), 1.2, "<="),
+    (
+        "no boto3 on the embedded store",
+        ("cold_start", "embedded", "ally_coach", "loaded", "boto3"),
+        0,
+        "==",
+    ),
+    ("cold start, DynamoDB", ("cold_start", "dynamodb", "ratio"), 1.0, "<="),
+    ("web: verification cost", ("web", "verification_cost"), 0.10, "<="),
+]
+
+
+def _get(results: dict[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = results
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
+    verdicts = []
+    for name, path, limit, op in BUDGETS:
+        value = _get(results, path)
+        if value is None:
+            verdict = "SKIP"
+        elif op == "<=":
+            verdict = "PASS" if float(value) <= limit else "FAIL"
+        else:
+            verdict = "PASS" if float(value) == limit else "FAIL"
+        verdicts.append(
+            {"budget": name, "value": value, "limit": f"{op} {limit}", "result": verdict}
+        )
+    return verdicts
+
+
+# --- the table ----------------------------------------------------------------------------
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g} ms" if value < 10 else f"{value:.0f} ms"
+
+
+def _x(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    """(measurement, Ally Coach, baseline, ratio, budget, result) for the table."""
+    verdict = {v["budget"]: v for v in results.get("budgets", [])}
+
+    def judged(name: str) -> tuple[str, str]:
+        v = verdict.get(name)
+        return (v["limit"], v["result"]) if v else ("", "")
+
+    out: list[tuple[str, str, str, str, str, str]] = []
+    turn = results.get("turn_embedded")
+    if turn:
+        out.append(
+            (
+                "turn, embedded store: median",
+                _ms(turn["ally_coach"]["median_ms"]),
+                _ms(turn["hello_world"]["median_ms"]),
+                _x(turn["ratio_median"]),
+                *judged("turn, embedded store (median)"),
+            )
+        )
+        out.append(
+            (
+                "turn, embedded store: p99",
+                _ms(turn["ally_coach"]["p99_ms"]),
+                _ms(turn["hello_world"]["p99_ms"]),
+                _x(turn["ratio_p99"]),
+                "",
+                "",
+            )
+        )
+        off = turn["ally_coach_render_cache_off"]
+        out.append(
+            (
+                "  (render cache off: median / p99)",
+                f"{_ms(off['median_ms'])} / {_ms(off['p99_ms'])}",
+                "",
+                _x(off["median_ms"] / turn["hello_world"]["median_ms"]),
+                "",
+                "info",
+            )
+        )
+    dyn = results.get("turn_dynamodb")
+    if dyn:
+        ours, base = dyn["ally_coach"], dyn["adapter_baseline"]
+        out.append(
+            (
+                "turn, DynamoDB (moto): median",
+                _ms(ours["median_ms"]),
+                _ms(base["median_ms"]),
+                _x(dyn["ratio_median"]),
+                *judged("turn, DynamoDB (median)"),
+            )
+        )
+        out.append(
+            (
+                "turn, DynamoDB (moto): p99",
+                _ms(ours["p99_ms"]),
+                _ms(base["p99_ms"]),
+                _x(ours["p99_ms"] / base["p99_ms"]),
+                "",
+                "",
+            )
+        )
+        out.append(
+            (
+                "DynamoDB reads per session",
+                f"{ours['reads_per_session']:g}",
+                f"{base['reads_per_session']:g}",
+                "",
+                *judged("DynamoDB reads per session"),
+            )
+        )
+
+        def calls(c: dict[str, float]) -> str:
+            return f"{sum(c.values()):g} ({', '.join(f'{k} {v:g}' for k, v in c.items())})"
+
+        out.append(
+            (
+                "DynamoDB calls per session",
+                calls(ours["calls_per_session"]),
+                calls(base["calls_per_session"]),
+                "",
+                "",
+                "",
+            )
+        )
+    cold = results.get("cold_start")
+    if cold:
+        labels = {
+            "embedded": ("cold start, embedded store", "cold start, embedded store"),
+            "dynamodb": ("cold start, DynamoDB", "cold start, DynamoDB"),
+            "embedded_from_source": ("cold start, embedded, no .pyc", None),
+        }
+        for key, (label, budget) in labels.items():
+            c = cold.get(key)
+            if not c:
+                continue
+            ours, base = c["ally_coach"], c["hello_world"]
+            out.append(
+                (
+                    f"{label}: spawn to answer",
+                    _ms(ours["median_ms"]),
+                    _ms(base["median_ms"]),
+                    _x(c["ratio"]),
+                    *(judged(budget) if budget else ("", "info")),
+                )
+            )
+            out.append(
+                (
+                    "  import + first answer",
+                    f"{_ms(ours['import_median_ms'])} + {_ms(ours['first_answer_median_ms'])}",
+                    f"{_ms(base['import_median_ms'])} + {_ms(base['first_answer_median_ms'])}",
+                    "",
+                    "",
+                    "",
+                )
+            )
+        emb = cold.get("embedded")
+        if emb:
+            boto = emb["ally_coach"]["loaded"]["boto3"]
+            out.append(
+                (
+                    "boto3 imported, embedded store",
+                    "yes" if boto else "no",
+                    "yes" if emb["hello_world"]["loaded"]["boto3"] else "no",
+                    "",
+                    *judged("no boto3 on the embedded store"),
+                )
+            )
+            if "maxrss_mib" in emb["ally_coach"]:
+                out.append(
+                    (
+                        "peak memory (RSS) after the conversation",
+                        f"{emb['ally_coach']['maxrss_mib']:g} MiB",
+                        f"{emb['hello_world']['maxrss_mib']:g} MiB",
+                        _x(emb["memory_ratio"]),
+                        "",
+                        "info",
+                    )
+                )
+    web = results.get("web")
+    if web:
+        on, off = web["verify_on"], web["verify_off"]
+        cost = web["verification_cost"]
+        out.append(
+            (
+                "web: requests/s, verification on / off",
+                f"{on['rps']:g} / {off['rps']:g}",
+                "",
+                "-" if cost is None else f"cost {cost:.1%}",
+                *judged("web: verification cost"),
+            )
+        )
+        out.append(
+            (
+                "web: p50 / p99, verification on",
+                f"{_ms(on['p50_ms'])} / {_ms(on['p99_ms'])}",
+                "",
+                "",
+                "",
+                "",
+            )
+        )
+        out.append(
+            (
+                "web: p50 / p99, verification off",
+                f"{_ms(off['p50_ms'])} / {_ms(off['p99_ms'])}",
+                "",
+                "",
+                "",
+                "",
+            )
+        )
+        cpu = web.get("verification_cost_cpu")
+        if cpu is not None:
+            out.append(
+                (
+                    "web: server CPU per request, on / off",
+                    f"{on['server_cpu_ms_per_request']:.2f} / "
+                    f"{off['server_cpu_ms_per_request']:.2f} ms",
+                    "",
+                    f"cost {cpu:.1%}",
+                    "",
+                    "info",
+                )
+            )
+    return out
+
+
+HEADER = ("measurement", "Ally Coach", "baseline", "ratio", "budget", "result")
+
+
+def text_table(results: dict[str, Any]) -> str:
+    table = [HEADER, *rows(results)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(HEADER))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def markdown_table(results: dict[str, Any]) -> str:
+    table = [HEADER, *rows(results)]
+    lines = ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in table]
+    lines.insert(1, "|" + "---|" * len(HEADER))
+    return "\n".join(lines)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    meta = results["meta"]
+    return "\n".join(
+        [
+            "# Ally Coach benchmark",
+            "",
+            f"{meta['date']}, commit {meta['commit']}, Python {meta['python']}, "
+            f"{meta['cpus']} CPUs, load average {meta['load_before']} before, "
+            f"{meta['load_after']} after{' (--quick)' if meta['quick'] else ''}.",
+            "",
+            "Baseline: the plain ASK SDK hello world (bench/hello_world.py); on DynamoDB "
+            "with ask-sdk's DynamoDbAdapter, reading and saving every turn. "
+            "Ratios are Ally Coach / baseline in this run.",
+            "",
+            markdown_table(results),
+            "",
+            f"Cold start DynamoDB mode: {_get(results, ('cold_start', 'dynamodb', 'mode'))}.",
+            "",
+        ]
+    )
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def _commit() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except OSError:
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
+def run(settings: Settings, *, quick: bool, web: bool, log: Callable[[str], None]) -> dict:
+    from bench.coldstart import run_cold_starts
+    from bench.inprocess import dynamodb_turns, embedded_turns
+
+    results: dict[str, Any] = {
+        "meta": {
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": _commit(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_before": _load(),
+            "quick": quick,
+            "settings": settings.__dict__,
+        }
+    }
+    with tempfile.TemporaryDirectory(prefix="ally-bench-") as tmp:
+        workdir = Path(tmp)
+        started = time.monotonic()
+        log("1/5 turns on the embedded store ...")
+        results["turn_embedded"] = embedded_turns(workdir, settings.sessions, settings.warmup)
+        log("2/5 turns on DynamoDB (moto) ...")
+        results["turn_dynamodb"] = dynamodb_turns(
+            settings.dynamodb_sessions, max(1, settings.warmup // 4)
+        )
+        log("3/5 cold starts and 5/5 peak memory (subprocesses) ...")
+        results["cold_start"] = run_cold_starts(
+            workdir, settings.cold_repeats, from_source=settings.cold_from_source
+        )
+        if web:
+            log("4/5 web endpoint under load (gunicorn on loopback) ...")
+            from bench.load import web_benchmark
+
+            results["web"] = web_benchmark(
+                workdir,
+                requests=settings.web_requests,
+                concurrency=settings.web_concurrency,
+                pairs=settings.web_pairs,
+                workers=settings.web_workers,
+            )
+        results["meta"]["seconds"] = round(time.monotonic() - started, 1)
+    results["meta"]["load_after"] = _load()
+    results["budgets"] = judge(results)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny setting (a few seconds)")
+    parser.add_argument("--skip-web", action="store_true", help="leave out the web load test")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a budget fails")
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS_DIR, help="where latest.json and latest.md go"
+    )
+    args = parser.parse_args(argv)
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    results = run(QUICK if args.quick else FULL, quick=args.quick, web=not args.skip_web, log=log)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    (args.out / "latest.md").write_text(markdown(results))
+    print(text_table(results))
+    failed = [v["budget"] for v in results["budgets"] if v["result"] == "FAIL"]
+    note = " (quick run: too few samples to judge)" if args.quick else ""
+    print(f"\n{len(failed)} budget(s) failed{note}: {', '.join(failed) or 'none'}")
+    print(f"written: {args.out / 'latest.json'}, {args.out / 'latest.md'}")
+    return 1 if failed and args.strict else 0

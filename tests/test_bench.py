@@ -1,0 +1,140 @@
+"""The benchmark runs and reports; how fast anything is, is not a test's business."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.conversation import ALLY_COACH_SCRIPT, HELLO_WORLD_SCRIPT, TURNS, run_session
+from bench.measure import ROOT, child_env, percentile
+from bench.run import judge, markdown, text_table
+
+
+def test_hello_world_answers_its_script_in_one_session() -> None:
+    from bench.hello_world import HELLO, build_handler
+
+    answered = run_session(build_handler(), HELLO_WORLD_SCRIPT)
+    assert len(answered.responses) == TURNS
+    assert HELLO in answered.responses[1]["response"]["outputSpeech"]["ssml"]
+    assert answered.responses[-1]["response"]["shouldEndSession"] is True
+
+
+def test_ally_coach_answers_its_script_in_one_session(handler: Any) -> None:
+    answered = run_session(handler, ALLY_COACH_SCRIPT)
+    assert len(answered.responses) == TURNS
+    assert all("outputSpeech" in r["response"] for r in answered.responses)
+    assert answered.responses[-1]["response"]["shouldEndSession"] is True
+
+
+def test_percentile_is_an_observed_value() -> None:
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert percentile(list(range(1, 101)), 99) == 99
+
+
+def _fake_results(**overrides: Any) -> dict[str, Any]:
+    side = {"median_ms": 1.0, "p99_ms": 2.0, "n": 10}
+    cold = {
+        "median_ms": 100.0,
+        "import_median_ms": 80.0,
+        "first_answer_median_ms": 10.0,
+        "runs": 2,
+        "loaded": {"boto3": False},
+        "maxrss_mib": 20.0,
+    }
+    results: dict[str, Any] = {
+        "meta": {
+            "date": "today",
+            "commit": "abc",
+            "python": "3.11",
+            "cpus": 2,
+            "load_before": "0",
+            "load_after": "0",
+            "quick": True,
+        },
+        "turn_embedded": {
+            "ally_coach": side,
+            "hello_world": side,
+            "ally_coach_render_cache_off": side,
+            "ratio_median": 1.2,
+            "ratio_p99": 1.0,
+        },
+        "turn_dynamodb": {
+            "ally_coach": {**side, "calls_per_session": {"GetItem": 1}, "reads_per_session": 1},
+            "adapter_baseline": {
+                **side,
+                "calls_per_session": {"GetItem": 10, "PutItem": 10},
+                "reads_per_session": 10,
+            },
+            "ratio_median": 0.7,  # over the 0.5 budget
+        },
+        "cold_start": {
+            "embedded": {
+                "ally_coach": cold,
+                "hello_world": cold,
+                "ratio": 1.0,
+                "memory_ratio": 1.0,
+            },
+        },
+    }
+    results.update(overrides)
+    return results
+
+
+def test_budgets_are_judged_from_the_results() -> None:
+    verdicts = {v["budget"]: v["result"] for v in judge(_fake_results())}
+    assert verdicts["turn, embedded store (median)"] == "PASS"
+    assert verdicts["turn, DynamoDB (median)"] == "FAIL"
+    assert verdicts["DynamoDB reads per session"] == "PASS"
+    assert verdicts["no boto3 on the embedded store"] == "PASS"
+    assert verdicts["web: verification cost"] == "SKIP"  # not measured
+
+
+def test_tables_show_every_measurement_and_verdict() -> None:
+    results = _fake_results()
+    results["budgets"] = judge(results)
+    table = text_table(results)
+    assert "turn, DynamoDB (moto): median" in table and "FAIL" in table
+    assert "| measurement |" in markdown(results)
+
+
+@pytest.mark.slow
+def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=child_env(drop=("SKILL_TABLE_NAME", "SKILL_DB_PATH", "SKILL_ID")),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads((tmp_path / "latest.json").read_text())
+    assert {"meta", "turn_embedded", "turn_dynamodb", "cold_start", "web", "budgets"} <= set(
+        results
+    )
+    for side in ("ally_coach", "hello_world"):
+        assert {"median_ms", "p99_ms"} <= set(results["turn_embedded"][side])
+        for mode in ("embedded", "dynamodb"):
+            assert "median_ms" in results["cold_start"][mode][side]
+    assert "maxrss_mib" in results["cold_start"]["embedded"]["ally_coach"]
+    assert {"ratio_median", "ratio_p99"} <= set(results["turn_embedded"])
+    assert {"ratio"} <= set(results["cold_start"]["dynamodb"])
+    # Counts, not timings: one read per session for us, read and save per turn for the SDK.
+    assert results["turn_dynamodb"]["ally_coach"]["reads_per_session"] == 1
+    assert results["turn_dynamodb"]["adapter_baseline"]["calls_per_session"] == {
+        "GetItem": 10,
+        "PutItem": 10,
+    }
+    assert results["cold_start"]["embedded"]["ally_coach"]["loaded"]["boto3"] is False
+    for mode in ("verify_on", "verify_off"):
+        assert {"rps", "p99_ms"} <= set(results["web"][mode])
+        assert results["web"][mode]["errors"] == 0
+    assert {v["result"] for v in results["budgets"]} <= {"PASS", "FAIL", "SKIP"}
+    assert (tmp_path / "latest.md").read_text().startswith("# Ally Coach benchmark")
+    assert "budget" in done.stdout
