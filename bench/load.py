@@ -1,8 +1,9 @@
 """The web endpoint under concurrent load on loopback, verification on and off.
 
-gunicorn (sync workers) serves ``bench.web_app:create_app()`` on 127.0.0.1; a bounded
-asyncio client sends N pre-built HTTP/1.1 requests, C at a time, one connection each
-(gunicorn's sync workers close the connection after every response). Every request is a
+gunicorn serves ``bench.web_app:create_app()`` on 127.0.0.1 as the top-level README
+runs it in production (one worker process with 8 threads: the phone line keeps call
+state in memory); a bounded asyncio client sends N pre-built HTTP/1.1 requests, C at a
+time, one connection each (``Connection: close``). Every request is a
 new user's first request (a LaunchRequest or a one-shot "motivate my partner"): one read
 and one write of the SQLite store. Bodies are signed by the test authority of
 tests/certs.py right before each round, so their timestamps are fresh; the unverified
@@ -178,14 +179,15 @@ def cpu_meter(pid: int) -> Callable[[], float | None]:
 
 @contextmanager
 def gunicorn(
-    env: dict[str, str], workers: int, log: Path
+    env: dict[str, str], workers: int, threads: int, log: Path
 ) -> Iterator[tuple[int, Callable[[], float | None]]]:
     """A gunicorn subprocess serving the bench app on a free loopback port."""
     port = free_port()
     command = [
         python(), "-m", "gunicorn",
         "--workers", str(workers),
-        "--worker-class", "sync",
+        "--threads", str(threads),
+        "--timeout", "10",
         "--bind", f"{HOST}:{port}",
         "--log-level", "warning",
         "--graceful-timeout", "5",
@@ -224,7 +226,7 @@ def _wait_until_healthy(port: int, server: subprocess.Popen[bytes]) -> None:
 
 
 def web_benchmark(
-    workdir: Path, *, requests: int, concurrency: int, pairs: int, workers: int
+    workdir: Path, *, requests: int, concurrency: int, pairs: int, workers: int, threads: int
 ) -> dict[str, Any]:
     certs = test_authority()
     now = datetime.now(UTC)
@@ -253,12 +255,15 @@ def web_benchmark(
     modes = ("verify_on", "verify_off")
     runs: dict[str, list[Round]] = {mode: [] for mode in modes}
     costs: list[float] = []
-    with gunicorn(env(True), workers, log) as on, gunicorn(env(False), workers, log) as off:
+    with (
+        gunicorn(env(True), workers, threads, log) as on,
+        gunicorn(env(False), workers, threads, log) as off,
+    ):
         servers = dict(zip(modes, (on, off), strict=True))
         # Unmeasured: every worker compiles its templates, opens the store and (verified)
         # fetches, validates and caches the chain.
         for mode, (port, _) in servers.items():
-            warm = run_load(port, build_requests(pki, port, workers * 8), workers * 2)
+            warm = run_load(port, build_requests(pki, port, workers * threads * 4), concurrency)
             if warm.errors:
                 raise RuntimeError(f"{mode}: {warm.errors} warm-up requests failed; see {log}")
         for i in range(pairs):
@@ -293,7 +298,7 @@ def web_benchmark(
     cpu_off = result["verify_off"]["server_cpu_ms_per_request"]
     result["verification_cost_cpu"] = round(1 - cpu_off / cpu_on, 3) if cpu_on and cpu_off else None
     result["settings"] = {
-        "server": f"gunicorn, {workers} sync workers",
+        "server": f"gunicorn --workers {workers} --threads {threads}",
         "requests_per_round": requests,
         "concurrency": concurrency,
         "pairs_of_rounds": pairs,

@@ -40,6 +40,7 @@ class Settings:
     web_pairs: int
     web_concurrency: int
     web_workers: int
+    web_threads: int
 
 
 FULL = Settings(
@@ -49,9 +50,10 @@ FULL = Settings(
     cold_repeats=7,
     cold_from_source=True,
     web_requests=300,
-    web_pairs=12,
+    web_pairs=20,
     web_concurrency=8,
-    web_workers=2,
+    web_workers=1,
+    web_threads=8,
 )
 QUICK = Settings(
     sessions=5,
@@ -62,7 +64,8 @@ QUICK = Settings(
     web_requests=16,
     web_pairs=1,
     web_concurrency=4,
-    web_workers=2,
+    web_workers=1,
+    web_threads=8,
 )
 
 # name, where the value is in the results, the limit, and how to compare.
@@ -416,6 +419,7 @@ def run(settings: Settings, *, quick: bool, web: bool, log: Callable[[str], None
                 concurrency=settings.web_concurrency,
                 pairs=settings.web_pairs,
                 workers=settings.web_workers,
+                threads=settings.web_threads,
             )
         results["meta"]["seconds"] = round(time.monotonic() - started, 1)
     results["meta"]["load_after"] = _load()
