@@ -13,6 +13,7 @@ tiny version (seconds, for tests); its verdicts are printed but mean little.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -67,6 +68,9 @@ QUICK = Settings(
     web_workers=1,
     web_threads=8,
 )
+
+# Modules the bench cannot do without, and the distributions that provide them.
+NEEDED = {"ask_sdk_dynamodb": "ask-sdk-dynamodb-persistence-adapter", "moto": "moto[dynamodb]"}
 
 # name, where the value is in the results, the limit, and how to compare.
 BUDGETS: list[tuple[str, tuple[str, ...], float, str]] = [
@@ -409,7 +413,9 @@ def run(settings: Settings, *, quick: bool, web: bool, log: Callable[[str], None
         results["cold_start"] = run_cold_starts(
             workdir, settings.cold_repeats, from_source=settings.cold_from_source
         )
-        if web:
+        if web and importlib.util.find_spec("gunicorn") is None:
+            log("4/5 skipped: gunicorn is not installed")
+        elif web:
             log("4/5 web endpoint under load (gunicorn on loopback) ...")
             from bench.load import web_benchmark
 
@@ -436,6 +442,13 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=RESULTS_DIR, help="where latest.json and latest.md go"
     )
     args = parser.parse_args(argv)
+    missing = [name for name in NEEDED if importlib.util.find_spec(name) is None]
+    if missing:
+        parser.error(
+            "missing: "
+            + ", ".join(NEEDED[m] for m in missing)
+            + " (pip install them into the venv)"
+        )
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
