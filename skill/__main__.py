@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("skill.web", "serve the Alexa (and phone) web endpoint for development"),
     "package": ("skill.skill_package", "assemble the ASK CLI skill package under infra/"),
     "build-lambda": ("skill.packaging", "build the AWS Lambda deployment zip"),
+    "prerender": ("skill.prerender", "render every reply ahead of time (done by build-lambda)"),
 }
 
 

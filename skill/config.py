@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 # Every environment variable the skill reads is named here and nowhere else.
@@ -39,13 +39,21 @@ def _flag(value: str | None, default: bool) -> bool:
 @dataclass(frozen=True)
 class Settings:
     table_name: str | None
-    db_path: Path
+    db_path_setting: str | None
     skill_id: str | None
     verify_requests: bool
     log_level: str
     aws_region: str | None
     twilio_auth_token: str | None
     public_base_url: str | None
+
+    @cached_property
+    def db_path(self) -> Path:
+        """The SQLite file: worked out only when the embedded store is used, since the
+        default needs platformdirs and a Lambda on DynamoDB should not import it."""
+        if self.db_path_setting:
+            return Path(self.db_path_setting).expanduser()
+        return _default_db_path()
 
     @property
     def uses_dynamodb(self) -> bool:
@@ -57,7 +65,7 @@ class Settings:
         db_path = env.get(ENV_DB_PATH)
         return cls(
             table_name=env.get(ENV_TABLE_NAME) or None,
-            db_path=Path(db_path).expanduser() if db_path else _default_db_path(),
+            db_path_setting=db_path or None,
             skill_id=env.get(ENV_SKILL_ID) or None,
             verify_requests=_flag(env.get(ENV_VERIFY_REQUESTS), default=True),
             log_level=env.get(ENV_LOG_LEVEL, "INFO").upper(),

@@ -47,6 +47,7 @@ RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
 
 # The project's own directories that the running skill needs, copied to the zip root.
 PROJECT_DIRS = ("skill", "templates", "interaction_model")
+PRERENDERED = "_prerendered"  # under templates/, as skill.speech.PRERENDERED_DIR
 
 # Lambda's python3.12 and newer runtimes run on Amazon Linux 2023 (glibc 2.34), so any
 # manylinux wheel up to glibc 2.34 works there. pip does not expand a manylinux_2_x
@@ -148,8 +149,11 @@ def distribution_files(target: Path, names: Collection[str]) -> set[str]:
 
 
 def _wanted(relative: Path) -> bool:
-    """Whether a file belongs in the zip: no caches, compiled files or hidden files."""
-    if any(part == "__pycache__" or part.startswith(".") for part in relative.parts):
+    """Whether a file belongs in the zip: no caches, compiled files or hidden files.
+
+    A pre-rendered table left in the checkout is not taken either: the build renders its
+    own from the templates it packs, so the two cannot disagree."""
+    if any(part in ("__pycache__", PRERENDERED) or part.startswith(".") for part in relative.parts):
         return False
     return relative.suffix not in {".pyc", ".pyo"}
 
@@ -188,6 +192,14 @@ def collect_files(
                 raise BuildError(f"{arcname} comes both from a dependency and the project")
             files[arcname] = path
     return files
+
+
+def prerendered_files(out_dir: Path) -> dict[str, Path]:
+    """Every reply rendered ahead (``skill.prerender``), so a cold start needs no Jinja2."""
+    from skill.prerender import build as prerender
+
+    prerender(out_dir)
+    return {f"templates/{PRERENDERED}/{path.name}": path for path in sorted(out_dir.iterdir())}
 
 
 def write_zip(files: Mapping[str, Path], out: Path) -> None:
@@ -240,6 +252,7 @@ def build(
             raise BuildError(f"pip failed (exit code {result.returncode}): {' '.join(command)}")
         leave_out = () if bundle_boto3 else RUNTIME_PROVIDED
         files = collect_files(root, target, leave_out=leave_out)
+        files.update(prerendered_files(Path(temporary) / PRERENDERED))
         unpacked = sum(path.stat().st_size for path in files.values())
         if unpacked > LAMBDA_UNZIPPED_LIMIT:
             raise BuildError(

@@ -93,7 +93,7 @@ _LAMBDA_ARN = re.compile(
 
 def _emergency_number(locale: str) -> str:
     """The emergency number as the locale's safety card writes it (one source of numbers)."""
-    from skill.speech import build_environment
+    from skill.templating import build_environment
 
     # Any: the template's macros are attributes that only exist once it is rendered.
     module: Any = build_environment().get_template(f"{locale}/_locale.ssml.j2").make_module({})

@@ -1,40 +1,32 @@
 """Turning a ``Reply`` into words: SSML for speech and plain text for cards.
 
-One Jinja2 environment per process, built on first use. Templates live under
-``templates/<language>/`` with overrides in ``templates/<locale>/`` (en-GB over en):
-a template asked for as ``en-GB/views/tip.ssml.j2`` is taken from ``templates/en-GB/``
-when it exists there and from ``templates/en/`` otherwise, and names a template imports
-resolve the same way, so a locale overrides only the files that differ.
+Templates live under ``templates/<language>/`` with overrides in ``templates/<locale>/``
+(en-GB over en); ``skill.templating`` holds the one Jinja2 environment, built on first use.
 
-Two caches keep rendering cheap (bench/README.md has the numbers). Compiled templates are
-kept on disk the way Python keeps ``.pyc`` files, so a new process skips Jinja's compiler.
-And rendering is a pure function of (locale, view, data, card), so each Speech remembers
-its recent results: most turns say something already said to someone.
+Rendering is a pure function of (locale, view, data, card), and the dialog can only say
+so many things. So replies are rendered ahead at build time into a table per locale
+(``skill.prerender``) that this module reads without importing Jinja2, and whatever is not
+in it (a slot word no one foresaw) is rendered on demand and kept in a bounded cache.
+bench/README.md has the numbers.
 """
 
 from __future__ import annotations
 
-import os
-import posixpath
+import hashlib
+import json
 import re
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import (
-    BaseLoader,
-    Environment,
-    FileSystemBytecodeCache,
-    FileSystemLoader,
-    StrictUndefined,
-    TemplateNotFound,
-    select_autoescape,
-)
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# Written at build time by ``python -m skill prerender``; absent in a checkout.
+PRERENDERED_DIR = TEMPLATES_DIR / "_prerendered"
 DEFAULT_LOCALE = "en-US"
 _SPACE = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,?!;:])")
@@ -49,76 +41,6 @@ class Rendered:
     card_text: str | None = None
 
 
-class LocaleLoader(BaseLoader):
-    """Loads ``<locale>/<name>`` from the locale's folder, else from its language's."""
-
-    def __init__(self, root: Path) -> None:
-        self._files = FileSystemLoader(str(root))
-
-    def get_source(
-        self, environment: Environment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        locale, _, name = template.partition("/")
-        language = locale.split("-")[0]
-        for folder in dict.fromkeys((locale, language)):
-            try:
-                return self._files.get_source(environment, f"{folder}/{name}")
-            except TemplateNotFound:
-                continue
-        raise TemplateNotFound(template)
-
-
-class LocaleEnvironment(Environment):
-    def join_path(self, template: str, parent: str) -> str:
-        # Imports inside a template name files relative to the locale root.
-        if template.startswith("/"):
-            return template.lstrip("/")
-        locale = parent.partition("/")[0]
-        return posixpath.join(locale, template)
-
-
-class TemplateBytecodeCache(FileSystemBytecodeCache):
-    """Compiled templates on disk, so a new process (a cold start) does not compile them.
-
-    Like Python's own bytecode: beside the sources in ``__pycache__`` (or under
-    PYTHONPYCACHEPREFIX), written only when Python would write ``.pyc`` files, and never
-    an error when it cannot be written (a read-only install compiles in memory). Jinja
-    checks each entry against a checksum of its source and the Python version.
-    """
-
-    def __init__(self, root: Path) -> None:
-        if sys.pycache_prefix:
-            directory = Path(sys.pycache_prefix).joinpath(*root.resolve().parts[1:])
-        else:
-            directory = root / "__pycache__"
-        super().__init__(str(directory), "jinja2-%s.cache")
-
-    def dump_bytecode(self, bucket: Any) -> None:
-        if sys.dont_write_bytecode:
-            return
-        try:
-            os.makedirs(self.directory, exist_ok=True)
-            super().dump_bytecode(bucket)
-        except OSError:
-            pass
-
-
-def build_environment(root: Path = TEMPLATES_DIR) -> Environment:
-    return LocaleEnvironment(
-        loader=LocaleLoader(root),
-        bytecode_cache=TemplateBytecodeCache(root),
-        # SSML is XML: every value put into speech is escaped; card text is plain.
-        autoescape=select_autoescape(enabled_extensions=("ssml.j2",), default=False),
-        undefined=StrictUndefined,
-        # Whitespace is normalised after rendering, so block tags may sit on their own lines
-        # without gluing sentences together.
-        trim_blocks=False,
-        lstrip_blocks=False,
-        auto_reload=False,
-        keep_trailing_newline=False,
-    )
-
-
 def _tidy(text: str) -> str:
     return _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACE.sub(" ", text)).strip()
 
@@ -130,13 +52,31 @@ def _tidy_lines(text: str) -> str:
 
 class Speech:
     """Renders views. Each view template defines macros ``speech`` and ``reprompt``;
-    each card template defines ``title`` and ``text``."""
+    each card template defines ``title`` and ``text``.
+
+    Rendering is a pure function of (locale, view, data, card). So a reply is looked up
+    first among those pre-rendered at build time (``skill.prerender``), then among the
+    ones this process rendered recently, and only then rendered through Jinja2.
+    """
 
     def __init__(
-        self, environment: Environment | None = None, cache_size: int = RENDER_CACHE_SIZE
+        self,
+        environment: Environment | None = None,
+        cache_size: int = RENDER_CACHE_SIZE,
+        prerendered_dir: Path | None = PRERENDERED_DIR,
     ) -> None:
-        self.env = environment or build_environment()
-        self._cached = lru_cache(maxsize=cache_size)(self._render_frozen)
+        self._env = environment
+        self._cached = lru_cache(maxsize=cache_size)(self._render_key)
+        self._prerendered_dir = prerendered_dir
+        self._prerendered: dict[str, dict[str, list[str | None]]] = {}
+
+    @property
+    def env(self) -> Environment:
+        if self._env is None:
+            from skill.templating import build_environment
+
+            self._env = build_environment()
+        return self._env
 
     def render(
         self, locale: str, view: str | None, data: Mapping[str, Any], card: str | None = None
@@ -145,20 +85,37 @@ class Speech:
             return Rendered(None, None)
         locale = locale or DEFAULT_LOCALE
         try:
-            key = _freeze(data)
-        except TypeError:  # a value that cannot be a cache key: render it every time
-            return self._render(locale, view, data, card)
-        result: Rendered = self._cached(locale, view, key, card)
+            key = reply_key(view, data, card)
+        except TypeError:  # a value that cannot be a key: render it every time
+            return self.render_now(locale, view, data, card)
+        stored = self._table(locale).get(key)
+        if stored is not None:
+            return Rendered(*stored)
+        result: Rendered = self._cached(locale, key)
         return result
 
-    def _render_frozen(
-        self, locale: str, view: str, key: tuple[Any, ...], card: str | None
-    ) -> Rendered:
-        return self._render(locale, view, _thaw(key), card)
+    def _table(self, locale: str) -> dict[str, list[str | None]]:
+        table = self._prerendered.get(locale)
+        if table is None:
+            table = {}
+            if self._prerendered_dir is not None:
+                path = self._prerendered_dir / f"{locale}.json"
+                if path.is_file():
+                    stored = json.loads(path.read_text(encoding="utf-8"))
+                    # A table from other templates (edited since) would say old words.
+                    if stored.get("templates") == templates_digest():
+                        table = stored["replies"]
+            self._prerendered[locale] = table
+        return table
 
-    def _render(
-        self, locale: str, view: str, data: Mapping[str, Any], card: str | None
+    def _render_key(self, locale: str, key: str) -> Rendered:
+        view, card, data = json.loads(key)
+        return self.render_now(locale, view, data, card)
+
+    def render_now(
+        self, locale: str, view: str, data: Mapping[str, Any], card: str | None = None
     ) -> Rendered:
+        """Render through the templates, with no cache."""
         context = {"locale": locale, **data}
         # Template modules expose the macros a template defines; mypy cannot see them.
         module: Any = self.env.get_template(f"{locale}/views/{view}.ssml.j2").make_module(context)
@@ -175,21 +132,25 @@ class Speech:
         return Rendered(speech, reprompt or None, title, text)
 
 
+@lru_cache(maxsize=1)
+def templates_digest(root: Path = TEMPLATES_DIR) -> str:
+    """A digest of every template's source, to tell a pre-rendered table is current."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.j2")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def _freeze(data: Mapping[str, Any]) -> tuple[Any, ...]:
-    """A hashable key for ``data`` that keeps types apart (True and 1 render differently)."""
-    items = []
+def reply_key(view: str, data: Mapping[str, Any], card: str | None) -> str:
+    """A reply's key: JSON keeps types apart (True and 1 render differently)."""
     for name, value in data.items():
         if not isinstance(value, _SCALARS):
             raise TypeError(name)
-        items.append((name, type(value), value))
-    return tuple(sorted(items, key=lambda item: item[0]))
-
-
-def _thaw(key: tuple[Any, ...]) -> dict[str, Any]:
-    return {name: value for name, _, value in key}
+    return json.dumps([view, card, data], sort_keys=True, separators=(",", ":"))
 
 
 @lru_cache(maxsize=1)

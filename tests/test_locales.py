@@ -13,8 +13,9 @@ from jinja2 import nodes
 
 from skill import locales
 from skill.nlu import Resolver
-from skill.speech import TEMPLATES_DIR, Speech, build_environment
+from skill.speech import TEMPLATES_DIR, Speech
 from skill.ssml import to_text, validate
+from skill.templating import build_environment
 
 # locale -> (emergency number, helpline number), as a person reads them on the card.
 NUMBERS = {

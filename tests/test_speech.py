@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
-from skill.speech import Speech, build_environment, get_speech
+from skill.speech import Speech, get_speech
 from skill.ssml import validate
+from skill.templating import build_environment
 
 TIP = {
     "tip": 2,

@@ -1,0 +1,110 @@
+"""Replies rendered ahead at build time: the same words, and no Jinja2 on a cold start."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from skill import prerender
+from skill.speech import Speech, reply_key
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("prerendered")
+    prerender.build(out, ["en-US", "en-GB"])
+    return out
+
+
+def test_tables_hold_exactly_what_the_templates_say(tables: Path) -> None:
+    live = Speech(prerendered_dir=None)
+    for locale in ("en-US", "en-GB"):
+        replies = json.loads((tables / f"{locale}.json").read_text())["replies"]
+        assert len(replies) > 500
+        for key, stored in replies.items():
+            view, card, data = json.loads(key)
+            rendered = live.render_now(locale, view, data, card)
+            assert stored == [
+                rendered.speech,
+                rendered.reprompt,
+                rendered.card_title,
+                rendered.card_text,
+            ], key
+
+
+def test_every_partner_word_of_the_model_is_rendered_ahead(tables: Path) -> None:
+    replies = json.loads((tables / "en-US.json").read_text())["replies"]
+    partners = prerender.partner_words(ROOT / "interaction_model" / "en-US.json")
+    assert "husband" in partners and "girlfriend" in partners
+    for partner in partners:
+        data = {
+            "tip": 1,
+            "intro": True,
+            "partner": partner,
+            "note": None,
+            "practiced": False,
+            "question": "practice",
+        }
+        assert reply_key("tip", data, "tip") in replies
+
+
+def test_a_table_from_other_templates_is_not_used(tables: Path, tmp_path: Path) -> None:
+    document = json.loads((tables / "en-US.json").read_text())
+    key = reply_key("welcome", {"question": "start"}, None)
+    document["replies"][key] = ["Old words.", "Old reprompt.", None, None]
+    (tmp_path / "en-US.json").write_text(json.dumps(document))
+    assert (
+        Speech(prerendered_dir=tmp_path).render("en-US", "welcome", {"question": "start"}).speech
+        == "Old words."
+    )
+    document["templates"] = "0" * 64  # templates edited since the table was made
+    (tmp_path / "en-US.json").write_text(json.dumps(document))
+    fresh = Speech(prerendered_dir=tmp_path).render("en-US", "welcome", {"question": "start"})
+    assert fresh.speech and fresh.speech.startswith("Welcome to Ally Coach")
+
+
+def test_unforeseen_slot_words_are_rendered_on_demand(tables: Path) -> None:
+    data = {
+        "tip": 1,
+        "intro": True,
+        "partner": "sweetheart",
+        "note": None,
+        "practiced": False,
+        "question": "practice",
+    }
+    rendered = Speech(prerendered_dir=tables).render("en-US", "tip", data, "tip")
+    assert rendered.speech and "inviting your sweetheart" in rendered.speech
+
+
+@pytest.mark.slow
+def test_a_cold_start_with_tables_answers_without_jinja(tables: Path, tmp_path: Path) -> None:
+    code = f"""
+import json, sys
+from pathlib import Path
+from skill.lambda_function import invoke
+from skill.persistence.sqlite import SqliteProgressAdapter
+from skill.skill_builder import build_skill
+from skill.speech import Speech
+skill = build_skill(SqliteProgressAdapter({str(tmp_path / "p.db")!r}),
+                    speech=Speech(prerendered_dir=Path({str(tables)!r})))
+event = json.loads(Path({str(ROOT / "tests/fixtures/launch_request.json")!r}).read_text())
+response = invoke(skill, event)
+assert "Welcome to Ally Coach" in response["response"]["outputSpeech"]["ssml"]
+print("jinja2" in sys.modules, "boto3" in sys.modules)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
