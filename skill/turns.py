@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 
 SESSION_CONVERSATION = "conversation"
 SESSION_PROGRESS = "progress"
-SESSION_UNSAVED = "unsaved"
+SESSION_UNSAVED = "unsaved"  # a save failed; try again next turn
+SESSION_VISIT_PENDING = "visit_pending"  # only the visit time is unsaved
 SAVE_ATTEMPTS = 3  # a conflict re-reads and merges; more than this and we try next turn
 # What a turn says when the store fails where no answer can do without it (a delete).
 ERROR_REPLY = Reply("error")
@@ -54,6 +55,7 @@ class TurnRunner:
         now = _epoch(envelope)
         conversation = Conversation.from_dict(session.get(SESSION_CONVERSATION))
         progress, unsaved, read_failed = self._load(handler_input, session)
+        pending = bool(session.get(SESSION_VISIT_PENDING))
         new_session = bool(envelope.session and envelope.session.new)
 
         turn = handle(conversation, progress, command, now)
@@ -73,12 +75,20 @@ class TurnRunner:
             # Alexa's 8 seconds. Keep the progress in the session; the next turn (or the
             # session's end) saves it, and that conflicting insert merges in what is stored.
             unsaved = True
-        elif unsaved or new_progress != progress:
-            new_progress, unsaved = self._save(handler_input, new_progress)
+        else:
+            # A visit alone (a launch) changes only last_visit. No one waits on that, so
+            # it rides along with the next real change, or is saved as the session ends,
+            # instead of delaying the first answer with a write.
+            visit_only = replace(new_progress, last_visit=progress.last_visit) == progress
+            pending = pending or (new_progress != progress and visit_only)
+            if unsaved or not visit_only or (pending and turn.reply.end_session):
+                new_progress, unsaved = self._save(handler_input, new_progress)
+                pending = False
 
         session[SESSION_CONVERSATION] = turn.conversation.to_dict()
         session[SESSION_PROGRESS] = new_progress.to_dict()
         session[SESSION_UNSAVED] = unsaved
+        session[SESSION_VISIT_PENDING] = pending
         logger.info(
             "turn user=%s action=%s view=%s unsaved=%s",
             short_hash(person_key(envelope)),
@@ -91,7 +101,8 @@ class TurnRunner:
     def end_session(self, handler_input: HandlerInput) -> Response:
         """SessionEndedRequest: no speech; a last try at saving what is unsaved."""
         session = handler_input.attributes_manager.session_attributes or {}
-        if session.get(SESSION_UNSAVED) and SESSION_PROGRESS in session:
+        due = session.get(SESSION_UNSAVED) or session.get(SESSION_VISIT_PENDING)
+        if due and SESSION_PROGRESS in session:
             self._save(handler_input, Progress.from_dict(session[SESSION_PROGRESS]))
         return handler_input.response_builder.response
 

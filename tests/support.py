@@ -83,7 +83,9 @@ class Talk:
         return said
 
     def launch(self, now: datetime | None = None) -> Said:
-        self.driver.end()
+        if self.driver.active:
+            # As Alexa does when a session is left open: it ends it before the next one.
+            self._send(self.driver.session_ended("EXCEEDED_MAX_REPROMPTS"))
         return self._send(self.driver.launch(now))
 
     def say(self, intent: str, now: datetime | None = None, **slots: str | None) -> Said:
