@@ -197,6 +197,12 @@ def moto_endpoint() -> Iterator[str | None]:
 
 def run_cold_starts(workdir: Path, repeats: int, *, from_source: bool = False) -> dict[str, Any]:
     """Cold starts in both store modes, and peak memory after the scripted conversation."""
+    # As the build-lambda zip ships them: the replies pre-rendered for the locale measured
+    # (templates/_prerendered, ignored by git; a table from older templates is not used).
+    from skill.prerender import build as prerender
+    from skill.speech import PRERENDERED_DIR
+
+    prerender(PRERENDERED_DIR, ["en-US"])
     event_file = _launch_event(workdir / "launch.json")
     pycache = workdir / "pycache"
     cached = {"PYTHONPYCACHEPREFIX": str(pycache)}
