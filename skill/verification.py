@@ -35,6 +35,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -104,8 +105,12 @@ def _aware(value: datetime) -> datetime:
 # --- 1. the certificate URL ---------------------------------------------------------------
 
 
+@lru_cache(maxsize=64)  # one URL serves every request until Amazon rotates it
 def validate_cert_url(url: str) -> None:
-    """Reject a SignatureCertChainUrl that does not match Amazon's documented format."""
+    """Reject a SignatureCertChainUrl that does not match Amazon's documented format.
+
+    Only URLs that pass are remembered (an exception is never cached), so the cache can
+    hold nothing but valid URLs, and at most 64 of them."""
     error = VerificationError("invalid signature certificate URL", url[:300])
     try:
         parts = urlsplit(url.strip())
