@@ -97,3 +97,14 @@ class Talk:
     @property
     def session_open(self) -> bool:
         return self.driver.active
+
+
+def reach_tip(talk: Talk, tip: int, now: datetime | None = None) -> Said:
+    """A session that hears tips 1..tip, then stops; returns the last tip's response."""
+    talk.launch(now)
+    said = talk.say("MotivatePartnerIntent", now)
+    for _ in range(tip - 1):
+        said = talk.say("AMAZON.NextIntent", now)
+    assert f"Tip {tip}." in said.text
+    talk.say("AMAZON.StopIntent", now)
+    return said

@@ -36,7 +36,7 @@ from skill.persistence.dynamodb import DynamoDbProgressAdapter, create_table
 from skill.progress import Progress
 from skill.skill_builder import build_skill
 
-from support import Said, Talk
+from support import Said, Talk, reach_tip
 
 TABLE = "ally-coach-skill"
 USER = "amzn1.ask.account.AFTESTUSERXYZ1234567890"
@@ -150,17 +150,6 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Aws]:
             return invoke(skill, event, context)
 
         yield Aws(client, adapter, handler, Calls(adapter.client), Faults(adapter.client))
-
-
-def reach_tip(talk: Talk, tip: int, now: datetime = T0) -> Said:
-    """A session that hears tips 1..tip, then stops."""
-    talk.launch(now)
-    said = talk.say("MotivatePartnerIntent", now)
-    for _ in range(tip - 1):
-        said = talk.say("AMAZON.NextIntent", now)
-    assert f"Tip {tip}." in said.text
-    talk.say("AMAZON.StopIntent", now)
-    return said
 
 
 def practice(talk: Talk) -> Said:
@@ -300,7 +289,7 @@ def test_what_is_unsaved_is_saved_when_the_session_ends(aws: Aws) -> None:
 def test_a_failed_first_read_starts_fresh_without_overwriting_what_is_stored(
     aws: Aws, failure: str
 ) -> None:
-    reach_tip(aws.talk(), 3)
+    reach_tip(aws.talk(), 3, T0)
     before = aws.stored()
     assert before is not None
     aws.calls.take()
@@ -377,7 +366,7 @@ def test_a_store_down_all_session_costs_no_answer(aws: Aws) -> None:
 
 def test_a_forget_that_fails_says_so_and_a_second_yes_deletes(aws: Aws) -> None:
     talk = aws.talk()
-    reach_tip(talk, 2)
+    reach_tip(talk, 2, T0)
     talk.launch(T0 + timedelta(days=1))
     talk.say("ForgetProgressIntent")
     aws.faults.fail("DeleteItem", THROTTLED)
@@ -430,7 +419,7 @@ def test_a_store_that_never_answers_still_leaves_time_to_answer(
 
 @pytest.mark.parametrize("answer", ["AMAZON.YesIntent", "AMAZON.ResumeIntent"])
 def test_a_returning_user_hears_where_they_left_off_and_goes_on(aws: Aws, answer: str) -> None:
-    reach_tip(aws.talk(), 2)
+    reach_tip(aws.talk(), 2, T0)
     talk = aws.talk()
 
     said = talk.launch(T0 + timedelta(days=3))
@@ -443,7 +432,7 @@ def test_a_returning_user_hears_where_they_left_off_and_goes_on(aws: Aws, answer
 
 
 def test_a_returning_user_can_start_over(aws: Aws) -> None:
-    reach_tip(aws.talk(), 3)
+    reach_tip(aws.talk(), 3, T0)
     talk = aws.talk()
     talk.launch(T0 + timedelta(days=1))
 
@@ -458,7 +447,7 @@ def test_a_returning_user_can_start_over(aws: Aws) -> None:
 
 @pytest.mark.parametrize(("days", "recap"), [(13, False), (15, True), (120, True)])
 def test_after_two_weeks_away_a_short_recap(aws: Aws, days: int, recap: bool) -> None:
-    reach_tip(aws.talk(), 2)
+    reach_tip(aws.talk(), 2, T0)
 
     said = aws.talk().launch(T0 + timedelta(days=days))
 
@@ -546,7 +535,7 @@ def test_lambda_handler_uses_the_table_named_in_the_environment(
         client = dynamodb_client()
         create_table(client, TABLE)
 
-        reach_tip(Talk(lambda_function.lambda_handler, user_id=USER), 2)
+        reach_tip(Talk(lambda_function.lambda_handler, user_id=USER), 2, T0)
         stored = DynamoDbProgressAdapter(TABLE, client=client).get_attributes(envelope(USER))
         back = Talk(lambda_function.lambda_handler, user_id=USER).launch(T0 + timedelta(days=1))
 

@@ -34,7 +34,7 @@ from skill.persistence.sqlite import SqliteProgressAdapter
 from skill.progress import SCHEMA_VERSION, Progress
 from skill.skill_builder import build_skill
 
-from support import Talk
+from support import Talk, reach_tip
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REGION = "eu-west-1"
@@ -377,23 +377,14 @@ def skill_disabled_event(status: str) -> dict[str, Any]:
     return event
 
 
-def _reach_tip(talk: Talk, tip: int, now: datetime = T0) -> None:
-    talk.launch(now)
-    said = talk.say("MotivatePartnerIntent", now)
-    for _ in range(tip - 1):
-        said = talk.say("AMAZON.NextIntent", now)
-    assert f"Tip {tip}." in said.text
-    talk.say("AMAZON.StopIntent", now)
-
-
 def test_skill_disabled_not_persisted_deletes_every_person_of_the_account(
     store: Store, handler: Callable[..., dict[str, Any]]
 ) -> None:
     event = skill_disabled_event("NOT_PERSISTED")
     user = event["context"]["System"]["user"]["userId"]
     for person in (None, "amzn1.ask.person.ANNA", "amzn1.ask.person.BEN"):
-        _reach_tip(Talk(handler, user_id=user, person_id=person), 2)
-    _reach_tip(Talk(handler, user_id=BOB), 1)
+        reach_tip(Talk(handler, user_id=user, person_id=person), 2, T0)
+    reach_tip(Talk(handler, user_id=BOB), 1, T0)
     assert len(store.keys()) == 4
 
     response = handler(event, None)
@@ -407,8 +398,8 @@ def test_skill_disabled_persisted_keeps_the_data(
 ) -> None:
     event = skill_disabled_event("PERSISTED")
     user = event["context"]["System"]["user"]["userId"]
-    _reach_tip(Talk(handler, user_id=user), 2)
-    _reach_tip(Talk(handler, user_id=user, person_id="amzn1.ask.person.ANNA"), 1)
+    reach_tip(Talk(handler, user_id=user), 2, T0)
+    reach_tip(Talk(handler, user_id=user, person_id="amzn1.ask.person.ANNA"), 1, T0)
 
     handler(event, None)
 
@@ -419,9 +410,9 @@ def test_forget_my_progress_asks_then_leaves_nothing_of_the_speaker(
     store: Store, handler: Callable[..., dict[str, Any]]
 ) -> None:
     talk = Talk(handler, user_id=ALICE)
-    _reach_tip(talk, 3)
+    reach_tip(talk, 3, T0)
     partner = Talk(handler, user_id=ALICE, person_id="amzn1.ask.person.BEN")
-    _reach_tip(partner, 2)
+    reach_tip(partner, 2, T0)
 
     talk.launch(T0 + timedelta(days=1))
     asked = talk.say("ForgetProgressIntent")
@@ -443,7 +434,7 @@ def test_forget_answered_no_keeps_everything(
     store: Store, handler: Callable[..., dict[str, Any]]
 ) -> None:
     talk = Talk(handler, user_id=ALICE)
-    _reach_tip(talk, 2)
+    reach_tip(talk, 2, T0)
     talk.launch(T0 + timedelta(days=1))
     talk.say("ForgetProgressIntent")
 
@@ -457,7 +448,7 @@ def test_two_people_on_one_device_keep_their_own_place(
 ) -> None:
     anna = Talk(handler, user_id=ALICE, person_id="amzn1.ask.person.ANNA")
     ben = Talk(handler, user_id=ALICE, person_id="amzn1.ask.person.BEN")
-    _reach_tip(anna, 3)
+    reach_tip(anna, 3, T0)
 
     # Ben has never used the skill: he starts at the beginning, not at Anna's tip 4.
     assert "Welcome to Ally Coach" in ben.launch(T0 + timedelta(hours=1)).text
