@@ -98,3 +98,19 @@ def test_tip_cards_carry_the_tip_text() -> None:
         # The card holds the same advice the user heard.
         first_sentence = rendered.card_text.split(".")[0]
         assert first_sentence in to_text(rendered.speech or "")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_each_tip_is_explained_in_two_or_three_short_sentences(locale: str) -> None:
+    for n in range(1, TIP_COUNT + 1):
+        data = {
+            "tip": n,
+            "intro": False,
+            "partner": None,
+            "note": None,
+            "practiced": False,
+            "question": "practice",
+        }
+        meaning = (LIVE.render(locale, "tip", data, "tip").card_text or "").split("\n\n")[0]
+        sentences = [s for s in re.split(r"(?<=[.?!])\s+", meaning) if s]
+        assert 2 <= len(sentences) <= 3, (n, sentences)
