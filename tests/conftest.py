@@ -12,8 +12,6 @@ from skill.skill_builder import build_skill
 
 from support import Talk
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:

@@ -108,3 +108,16 @@ def reach_tip(talk: Talk, tip: int, now: datetime | None = None) -> Said:
     assert f"Tip {tip}." in said.text
     talk.say("AMAZON.StopIntent", now)
     return said
+
+
+def tip_view_data(tip: int, **overrides: Any) -> dict[str, Any]:
+    """The data the dialog gives the "tip" view, as ``skill.dialog._tip`` builds it."""
+    data: dict[str, Any] = {
+        "tip": tip,
+        "intro": False,
+        "partner": None,
+        "note": None,
+        "practiced": False,
+        "question": "practice",
+    }
+    return {**data, **overrides}

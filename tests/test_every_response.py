@@ -17,6 +17,8 @@ from skill.program import TIP_COUNT
 from skill.speech import Rendered, Speech
 from skill.ssml import to_text, validate
 
+from support import tip_view_data
+
 MAX_WORDS_PER_SENTENCE = 26  # about one breath when spoken
 
 
@@ -83,14 +85,7 @@ def test_open_sessions_tell_the_user_what_to_say() -> None:
 
 def test_tip_cards_carry_the_tip_text() -> None:
     for n in range(1, TIP_COUNT + 1):
-        data = {
-            "tip": n,
-            "intro": False,
-            "partner": None,
-            "note": None,
-            "practiced": False,
-            "question": "practice",
-        }
+        data = tip_view_data(n)
         rendered = LIVE.render("en-US", "tip", data, "tip")
         assert rendered.card_title and rendered.card_title.startswith(f"Tip {n}:")
         assert rendered.card_text and "Instead of:" in rendered.card_text
@@ -103,14 +98,7 @@ def test_tip_cards_carry_the_tip_text() -> None:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_each_tip_is_explained_in_two_or_three_short_sentences(locale: str) -> None:
     for n in range(1, TIP_COUNT + 1):
-        data = {
-            "tip": n,
-            "intro": False,
-            "partner": None,
-            "note": None,
-            "practiced": False,
-            "question": "practice",
-        }
+        data = tip_view_data(n)
         meaning = (LIVE.render(locale, "tip", data, "tip").card_text or "").split("\n\n")[0]
         sentences = [s for s in re.split(r"(?<=[.?!])\s+", meaning) if s]
         assert 2 <= len(sentences) <= 3, (n, sentences)

@@ -12,6 +12,8 @@ import pytest
 from skill import prerender
 from skill.speech import Speech, reply_key
 
+from support import tip_view_data
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -43,14 +45,7 @@ def test_every_partner_word_of_the_model_is_rendered_ahead(tables: Path) -> None
     partners = prerender.partner_words(ROOT / "interaction_model" / "en-US.json")
     assert "husband" in partners and "girlfriend" in partners
     for partner in partners:
-        data = {
-            "tip": 1,
-            "intro": True,
-            "partner": partner,
-            "note": None,
-            "practiced": False,
-            "question": "practice",
-        }
+        data = tip_view_data(1, intro=True, partner=partner)
         assert reply_key("tip", data, "tip") in replies
 
 
@@ -70,14 +65,7 @@ def test_a_table_from_other_templates_is_not_used(tables: Path, tmp_path: Path) 
 
 
 def test_unforeseen_slot_words_are_rendered_on_demand(tables: Path) -> None:
-    data = {
-        "tip": 1,
-        "intro": True,
-        "partner": "sweetheart",
-        "note": None,
-        "practiced": False,
-        "question": "practice",
-    }
+    data = tip_view_data(1, intro=True, partner="sweetheart")
     rendered = Speech(prerendered_dir=tables).render("en-US", "tip", data, "tip")
     assert rendered.speech and "inviting your sweetheart" in rendered.speech
 

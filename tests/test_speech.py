@@ -11,14 +11,9 @@ from skill.speech import Speech, get_speech
 from skill.ssml import validate
 from skill.templating import build_environment
 
-TIP = {
-    "tip": 2,
-    "intro": True,
-    "partner": None,
-    "note": None,
-    "practiced": False,
-    "question": "practice",
-}
+from support import tip_view_data
+
+TIP = tip_view_data(2, intro=True)
 
 
 def test_values_are_escaped_in_speech_but_not_in_cards() -> None:
