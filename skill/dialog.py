@@ -265,15 +265,14 @@ def _context(c: Conversation, p: Progress) -> str:
 def _launch(p: Progress, now: int) -> Turn:
     # The adapter records the visit itself (every new session is one, not only launches).
     away = now - p.last_visit if p.last_visit is not None else None
-    visited = p
     c = Conversation()
     if p.is_new:
-        return _ask(c, visited, "welcome", {}, Question.START)
+        return _ask(c, p, "welcome", {}, Question.START)
     recap = away is not None and away > LONG_ABSENCE_SECONDS
     if p.program_finished or (p.heard_all and p.current_tip == TIP_COUNT):
         return _ask(
             c,
-            visited,
+            p,
             "welcome_back",
             {
                 "finished_all": True,
@@ -288,7 +287,7 @@ def _launch(p: Progress, now: int) -> Turn:
         # Only "Set your direction" done so far.
         return _ask(
             c,
-            visited,
+            p,
             "welcome_back",
             {
                 "finished_all": False,
@@ -301,7 +300,7 @@ def _launch(p: Progress, now: int) -> Turn:
         )
     return _ask(
         c,
-        visited,
+        p,
         "welcome_back",
         {
             "finished_all": False,
