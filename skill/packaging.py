@@ -199,7 +199,10 @@ def prerendered_files(out_dir: Path) -> dict[str, Path]:
     from skill.prerender import build as prerender
 
     prerender(out_dir)
-    return {f"templates/{PRERENDERED}/{path.name}": path for path in sorted(out_dir.iterdir())}
+    return {
+        f"templates/{PRERENDERED}/{path.relative_to(out_dir).as_posix()}": path
+        for path in sorted(out_dir.rglob("*.json"))
+    }
 
 
 def write_zip(files: Mapping[str, Path], out: Path) -> None:

@@ -3,7 +3,8 @@
 The dialog is finite: from a handful of starting points (a new user, people part of the
 way through, people who finished) every command applied to every state reached gives
 the replies the skill can say. Rendering them at build time, into one JSON table per
-locale, lets a cold Lambda answer without importing Jinja2 or compiling a template.
+locale and view (``en-US/welcome.json``), lets a cold Lambda answer without importing
+Jinja2 or compiling a template, after parsing only the table of the view it says.
 Replies the search does not reach (an unforeseen slot word) are rendered on demand.
 """
 
@@ -14,6 +15,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from skill.dialog import Action, Command, Conversation, Reply, handle
 from skill.program import TIP_COUNT
@@ -103,12 +105,13 @@ def partner_words(model_path: Path) -> list[str]:
 
 
 def build(out_dir: Path, locales: Iterable[str] = LOCALES, model_dir: Path | None = None) -> int:
-    """Write ``<locale>.json`` tables into ``out_dir``; returns the number of replies."""
+    """Write ``<locale>/<view>.json`` tables into ``out_dir``; returns the number of replies
+    per locale."""
     from skill.nlu import MODEL_DIR
 
     model_dir = model_dir or MODEL_DIR
     speech = Speech(prerendered_dir=None)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    digest = templates_digest()
     count = 0
     explored: dict[tuple[str, ...], list[tuple[Reply, str]]] = {}
     for locale in locales:
@@ -116,22 +119,36 @@ def build(out_dir: Path, locales: Iterable[str] = LOCALES, model_dir: Path | Non
         partners = tuple(partner_words(model if model.exists() else model_dir / "en-US.json"))
         if partners not in explored:  # the search is the same for locales with one model
             explored[partners] = reachable_replies(partners)
-        table = {}
+        tables: dict[str, dict[str, list[str | None]]] = {}
         for reply, _ in explored[partners]:
             assert reply.view is not None
             rendered = speech.render_now(locale, reply.view, reply.data, reply.card)
             key = reply_key(reply.view, reply.data, reply.card)
-            table[key] = [
+            tables.setdefault(reply.view, {})[key] = [
                 rendered.speech,
                 rendered.reprompt,
                 rendered.card_title,
                 rendered.card_text,
             ]
-        document = {"templates": templates_digest(), "replies": table}
-        text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        (out_dir / f"{locale}.json").write_text(text + "\n", encoding="utf-8")
-        count = len(table)
+        folder = out_dir / locale
+        if folder.is_dir():  # views renamed or removed since the last build must not linger
+            for old in folder.glob("*.json"):
+                old.unlink()
+        folder.mkdir(parents=True, exist_ok=True)
+        for view, table in tables.items():
+            document = {"templates": digest, "replies": table}
+            text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            (folder / f"{view}.json").write_text(text + "\n", encoding="utf-8")
+        count = sum(len(table) for table in tables.values())
     return count
+
+
+def load(out_dir: Path, locale: str) -> dict[str, dict[str, Any]]:
+    """The documents ``build`` wrote for ``locale``, by view."""
+    return {
+        path.stem: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((out_dir / locale).glob("*.json"))
+    }
 
 
 def main(argv: list[str]) -> int:

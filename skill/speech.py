@@ -12,8 +12,8 @@ bench/README.md has the numbers.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,11 +21,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from skill.digest import sha256
+
 if TYPE_CHECKING:
     from jinja2 import Environment
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-# Written at build time by ``python -m skill prerender``; absent in a checkout.
+# Written at build time by ``python -m skill prerender``, one JSON table per locale and
+# view (``en-US/welcome.json``) so a cold start parses only what it says; absent in a
+# checkout.
 PRERENDERED_DIR = TEMPLATES_DIR / "_prerendered"
 DEFAULT_LOCALE = "en-US"
 _SPACE = re.compile(r"\s+")
@@ -68,7 +72,7 @@ class Speech:
         self._env = environment
         self._cached = lru_cache(maxsize=cache_size)(self._render_key)
         self._prerendered_dir = prerendered_dir
-        self._prerendered: dict[str, dict[str, list[str | None]]] = {}
+        self._prerendered: dict[tuple[str, str], dict[str, list[str | None]]] = {}
 
     @property
     def env(self) -> Environment:
@@ -88,24 +92,26 @@ class Speech:
             key = reply_key(view, data, card)
         except TypeError:  # a value that cannot be a key: render it every time
             return self.render_now(locale, view, data, card)
-        stored = self._table(locale).get(key)
+        stored = self._table(locale, view).get(key)
         if stored is not None:
             return Rendered(*stored)
         result: Rendered = self._cached(locale, key)
         return result
 
-    def _table(self, locale: str) -> dict[str, list[str | None]]:
-        table = self._prerendered.get(locale)
+    def _table(self, locale: str, view: str) -> dict[str, list[str | None]]:
+        table = self._prerendered.get((locale, view))
         if table is None:
             table = {}
             if self._prerendered_dir is not None:
-                path = self._prerendered_dir / f"{locale}.json"
-                if path.is_file():
-                    stored = json.loads(path.read_text(encoding="utf-8"))
-                    # A table from other templates (edited since) would say old words.
-                    if stored.get("templates") == templates_digest():
-                        table = stored["replies"]
-            self._prerendered[locale] = table
+                path = self._prerendered_dir / locale / f"{view}.json"
+                try:
+                    stored = json.loads(path.read_bytes())
+                except (OSError, ValueError):
+                    stored = {}  # no table for this view: render on demand
+                # A table from other templates (edited since) would say old words.
+                if stored.get("templates") == templates_digest():
+                    table = stored["replies"]
+            self._prerendered[(locale, view)] = table
         return table
 
     def _render_key(self, locale: str, key: str) -> Rendered:
@@ -132,13 +138,26 @@ class Speech:
         return Rendered(speech, reprompt or None, title, text)
 
 
+def template_files(root: Path = TEMPLATES_DIR) -> list[str]:
+    """Every template under ``root``, as sorted POSIX paths relative to it."""
+    found: list[str] = []
+    # os.walk, not Path.rglob: this runs on a cold start, and rglob is several times slower.
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [d for d in subfolders if not d.startswith(("_", "."))]
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        found.extend(prefix + name for name in files if name.endswith(".j2"))
+    return sorted(found)
+
+
 @lru_cache(maxsize=1)
 def templates_digest(root: Path = TEMPLATES_DIR) -> str:
     """A digest of every template's source, to tell a pre-rendered table is current."""
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.j2")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+    digest = sha256()
+    for name in template_files(root):
+        digest.update(name.encode() + b"\0")
+        with open(root / name, "rb") as source:
+            digest.update(source.read() + b"\0")
     return digest.hexdigest()
 
 

@@ -10,11 +10,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 from botocore.stub import Stubber
 from moto import mock_aws
@@ -56,7 +58,7 @@ def stubbed(fake_aws: None) -> Iterator[tuple[DynamoDbProgressAdapter, Stubber]]
 
 @pytest.mark.slow
 def test_importing_and_building_the_skill_touches_no_aws(tmp_path: Path) -> None:
-    """On Lambda, with the table set but before any request: boto3 is not even imported."""
+    """On Lambda, with the table set but before any request: botocore is not even imported."""
     code = (
         "import sys\n"
         "from skill.lambda_function import get_skill\n"
@@ -127,6 +129,42 @@ def test_a_boto3_resource_is_refused(fake_aws: None) -> None:
     # Its client expects plain Python values and would mangle the typed ones sent here.
     with mock_aws(), pytest.raises(TypeError):
         DynamoDbProgressAdapter(TABLE, client=boto3.resource("dynamodb", region_name=REGION))
+
+
+# --- DynamoDB's typed values -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, True, False, 0, 7, -3, 2.5, 0.1, "", "tip", b"\x00\xff", [],
+     [1, "a", None, [False]], {"a": {"b": [True, 3]}, "n": 12}],
+)  # fmt: skip
+def test_values_are_typed_exactly_as_boto3_types_them(value: Any) -> None:
+    expected = TypeSerializer().serialize(
+        Decimal(str(value)) if isinstance(value, float) else value
+    )
+    item = dynamodb._to_item({"v": value})
+    assert item == {"v": expected}
+    back = dynamodb._from_item(item)["v"]
+    assert back == value and type(back) is type(value)
+
+
+def test_numbers_read_back_as_int_or_float_never_decimal() -> None:
+    item = dynamodb._to_item({"d": Decimal("1.10"), "i": Decimal("4")})
+    assert item == {"d": {"N": "1.10"}, "i": {"N": "4"}}
+    assert dynamodb._from_item(item) == {"d": 1.1, "i": 4}
+    assert [type(v) for v in dynamodb._from_item(item).values()] == [float, int]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), {1, 2}, object()])
+def test_values_dynamodb_cannot_hold_are_refused_before_any_call(value: Any) -> None:
+    with pytest.raises(TypeError):
+        dynamodb._to_item({"v": value})
+
+
+def test_sets_written_by_someone_else_read_back_as_sorted_lists() -> None:
+    item = {"n": {"NS": ["3", "1", "2.5"]}, "s": {"SS": ["b", "a"]}}
+    assert dynamodb._from_item(item) == {"n": [1, 2.5, 3], "s": ["a", "b"]}
 
 
 # --- errors ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from skill import prerender
+from skill.dialog import Reply
 from skill.speech import Speech, reply_key
 
 from support import tip_view_data
@@ -27,21 +28,23 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_tables_hold_exactly_what_the_templates_say(tables: Path) -> None:
     live = Speech(prerendered_dir=None)
     for locale in ("en-US", "en-GB"):
-        replies = json.loads((tables / f"{locale}.json").read_text())["replies"]
-        assert len(replies) > 500
-        for key, stored in replies.items():
-            view, card, data = json.loads(key)
-            rendered = live.render_now(locale, view, data, card)
-            assert stored == [
-                rendered.speech,
-                rendered.reprompt,
-                rendered.card_title,
-                rendered.card_text,
-            ], key
+        documents = prerender.load(tables, locale)
+        assert sum(len(d["replies"]) for d in documents.values()) > 500
+        for name, document in documents.items():
+            for key, stored in document["replies"].items():
+                view, card, data = json.loads(key)
+                assert view == name, key
+                rendered = live.render_now(locale, view, data, card)
+                assert stored == [
+                    rendered.speech,
+                    rendered.reprompt,
+                    rendered.card_title,
+                    rendered.card_text,
+                ], key
 
 
 def test_every_partner_word_of_the_model_is_rendered_ahead(tables: Path) -> None:
-    replies = json.loads((tables / "en-US.json").read_text())["replies"]
+    replies = prerender.load(tables, "en-US")["tip"]["replies"]
     partners = prerender.partner_words(ROOT / "interaction_model" / "en-US.json")
     assert "husband" in partners and "girlfriend" in partners
     for partner in partners:
@@ -50,18 +53,30 @@ def test_every_partner_word_of_the_model_is_rendered_ahead(tables: Path) -> None
 
 
 def test_a_table_from_other_templates_is_not_used(tables: Path, tmp_path: Path) -> None:
-    document = json.loads((tables / "en-US.json").read_text())
+    document = prerender.load(tables, "en-US")["welcome"]
     key = reply_key("welcome", {"question": "start"}, None)
     document["replies"][key] = ["Old words.", "Old reprompt.", None, None]
-    (tmp_path / "en-US.json").write_text(json.dumps(document))
+    (tmp_path / "en-US").mkdir()
+    (tmp_path / "en-US" / "welcome.json").write_text(json.dumps(document))
     assert (
         Speech(prerendered_dir=tmp_path).render("en-US", "welcome", {"question": "start"}).speech
         == "Old words."
     )
     document["templates"] = "0" * 64  # templates edited since the table was made
-    (tmp_path / "en-US.json").write_text(json.dumps(document))
+    (tmp_path / "en-US" / "welcome.json").write_text(json.dumps(document))
     fresh = Speech(prerendered_dir=tmp_path).render("en-US", "welcome", {"question": "start"})
     assert fresh.speech and fresh.speech.startswith("Welcome to Ally Coach")
+
+
+def test_a_rebuild_drops_tables_of_views_that_are_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    welcome = Reply("welcome", {"question": "start"})
+    monkeypatch.setattr(prerender, "reachable_replies", lambda partners: [(welcome, "start")])
+    (tmp_path / "en-US").mkdir()
+    (tmp_path / "en-US" / "renamed_view.json").write_text("{}")
+    assert prerender.build(tmp_path, ["en-US"]) == 1
+    assert sorted(prerender.load(tmp_path, "en-US")) == ["welcome"]
 
 
 def test_unforeseen_slot_words_are_rendered_on_demand(tables: Path) -> None:

@@ -7,10 +7,11 @@ from the request (user, and the recognised person when Alexa knows the speaker).
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING, Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+
+from skill.digest import sha256
 
 if TYPE_CHECKING:
     from ask_sdk_model import RequestEnvelope
@@ -62,7 +63,7 @@ def person_key(request_envelope: RequestEnvelope) -> str:
 
 def short_hash(value: str) -> str:
     """A short, stable tag for logs that never reveals the ID behind it."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:10]
+    return sha256(value.encode("utf-8")).hexdigest()[:10]
 
 
 class ProgressAdapter(AbstractPersistenceAdapter):

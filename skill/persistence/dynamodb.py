@@ -9,13 +9,16 @@ An item looks like::
 "revision"), ``user_id`` feeds the ``by_user`` index that finds every item of an account,
 and ``expires_at`` lets DynamoDB's TTL drop the progress of people who stopped coming.
 
-Nothing here touches AWS, or even imports boto3, until the first read or write: the
+Nothing here touches AWS, or even imports botocore, until the first read or write: the
 Lambda's cold start stays short, and a machine with no AWS setup can import the skill.
+The client comes straight from botocore: boto3 adds nothing this store uses, and
+importing it (with s3transfer) costs a cold start 30-40 ms (bench/README.md).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -77,8 +80,9 @@ class DynamoDbProgressAdapter(ProgressAdapter):
     """Progress in a DynamoDB table, with the same contract as ``SqliteProgressAdapter``:
     conditional writes on the item's version, an expiry time, and per-person keys.
 
-    ``client`` is a boto3 DynamoDB client; without one, a client is made on first use for
-    ``region`` (or the region the environment configures).
+    ``client`` is a DynamoDB client (boto3's or botocore's, they are the same); without
+    one, a client is made on first use for ``region`` (or the region the environment
+    configures).
     """
 
     def __init__(
@@ -102,15 +106,14 @@ class DynamoDbProgressAdapter(ProgressAdapter):
 
     @property
     def client(self) -> Any:
-        """The boto3 client, created on first use (never at import or construction)."""
+        """The client, created on first use (never at import or construction)."""
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    import boto3
+                    from botocore.session import Session
 
-                    # A session of our own: boto3's default session is not thread-safe.
-                    session = boto3.session.Session()
-                    self._client = session.client(
+                    # A session of our own: a shared default session is not thread-safe.
+                    self._client = Session().create_client(
                         "dynamodb", region_name=self.region, config=client_config()
                     )
         return self._client
@@ -260,43 +263,64 @@ def create_table(client: Any, table_name: str) -> None:
 
 
 def _to_item(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Python values -> DynamoDB's typed JSON. Numbers must be Decimal (floats are refused)."""
-    from boto3.dynamodb.types import TypeSerializer
-
-    serializer = TypeSerializer()
-    return {key: serializer.serialize(_to_dynamo(value)) for key, value in values.items()}
+    """Python values -> DynamoDB's typed JSON (what boto3's TypeSerializer makes of them)."""
+    return {key: _typed(value) for key, value in values.items()}
 
 
 def _from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    """DynamoDB's typed JSON -> plain Python values, Decimals back to int (or float)."""
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return {key: _from_dynamo(deserializer.deserialize(value)) for key, value in item.items()}
+    """DynamoDB's typed JSON -> plain Python values; numbers come back as int (or float)."""
+    return {key: _untyped(value) for key, value in item.items()}
 
 
-def _to_dynamo(value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, float):
-        return Decimal(str(value))
+def _number(value: int | float | Decimal) -> str:
+    text = str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise TypeError(f"DynamoDB cannot store the number {text}")
+    return text
+
+
+def _typed(value: Any) -> dict[str, Any]:
+    # bool before int: True is an int to Python, and must stay a BOOL.
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | float | Decimal):
+        return {"N": _number(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bytes | bytearray):
+        return {"B": bytes(value)}
     if isinstance(value, Mapping):
-        return {str(k): _to_dynamo(v) for k, v in value.items()}
+        return {"M": {str(k): _typed(v) for k, v in value.items()}}
     if isinstance(value, list | tuple):
-        return [_to_dynamo(v) for v in value]
-    return value
+        return {"L": [_typed(v) for v in value]}
+    raise TypeError(f"cannot store a {type(value).__name__} in DynamoDB")
 
 
-def _from_dynamo(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, Mapping):
-        return {k: _from_dynamo(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_dynamo(v) for v in value]
-    if isinstance(value, set | frozenset):
-        return sorted(_from_dynamo(v) for v in value)
-    return value
+def _to_number(text: str) -> int | float:
+    number = Decimal(text)
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _untyped(value: Mapping[str, Any]) -> Any:
+    ((kind, inner),) = value.items()
+    if kind == "NULL":
+        return None
+    if kind in ("S", "BOOL", "B"):
+        return inner
+    if kind == "N":
+        return _to_number(inner)
+    if kind == "M":
+        return {k: _untyped(v) for k, v in inner.items()}
+    if kind == "L":
+        return [_untyped(v) for v in inner]
+    # Sets are never written by this store; read them as sorted lists all the same.
+    if kind == "NS":
+        return sorted(_to_number(v) for v in inner)
+    if kind in ("SS", "BS"):
+        return sorted(inner)
+    raise ValueError(f"unknown DynamoDB type {kind!r}")
 
 
 def _quiet_aws_debug_logs() -> None:
