@@ -66,11 +66,13 @@ def main(argv: list[str]) -> int:
     imported = time.monotonic()
     response = handler(event, None)
     answered = time.monotonic()
+    cpu_at_answer = time.process_time()  # this process's CPU time since it started
 
     result = {
         "start": start,
         "imported": imported,
         "answered": answered,
+        "cpu_at_answer": cpu_at_answer,
         "spoke": "outputSpeech" in (response.get("response") or {}),
         "loaded": {
             name: name in sys.modules

@@ -239,6 +239,16 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
             )
             out.append(
                 (
+                    "  CPU time (user + system)",
+                    _ms(ours.get("cpu_median_ms")),
+                    _ms(base.get("cpu_median_ms")),
+                    _x(c.get("cpu_ratio")),
+                    "",
+                    "info",
+                )
+            )
+            out.append(
+                (
                     "  import + first answer",
                     f"{_ms(ours['import_median_ms'])} + {_ms(ours['first_answer_median_ms'])}",
                     f"{_ms(base['import_median_ms'])} + {_ms(base['first_answer_median_ms'])}",

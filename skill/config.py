@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 # Every environment variable the skill reads is named here and nowhere else.
 ENV_TABLE_NAME = "SKILL_TABLE_NAME"
@@ -36,8 +36,7 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() not in {"0", "false", "no", "off"}
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):  # not a dataclass: cheaper at import, see skill.dialog
     table_name: str | None
     db_path_setting: str | None
     skill_id: str | None
@@ -47,7 +46,7 @@ class Settings:
     twilio_auth_token: str | None
     public_base_url: str | None
 
-    @cached_property
+    @property
     def db_path(self) -> Path:
         """The SQLite file: worked out only when the embedded store is used, since the
         default needs platformdirs and a Lambda on DynamoDB should not import it."""

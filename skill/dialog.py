@@ -3,14 +3,19 @@
 Pure and channel-agnostic: no ASK SDK, no storage, no clock of its own. Alexa handlers,
 the terminal chat and the phone line are adapters that turn their input into a
 ``Command`` and render the ``Reply`` through the templates.
+
+The immutable values here are NamedTuples, not frozen dataclasses: a dataclass costs
+about 1.3 ms to create at import (it compiles its methods), a NamedTuple a fifth of
+that, and every Lambda cold start imports this module (bench/README.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from enum import StrEnum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from skill.program import DIRECTION_STEPS, LONG_ABSENCE_SECONDS, PRACTICE_STEPS, TIP_COUNT
 from skill.progress import Progress
@@ -60,20 +65,22 @@ class Program(StrEnum):
     DIRECTION = "direction"
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     action: Action
     tip: int | None = None  # GO_TO_TIP: the number asked for, if one was understood
     heard: str | None = None  # GO_TO_TIP: the words heard, for "there is no tip nine"
     partner: str | None = None  # START_MOTIVATE: "husband", "wife", ... when said
 
 
-@dataclass(frozen=True)
-class Reply:
+# A reply without data shares this one: read-only, so no reply can change another's.
+NO_DATA: Mapping[str, Any] = MappingProxyType({})
+
+
+class Reply(NamedTuple):
     """What to say: a view (template) name and its data. ``view`` None means silence."""
 
     view: str | None
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = NO_DATA
     end_session: bool = False
     card: str | None = None  # a card view, for the Alexa app
 
@@ -95,8 +102,7 @@ class Reply:
         )
 
 
-@dataclass(frozen=True)
-class Conversation:
+class Conversation(NamedTuple):
     """Where this session is. Lives in session attributes, or per call on the phone."""
 
     program: Program | None = None
@@ -134,8 +140,7 @@ class Conversation:
             return cls()
 
 
-@dataclass(frozen=True)
-class Turn:
+class Turn(NamedTuple):
     conversation: Conversation
     progress: Progress
     reply: Reply
@@ -149,10 +154,10 @@ def handle(conversation: Conversation, progress: Progress, command: Command, now
     state = turn.conversation
     # "Repeat" says again what the user was last taken through, not the pause notice.
     if reply.view is not None and command.action not in (Action.REPEAT, Action.PAUSE):
-        state = replace(state, last=reply)
+        state = state._replace(last=reply)
     if reply.end_session:
-        state = replace(Conversation(), last=None)
-    return replace(turn, conversation=state)
+        state = Conversation()
+    return turn._replace(conversation=state)
 
 
 # --- dispatch -------------------------------------------------------------------------
@@ -180,7 +185,7 @@ def _dispatch(c: Conversation, p: Progress, cmd: Command, now: int) -> Turn:
             return _menu(c, p)
         return Turn(c, p, c.last)
     if a is Action.PAUSE:
-        return _say(replace(c, paused=True), p, "paused", {"context": _context(c, p)})
+        return _say(c._replace(paused=True), p, "paused", {"context": _context(c, p)})
     if a is Action.HOME:
         return _menu(c, p)
     if a is Action.FORGET:
@@ -241,7 +246,7 @@ def _ask(
     question: Question,
     card: str | None = None,
 ) -> Turn:
-    state = replace(c, question=question, paused=False)
+    state = c._replace(question=question, paused=False)
     return Turn(state, p, Reply(view, {**data, "question": question.value}, card=card))
 
 
@@ -340,7 +345,7 @@ def _tip(
 
 
 def _practice(c: Conversation, p: Progress, step: int) -> Turn:
-    state = replace(c, program=Program.MOTIVATE, step=step)
+    state = c._replace(program=Program.MOTIVATE, step=step)
     last = step >= PRACTICE_STEPS
     return _ask(
         state,
@@ -393,7 +398,7 @@ def _resume(c: Conversation, p: Progress) -> Turn:
     if c.question is Question.RESUME:
         return _answer(c, p, Action.YES)
     if c.paused and c.last is not None:
-        return Turn(replace(c, paused=False), p, c.last)
+        return Turn(c._replace(paused=False), p, c.last)
     if c.program is Program.MOTIVATE and c.tip and c.step:
         return _practice(c, p, c.step)
     if c.program is Program.MOTIVATE and c.tip:
@@ -471,7 +476,7 @@ def _answer(c: Conversation, p: Progress, a: Action) -> Turn:
         return _practice(c, p, c.step + 1)
     if q is Question.REFLECT:
         practiced = replace(p, finished_practices=p.finished_practices | {c.tip})
-        state = replace(c, step=0)
+        state = c._replace(step=0)
         return _ask(
             state,
             practiced,

@@ -10,12 +10,14 @@ millisecond. Anything else, or a Python without those modules, uses hashlib.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:  # a Protocol class costs a cold start more than this whole module
+    from typing import Protocol
 
-class Hash(Protocol):
-    def update(self, data: bytes, /) -> None: ...
-    def hexdigest(self) -> str: ...
+    class Hash(Protocol):
+        def update(self, data: bytes, /) -> None: ...
+        def hexdigest(self) -> str: ...
 
 
 def _constructor() -> Callable[..., Any]:

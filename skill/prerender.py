@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +72,7 @@ def explore(
         next_frontier = []
         for conversation, progress, path in frontier:
             # "last" only feeds "repeat"; leaving it out of the key keeps the search small.
-            key = (repr(replace(conversation, last=None).to_dict()), repr(progress.to_dict()))
+            key = (repr(conversation._replace(last=None).to_dict()), repr(progress.to_dict()))
             if key in seen:
                 continue
             seen.add(key)

@@ -16,10 +16,9 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from skill.digest import sha256
 
@@ -37,8 +36,7 @@ _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,?!;:])")
 RENDER_CACHE_SIZE = 1024  # distinct (view, data) pairs; a few MB at most
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(NamedTuple):  # not a dataclass: see skill.dialog
     speech: str | None  # SSML without the <speak> wrapper; None for silence
     reprompt: str | None
     card_title: str | None = None
@@ -169,7 +167,8 @@ def reply_key(view: str, data: Mapping[str, Any], card: str | None) -> str:
     for name, value in data.items():
         if not isinstance(value, _SCALARS):
             raise TypeError(name)
-    return json.dumps([view, card, data], sort_keys=True, separators=(",", ":"))
+    plain = data if isinstance(data, dict) else dict(data)
+    return json.dumps([view, card, plain], sort_keys=True, separators=(",", ":"))
 
 
 @lru_cache(maxsize=1)

@@ -68,7 +68,7 @@ class TurnRunner:
                 # Never say "deleted" when it was not: apologise and keep the question
                 # open, so saying yes again retries the delete.
                 logger.info("turn user=%s forget failed", short_hash(person_key(envelope)))
-                return self._respond(handler_input, replace(turn, reply=ERROR_REPLY))
+                return self._respond(handler_input, turn._replace(reply=ERROR_REPLY))
             new_progress, unsaved = Progress(), False
         elif read_failed:
             # The store just failed: a second slow failure in this turn could outlast

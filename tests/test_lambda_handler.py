@@ -192,9 +192,7 @@ def test_a_broken_template_context_is_a_bug_not_a_silence(
         turn = original(*args, **kwargs)
         data = dict(turn.reply.data)
         del data["tip"]
-        from dataclasses import replace
-
-        return replace(turn, reply=replace(turn.reply, data=data))
+        return turn._replace(reply=turn.reply._replace(data=data))
 
     monkeypatch.setattr(dialog, "_tip", broken)
     person.launch()
