@@ -152,9 +152,10 @@ def template_files(root: Path = TEMPLATES_DIR) -> list[str]:
 def templates_digest(root: Path = TEMPLATES_DIR) -> str:
     """A digest of every template's source, to tell a pre-rendered table is current."""
     digest = sha256()
+    base = os.fspath(root)
     for name in template_files(root):
         digest.update(name.encode() + b"\0")
-        with open(root / name, "rb") as source:
+        with open(os.path.join(base, name), "rb") as source:
             digest.update(source.read() + b"\0")
     return digest.hexdigest()
 

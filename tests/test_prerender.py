@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from skill import prerender
 from skill.dialog import Reply
-from skill.speech import Speech, reply_key
+from skill.speech import Speech, reply_key, templates_digest
 
 from support import tip_view_data
 
@@ -111,3 +112,18 @@ print("jinja2" in sys.modules, "boto3" in sys.modules)
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_the_templates_digest_sees_any_edit_and_ignores_build_output(tmp_path: Path) -> None:
+    root = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", root, ignore=shutil.ignore_patterns("_*", "__pycache__"))
+    before = templates_digest.__wrapped__(root)
+    (root / "_prerendered" / "en-US").mkdir(parents=True)
+    (root / "_prerendered" / "en-US" / "welcome.json").write_text("{}")
+    (root / "__pycache__").mkdir()
+    (root / "__pycache__" / "x.ssml.j2").write_text("bytecode")
+    assert templates_digest.__wrapped__(root) == before
+    view = root / "en" / "views" / "welcome.ssml.j2"
+    source = view.read_text()
+    view.write_text(source.replace("Welcome", "Welkome", 1))  # same size, one letter
+    assert templates_digest.__wrapped__(root) != before
