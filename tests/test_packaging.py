@@ -7,8 +7,11 @@ handler from the unpacked zip in an interpreter that sees nothing else.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import posixpath
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -172,6 +175,12 @@ def test_zip_is_the_same_bytes_whatever_the_file_times(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.partial"))
 
 
+def test_bytecode_is_compiled_only_by_an_interpreter_of_the_runtimes_version() -> None:
+    this = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert packaging.bytecode_interpreter(this) == (sys.executable, sys.implementation.cache_tag)
+    assert packaging.bytecode_interpreter("2.7") is None  # none here, not even a shim
+
+
 def test_human_size() -> None:
     assert packaging.human_size(512) == "512 B"
     assert packaging.human_size(1536) == "1.5 KiB"
@@ -221,7 +230,16 @@ def test_zip_holds_the_skill_and_its_data_only(local_zip: Path) -> None:
     assert {"skill", "templates", "interaction_model", "jinja2", "ask_sdk_core"} <= tops
     assert not tops & {"tests", "bench", ".venv", "build", "infra", "docs", "bin"}
     assert not tops & packaging.RUNTIME_PROVIDED  # boto3 and co. come with Lambda
-    assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+    # Bytecode for every module, made by this (the runtime's) interpreter, and no other.
+    tag = sys.implementation.cache_tag
+    sources = [name for name in names if name.endswith(".py")]
+    expected_pyc = {
+        posixpath.join(
+            posixpath.dirname(n), "__pycache__", posixpath.basename(n)[:-3] + f".{tag}.pyc"
+        )
+        for n in sources
+    }
+    assert {name for name in names if name.endswith(".pyc")} == expected_pyc
 
     # Everything the skill reads at run time is there, where it looks for it.
     for directory in packaging.PROJECT_DIRS:
@@ -233,21 +251,14 @@ def test_zip_holds_the_skill_and_its_data_only(local_zip: Path) -> None:
         assert expected <= set(names), sorted(expected - set(names))
 
 
-@pytest.mark.slow
-def test_handler_answers_a_launch_from_the_unpacked_zip_alone(
-    unpacked: Path, tmp_path: Path
-) -> None:
-    if not (ROOT / "skill" / "lambda_function.py").exists():
-        pytest.skip("skill/lambda_function.py is not written yet")
+def _run_handler(task: Path, tmp_path: Path) -> dict[str, Any]:
+    """Answer a LaunchRequest with the handler of an unpacked zip, as Lambda would."""
     runtime = _lambda_runtime_packages(tmp_path / "runtime")
-    event_file = tmp_path / "launch.json"
-    event_file.write_text(json.dumps(_launch_request()))
-    db_path = tmp_path / "progress.sqlite3"
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
         "LANG": "C.UTF-8",
-        config.ENV_DB_PATH: str(db_path),
+        config.ENV_DB_PATH: str(tmp_path / "progress.sqlite3"),
         config.ENV_SKILL_ID: SKILL_ID,
         config.ENV_LOG_LEVEL: "WARNING",
     }
@@ -255,8 +266,8 @@ def test_handler_answers_a_launch_from_the_unpacked_zip_alone(
     # The path is then the stdlib, and the two directories the code puts in front: the
     # unpacked zip (Lambda's /var/task), then what the Lambda runtime itself provides.
     result = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", _RUN_HANDLER, str(unpacked), str(runtime)],
-        input=event_file.read_text(),
+        [sys.executable, "-I", "-S", "-c", _RUN_HANDLER, str(task), str(runtime)],
+        input=json.dumps(_launch_request()),
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -265,13 +276,45 @@ def test_handler_answers_a_launch_from_the_unpacked_zip_alone(
         check=False,
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report
 
+
+@pytest.mark.slow
+def test_handler_answers_a_launch_from_the_unpacked_zip_alone(
+    unpacked: Path, tmp_path: Path
+) -> None:
+    report = _run_handler(unpacked, tmp_path)
     assert report["handler_file"].startswith(str(unpacked))
     assert not report["outside"], "imported from outside the zip and the runtime"
-    response = report["result"]["response"]
-    speech = response["outputSpeech"]
+    speech = report["result"]["response"]["outputSpeech"]
     assert speech.get("ssml") or speech.get("text")
+
+
+@pytest.mark.slow
+def test_the_zips_bytecode_is_used_as_it_is(local_zip: Path) -> None:
+    # Unchecked-hash pycs (PEP 552): Python uses them whatever the file times after
+    # unzipping, and never needs to compile (nor write, /var/task is read-only).
+    with zipfile.ZipFile(local_zip) as archive:
+        pyc = [name for name in archive.namelist() if name.endswith(".pyc")]
+        assert pyc
+        for name in pyc:
+            header = archive.read(name)[:16]
+            assert header[:4] == importlib.util.MAGIC_NUMBER, name
+            assert int.from_bytes(header[4:8], "little") == 0b01, name  # hash, unchecked
+
+
+@pytest.mark.slow
+def test_a_cold_start_from_the_zip_runs_its_bytecode_not_its_source(
+    unpacked: Path, tmp_path: Path
+) -> None:
+    task = tmp_path / "task"
+    shutil.copytree(unpacked, task)
+    # Were the source compiled at start, the skill could not answer.
+    for module in ("dialog", "speech", "turns"):
+        (task / "skill" / f"{module}.py").write_text("raise ImportError('compiled the source')\n")
+    report = _run_handler(task, tmp_path)
+    assert report["result"]["response"]["outputSpeech"]["ssml"]
 
 
 _RUN_HANDLER = """
