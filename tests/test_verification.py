@@ -144,10 +144,17 @@ def test_verify_application_id() -> None:
 # --- signature decoding -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["not base64!", "abc", "", "   "])
+@pytest.mark.parametrize(
+    "value",
+    ["not base64!", "abc", "", "   ", "QUJD\u00e9", "QUJD\nRA==", "=QUJD", "QQ==QQ=="],
+)
 def test_bad_base64_signature_is_rejected(value: str) -> None:
     with pytest.raises(VerificationError, match="invalid signature encoding"):
         decode_signature(value)
+
+
+def test_signature_decoding_strips_surrounding_whitespace() -> None:
+    assert decode_signature(" QUJD\n") == b"ABC"
 
 
 # --- trusted roots ------------------------------------------------------------------------
