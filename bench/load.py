@@ -12,9 +12,9 @@ server gets the very same bytes and ignores the signature headers.
 Throughput on a shared machine swings by tens of percent from one second to the next,
 far more than verification costs, so the two servers are compared in pairs of short
 rounds run back to back (alternating which goes first): the verification cost is the
-median over pairs of 1 - rps(on) / rps(off). The servers' own CPU time per request
-(all gunicorn processes, from /proc) is reported too: it hardly depends on what else
-the machine is doing.
+median over pairs of 1 - rps(on) / rps(off). Both rounds of a pair are signed before
+the first starts, so nothing runs between them. The servers' own CPU time per request (all
+gunicorn processes, from their nanosecond CPU-time clocks) is reported too.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import asyncio
 import http.client
 import importlib.util
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -72,6 +73,7 @@ class Round:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     server_cpu_s: float | None = None
+    client_cpu_s: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -137,7 +139,9 @@ def run_load(
     cpu: Callable[[], float | None] | None = None,
 ) -> Round:
     before = cpu() if cpu else None
+    client = time.process_time()
     result = asyncio.run(_drive(port, requests, concurrency))
+    result.client_cpu_s = time.process_time() - client
     after = cpu() if cpu else None
     if before is not None and after is not None:
         result.server_cpu_s = after - before
@@ -145,11 +149,17 @@ def run_load(
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process (Linux /proc), in seconds."""
-    import os
+    """CPU time of one process (all its threads, also those that ended), in seconds.
 
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    Read from the process's CPU-time clock, which Linux keeps in nanoseconds: the clock id
+    glibc's ``clock_getcpuclockid(pid)`` returns, ``(~pid << 3) | CPUCLOCK_SCHED``. /proc's
+    user and system times come in clock ticks (10 ms), too coarse for a short round.
+    """
+    try:
+        return time.clock_gettime_ns((~pid << 3) | 2) / 1e9
+    except (OSError, AttributeError):  # not Linux, or no permission: fall back to ticks
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _family(pid: int) -> list[int]:
@@ -261,16 +271,20 @@ def web_benchmark(
     ):
         servers = dict(zip(modes, (on, off), strict=True))
         # Unmeasured: every worker compiles its templates, opens the store and (verified)
-        # fetches, validates and caches the chain.
+        # fetches, validates and caches the chain; then one full round each.
         for mode, (port, _) in servers.items():
-            warm = run_load(port, build_requests(pki, port, workers * threads * 4), concurrency)
-            if warm.errors:
-                raise RuntimeError(f"{mode}: {warm.errors} warm-up requests failed; see {log}")
+            for count in (workers * threads * 4, requests):
+                warm = run_load(port, build_requests(pki, port, count), concurrency)
+                if warm.errors:
+                    raise RuntimeError(f"{mode}: {warm.errors} warm-up requests failed; see {log}")
         for i in range(pairs):
+            order = modes if i % 2 == 0 else modes[::-1]
+            # Signed before the pair, so its two rounds run back to back.
+            batches = {m: build_requests(pki, servers[m][0], requests) for m in order}
             pair: dict[str, Round] = {}
-            for mode in modes if i % 2 == 0 else reversed(modes):
+            for mode in order:
                 port, cpu = servers[mode]
-                pair[mode] = run_load(port, build_requests(pki, port, requests), concurrency, cpu)
+                pair[mode] = run_load(port, batches[mode], concurrency, cpu)
                 runs[mode].append(pair[mode])
             if pair["verify_off"].rps:
                 costs.append(1 - pair["verify_on"].rps / pair["verify_off"].rps)
@@ -288,12 +302,17 @@ def web_benchmark(
                 if ok and None not in cpu
                 else None
             ),
+            # The load generator's own CPU per request, to see whether it could be the limit.
+            "client_cpu_ms_per_request": (
+                round(sum(r.client_cpu_s for r in rounds) / ok * 1e3, 3) if ok else None
+            ),
             "ok": ok,
             "errors": sum(r.errors for r in rounds),
         }
 
     result: dict[str, Any] = {mode: summary(rounds) for mode, rounds in runs.items()}
     result["verification_cost"] = round(statistics.median(costs), 3) if costs else None
+    result["verification_cost_pairs"] = [round(c, 3) for c in costs]
     cpu_on = result["verify_on"]["server_cpu_ms_per_request"]
     cpu_off = result["verify_off"]["server_cpu_ms_per_request"]
     result["verification_cost_cpu"] = round(1 - cpu_off / cpu_on, 3) if cpu_on and cpu_off else None
