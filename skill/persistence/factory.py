@@ -8,7 +8,7 @@ from skill.persistence.base import ProgressAdapter
 
 def adapter_from_settings(settings: Settings) -> ProgressAdapter:
     if settings.uses_dynamodb:
-        # Imported only here: boto3 is slow to import and unused on the embedded store.
+        # Imported only here: botocore is slow to import and unused on the embedded store.
         from skill.persistence.dynamodb import DynamoDbProgressAdapter
 
         assert settings.table_name is not None
