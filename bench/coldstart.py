@@ -230,7 +230,7 @@ def run_cold_starts(workdir: Path, repeats: int, *, from_source: bool = False) -
         if endpoint is not None:
             aws["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
             prelude = None
-            mode = "moto server on loopback; boto3 import and HTTP calls measured"
+            mode = "moto server on loopback; AWS SDK imports and HTTP calls measured"
         else:
             prelude = _MOCK_PRELUDE.format(table=TABLE)
             mode = "mock_aws started in the child before the clock; boto3 import not measured"
