@@ -39,6 +39,7 @@ from types import ModuleType
 from typing import Any
 
 from bench.measure import ROOT, child_env, percentile, python
+from bench.web_app import STATS_PATH
 from skill.envelopes import SessionDriver
 
 HOST = "127.0.0.1"
@@ -219,6 +220,19 @@ def gunicorn(
                 server.wait()
 
 
+def _get_json(port: int, path: str) -> dict[str, Any] | None:
+    try:
+        connection = http.client.HTTPConnection(HOST, port, timeout=5)
+        connection.request("GET", path)
+        response = connection.getresponse()
+        if response.status != 200:
+            return None
+        data: dict[str, Any] = json.loads(response.read())
+        return data
+    except (OSError, ValueError):
+        return None
+
+
 def _wait_until_healthy(port: int, server: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -288,6 +302,7 @@ def web_benchmark(
                 runs[mode].append(pair[mode])
             if pair["verify_off"].rps:
                 costs.append(1 - pair["verify_on"].rps / pair["verify_off"].rps)
+        verify_meter = _get_json(servers["verify_on"][0], STATS_PATH)
 
     def summary(rounds: list[Round]) -> dict[str, Any]:
         latencies = [s for r in rounds for s in r.latencies]
@@ -316,6 +331,11 @@ def web_benchmark(
     cpu_on = result["verify_on"]["server_cpu_ms_per_request"]
     cpu_off = result["verify_off"]["server_cpu_ms_per_request"]
     result["verification_cost_cpu"] = round(1 - cpu_off / cpu_on, 3) if cpu_on and cpu_off else None
+    # Verification's own CPU, timed inside the verified server across warm-up and rounds.
+    if verify_meter and verify_meter.get("calls"):
+        per_call_ms = verify_meter["cpu_ns"] / verify_meter["calls"] / 1e6
+        result["verify_cpu_ms_per_request"] = round(per_call_ms, 4)
+        result["verify_share_of_server_cpu"] = round(per_call_ms / cpu_on, 3) if cpu_on else None
     result["settings"] = {
         "server": f"gunicorn --workers {workers} --threads {threads}",
         "requests_per_round": requests,

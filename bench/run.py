@@ -326,6 +326,18 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                     "info",
                 )
             )
+        share = web.get("verify_share_of_server_cpu")
+        if share is not None:
+            out.append(
+                (
+                    "web: verification's own CPU per request",
+                    _ms(web["verify_cpu_ms_per_request"]),
+                    "",
+                    f"{share:.1%} of on",
+                    "",
+                    "info",
+                )
+            )
     return out
 
 

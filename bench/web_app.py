@@ -10,15 +10,23 @@
 The chain "fetcher" hands back the chain file's bytes in place of Amazon's S3; the
 verifier validates it on the first request of each worker and keeps the signing key,
 so every later request pays for the signature check only, as in production.
+
+With verification on, ``RequestVerifier.verify`` is wrapped to add up the CPU time its
+calls take (the calling thread's clock), served at ``GET /bench/verify-cpu``: what
+verification itself costs inside the loaded server, which noise on a shared machine
+moves far less than a throughput ratio.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Blueprint, Flask, jsonify
 
 from skill import web
 from skill.envelopes import LOCAL_SKILL_ID
@@ -28,13 +36,46 @@ ENV_ROOT_PEM = "BENCH_ROOT_PEM"
 ENV_CHAIN_PEM = "BENCH_CHAIN_PEM"
 
 
+STATS_PATH = "/bench/verify-cpu"
+
+
+def _verify_meter() -> Blueprint:
+    """Count the calls of RequestVerifier.verify and the thread CPU time they take."""
+    from skill.verification import RequestVerifier
+
+    lock = threading.Lock()
+    totals = {"calls": 0, "cpu_ns": 0}
+    verify: Callable[..., None] = RequestVerifier.verify
+
+    def timed(self: RequestVerifier, *args: Any, **kwargs: Any) -> None:
+        start = time.thread_time_ns()
+        try:
+            verify(self, *args, **kwargs)
+        finally:
+            spent = time.thread_time_ns() - start
+            with lock:
+                totals["calls"] += 1
+                totals["cpu_ns"] += spent
+
+    RequestVerifier.verify = timed  # type: ignore[method-assign]
+    stats = Blueprint("bench_stats", __name__)
+
+    @stats.get(STATS_PATH)
+    def read() -> Any:
+        with lock:
+            return jsonify(totals)
+
+    return stats
+
+
 def create_app() -> Flask:
     verify = os.environ.get(ENV_VERIFY, "1") != "0"
     config: dict[str, Any] = {
         web.CONFIG_VERIFY_REQUESTS: verify,
         # The application ID is checked in both modes, so both pay for it.
         web.CONFIG_SKILL_ID: LOCAL_SKILL_ID,
-        web.CONFIG_BLUEPRINTS: [],  # the Alexa route only: no phone line
+        # The Alexa route only (no phone line), and the meter when verifying.
+        web.CONFIG_BLUEPRINTS: [_verify_meter()] if verify else [],
     }
     if verify:
         chain = Path(os.environ[ENV_CHAIN_PEM]).read_bytes()

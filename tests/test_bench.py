@@ -132,6 +132,16 @@ def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
         "PutItem": 10,
     }
     assert results["cold_start"]["embedded"]["ally_coach"]["loaded"]["boto3"] is False
+    # The DynamoDB store needs botocore only; the SDK's adapter brings boto3.
+    dynamodb_loaded = {
+        s: results["cold_start"]["dynamodb"][s]["loaded"] for s in ("ally_coach", "hello_world")
+    }
+    if results["cold_start"]["dynamodb"]["mode"].startswith("moto server"):  # dev extra
+        assert dynamodb_loaded["ally_coach"]["boto3"] is False
+        assert dynamodb_loaded["hello_world"]["boto3"] is True
+    assert results["cold_start"]["embedded"]["ally_coach"]["cpu_median_ms"] > 0
+    # Every verified request went through the meter inside the server.
+    assert 0 < results["web"]["verify_cpu_ms_per_request"] < 50
     for mode in ("verify_on", "verify_off"):
         assert {"rps", "p99_ms"} <= set(results["web"][mode])
         assert results["web"][mode]["errors"] == 0
