@@ -43,6 +43,7 @@ from bench.web_app import STATS_PATH
 from skill.envelopes import SessionDriver
 
 HOST = "127.0.0.1"
+METER_ROUNDS = 3  # rounds on the metered server, after its warm-up
 REQUEST_TIMEOUT_SECONDS = 10.0
 STARTUP_TIMEOUT_SECONDS = 30.0
 
@@ -263,10 +264,11 @@ def web_benchmark(
     root_pem.write_bytes(pki.root.public_bytes(certs.serialization.Encoding.PEM))
     chain_pem.write_bytes(pki.chain_pem())
 
-    def env(verify: bool) -> dict[str, str]:
+    def env(verify: bool, meter: bool = False) -> dict[str, str]:
         return child_env(
             {
                 "BENCH_VERIFY": "1" if verify else "0",
+                "BENCH_METER": "1" if meter else "0",
                 "BENCH_ROOT_PEM": str(root_pem),
                 "BENCH_CHAIN_PEM": str(chain_pem),
                 "SKILL_DB_PATH": str(workdir / f"web-{'on' if verify else 'off'}.sqlite3"),
@@ -302,7 +304,17 @@ def web_benchmark(
                 runs[mode].append(pair[mode])
             if pair["verify_off"].rps:
                 costs.append(1 - pair["verify_on"].rps / pair["verify_off"].rps)
-        verify_meter = _get_json(servers["verify_on"][0], STATS_PATH)
+
+    # Verification's own CPU, timed inside a third, metered server (verification on)
+    # under the same load: its share of that server's CPU per request.
+    metered: list[Round] = []
+    with gunicorn(env(True, meter=True), workers, threads, log) as (port, cpu):
+        for count in (workers * threads * 4, requests):
+            run_load(port, build_requests(pki, port, count), concurrency)
+        before = _get_json(port, STATS_PATH) or {}
+        for _ in range(METER_ROUNDS):
+            metered.append(run_load(port, build_requests(pki, port, requests), concurrency, cpu))
+        after = _get_json(port, STATS_PATH) or {}
 
     def summary(rounds: list[Round]) -> dict[str, Any]:
         latencies = [s for r in rounds for s in r.latencies]
@@ -331,11 +343,14 @@ def web_benchmark(
     cpu_on = result["verify_on"]["server_cpu_ms_per_request"]
     cpu_off = result["verify_off"]["server_cpu_ms_per_request"]
     result["verification_cost_cpu"] = round(1 - cpu_off / cpu_on, 3) if cpu_on and cpu_off else None
-    # Verification's own CPU, timed inside the verified server across warm-up and rounds.
-    if verify_meter and verify_meter.get("calls"):
-        per_call_ms = verify_meter["cpu_ns"] / verify_meter["calls"] / 1e6
+    calls = after.get("calls", 0) - before.get("calls", 0)
+    server_cpu = [r.server_cpu_s for r in metered]
+    if calls > 0 and None not in server_cpu:
+        per_call_ms = (after["cpu_ns"] - before["cpu_ns"]) / calls / 1e6
+        per_request_ms = sum(c for c in server_cpu if c is not None) / calls * 1e3
         result["verify_cpu_ms_per_request"] = round(per_call_ms, 4)
-        result["verify_share_of_server_cpu"] = round(per_call_ms / cpu_on, 3) if cpu_on else None
+        result["metered_server_cpu_ms_per_request"] = round(per_request_ms, 3)
+        result["verify_share_of_server_cpu"] = round(per_call_ms / per_request_ms, 3)
     result["settings"] = {
         "server": f"gunicorn --workers {workers} --threads {threads}",
         "requests_per_round": requests,

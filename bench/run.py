@@ -333,7 +333,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                     "web: verification's own CPU per request",
                     _ms(web["verify_cpu_ms_per_request"]),
                     "",
-                    f"{share:.1%} of on",
+                    f"{share:.1%} of CPU",
                     "",
                     "info",
                 )
