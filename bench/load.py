@@ -222,8 +222,8 @@ def gunicorn(
 
 
 def _get_json(port: int, path: str) -> dict[str, Any] | None:
+    connection = http.client.HTTPConnection(HOST, port, timeout=5)
     try:
-        connection = http.client.HTTPConnection(HOST, port, timeout=5)
         connection.request("GET", path)
         response = connection.getresponse()
         if response.status != 200:
@@ -232,6 +232,8 @@ def _get_json(port: int, path: str) -> dict[str, Any] | None:
         return data
     except (OSError, ValueError):
         return None
+    finally:
+        connection.close()
 
 
 def _wait_until_healthy(port: int, server: subprocess.Popen[bytes]) -> None:

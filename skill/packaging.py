@@ -248,12 +248,11 @@ def _cache_tag(interpreter: str, python: str) -> str | None:
 def bytecode_interpreter(python: str) -> tuple[str, str] | None:
     """An interpreter of version ``python`` (``3.12``) to compile with, and its cache tag:
     this one if it is that version, else ``python3.12`` on the PATH; None without one."""
-    for candidate in (sys.executable, shutil.which(f"python{python}")):
-        if candidate:
-            tag = _cache_tag(candidate, python)
-            if tag:
-                return candidate, tag
-    return None
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == python:
+        return sys.executable, sys.implementation.cache_tag
+    candidate = shutil.which(f"python{python}")
+    tag = _cache_tag(candidate, python) if candidate else None
+    return (candidate, tag) if candidate and tag else None
 
 
 def compile_bytecode(
