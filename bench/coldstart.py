@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import FAKE_AWS_ENV, REGION, child_env, python, ratio
-from skill.envelopes import SessionDriver
+from skill.alexa.envelopes import SessionDriver
 
 OURS_MODULE = "skill.lambda_function"
 HELLO_MODULE = "bench.hello_world"
@@ -166,7 +166,7 @@ import sys
 from moto import mock_aws
 import boto3
 mock = mock_aws(); mock.start()
-from skill.persistence.dynamodb import create_table
+from skill.store.dynamodb import create_table
 create_table(boto3.client("dynamodb"), {table!r})
 from bench.cold import main
 sys.exit(main(sys.argv[1:]))
@@ -183,7 +183,7 @@ def moto_endpoint() -> Iterator[str | None]:
         return
     import boto3
 
-    from skill.persistence.dynamodb import create_table
+    from skill.store.dynamodb import create_table
 
     # The server logs every request it answers; the children's calls are not news.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -209,8 +209,8 @@ def run_cold_starts(workdir: Path, repeats: int, *, from_source: bool = False) -
     """Cold starts in both store modes, and peak memory after the scripted conversation."""
     # As the build-lambda zip ships them: the replies pre-rendered for the locale measured
     # (templates/_prerendered, ignored by git; a table from older templates is not used).
-    from skill.prerender import build as prerender
-    from skill.speech import PRERENDERED_DIR
+    from skill.speech.prerender import build as prerender
+    from skill.speech.render import PRERENDERED_DIR
 
     prerender(PRERENDERED_DIR, ["en-US"])
     event_file = _launch_event(workdir / "launch.json")

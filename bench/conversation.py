@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from skill.envelopes import SessionDriver
+from skill.alexa.envelopes import SessionDriver
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 # (intent name or "LaunchRequest", slots)

@@ -81,7 +81,7 @@ def embedded_turns(workdir: Path, sessions: int, warmup: int) -> dict[str, Any]:
         ours_s, base_s = _alternate(ours, build_handler(), sessions, warmup)
         # For reference only: the same turns when every view is rendered from the
         # compiled templates: no pre-rendered table and a render cache that never hits.
-        from skill.speech import get_speech
+        from skill.speech.render import get_speech
 
         speech = get_speech()
         speech._prerendered_dir = None  # no pre-rendered table either
@@ -125,7 +125,7 @@ def dynamodb_turns(sessions: int, warmup: int) -> dict[str, Any]:
         from moto import mock_aws
 
         with mock_aws(), lambda_like_logging():
-            from skill.persistence.dynamodb import create_table
+            from skill.store.dynamodb import create_table
 
             create_table(boto3.client("dynamodb", region_name=REGION), TABLE)
 

@@ -40,7 +40,7 @@ from typing import Any
 
 from bench.measure import ROOT, child_env, percentile, python
 from bench.web_app import STATS_PATH
-from skill.envelopes import SessionDriver
+from skill.alexa.envelopes import SessionDriver
 
 HOST = "127.0.0.1"
 METER_ROUNDS = 3  # rounds on the metered server, after its warm-up

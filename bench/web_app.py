@@ -30,8 +30,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, jsonify
 
-from skill import web
-from skill.envelopes import LOCAL_SKILL_ID
+from skill.alexa.envelopes import LOCAL_SKILL_ID
+from skill.channels.web import app as web
 
 ENV_VERIFY = "BENCH_VERIFY"
 ENV_ROOT_PEM = "BENCH_ROOT_PEM"
@@ -44,7 +44,7 @@ STATS_PATH = "/bench/verify-cpu"
 
 def _verify_meter() -> Blueprint:
     """Count the calls of RequestVerifier.verify and the thread CPU time they take."""
-    from skill.verification import RequestVerifier
+    from skill.channels.web.verification import RequestVerifier
 
     lock = threading.Lock()
     totals = {"calls": 0, "cpu_ns": 0}

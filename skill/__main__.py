@@ -12,11 +12,14 @@ import sys
 
 # command -> (module, help). Each module exposes ``main(argv: list[str]) -> int``.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "chat": ("skill.chat", "talk to the skill in the terminal"),
-    "serve": ("skill.web", "serve the Alexa (and phone) web endpoint for development"),
-    "package": ("skill.skill_package", "assemble the ASK CLI skill package under infra/"),
-    "build-lambda": ("skill.packaging", "build the AWS Lambda deployment zip"),
-    "prerender": ("skill.prerender", "render every reply ahead of time (done by build-lambda)"),
+    "chat": ("skill.channels.chat", "talk to the skill in the terminal"),
+    "serve": ("skill.channels.web.app", "serve the Alexa (and phone) web endpoint for development"),
+    "package": ("skill.tools.skill_package", "assemble the ASK CLI skill package under infra/"),
+    "build-lambda": ("skill.tools.packaging", "build the AWS Lambda deployment zip"),
+    "prerender": (
+        "skill.speech.prerender",
+        "render every reply ahead of time (done by build-lambda)",
+    ),
 }
 
 

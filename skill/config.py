@@ -36,7 +36,7 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() not in {"0", "false", "no", "off"}
 
 
-class Settings(NamedTuple):  # not a dataclass: cheaper at import, see skill.dialog
+class Settings(NamedTuple):  # not a dataclass: cheaper at import, see skill.core.dialog
     table_name: str | None
     db_path_setting: str | None
     skill_id: str | None

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from skill.alexa.skill_builder import build_skill
 from skill.lambda_function import invoke
-from skill.persistence.sqlite import SqliteProgressAdapter
-from skill.skill_builder import build_skill
+from skill.store.sqlite import SqliteProgressAdapter
 
 from support import Talk
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from skill.envelopes import SessionDriver
-from skill.ssml import to_text, validate
+from skill.alexa.envelopes import SessionDriver
+from skill.speech.ssml import to_text, validate
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -111,7 +111,7 @@ def reach_tip(talk: Talk, tip: int, now: datetime | None = None) -> Said:
 
 
 def tip_view_data(tip: int, **overrides: Any) -> dict[str, Any]:
-    """The data the dialog gives the "tip" view, as ``skill.dialog._tip`` builds it."""
+    """The data the dialog gives the "tip" view, as ``skill.core.dialog._tip`` builds it."""
     data: dict[str, Any] = {
         "tip": tip,
         "intro": False,

@@ -1,0 +1,173 @@
+"""ASK request handlers: thin adapters from Alexa requests to dialog core commands."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
+from ask_sdk_core.utils import get_intent_name, is_request_type
+
+from skill.alexa.intents import INTENT_ACTIONS, to_command
+from skill.core.dialog import Action, Command
+from skill.speech.render import DEFAULT_LOCALE
+from skill.store.base import StorageError, short_hash, user_key
+
+if TYPE_CHECKING:
+    from ask_sdk_core.handler_input import HandlerInput
+    from ask_sdk_model import Response
+
+    from skill.alexa.turns import TurnRunner
+
+logger = logging.getLogger(__name__)
+
+
+class _RunnerHandler(AbstractRequestHandler):
+    def __init__(self, runner: TurnRunner) -> None:
+        self.runner = runner
+
+
+class LaunchRequestHandler(_RunnerHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_request_type("LaunchRequest")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return self.runner.run(handler_input, Command(Action.LAUNCH))
+
+
+class DialogIntentHandler(_RunnerHandler):
+    """Every intent of the interaction model goes to the dialog core."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_request_type("IntentRequest")(handler_input)) and (
+            get_intent_name(handler_input) in INTENT_ACTIONS
+        )
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        intent = _request(handler_input).intent
+        command = to_command(intent.name, slot_values(intent.slots))
+        return self.runner.run(handler_input, command)
+
+
+class UnknownIntentHandler(_RunnerHandler):
+    """An intent this code does not know (a newer model, a typo): a helpful reprompt."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_request_type("IntentRequest")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        logger.warning("unknown intent %s", get_intent_name(handler_input))
+        return self.runner.run(handler_input, Command(Action.FALLBACK))
+
+
+class SessionEndedRequestHandler(_RunnerHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_request_type("SessionEndedRequest")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = _request(handler_input)
+        if getattr(request, "error", None) is not None:
+            logger.warning("session ended with error: %s", request.error.object_type)
+        return self.runner.end_session(handler_input)
+
+
+class SkillDisabledEventHandler(_RunnerHandler):
+    """The user disabled the skill: if Alexa says their data is not kept, delete it all."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_request_type("AlexaSkillEvent.SkillDisabled")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        envelope = handler_input.request_envelope
+        if self.persistence_status(envelope.request) == "NOT_PERSISTED":
+            user_id = user_key(envelope)
+            try:
+                self.runner.adapter.delete_user(user_id)
+                logger.info("skill disabled: deleted data of user=%s", short_hash(user_id))
+            except StorageError as exc:
+                # Alexa does not retry events; the TTL removes the data in the end.
+                logger.error(
+                    "skill disabled: delete failed for user=%s: %s", short_hash(user_id), exc
+                )
+        return handler_input.response_builder.response
+
+    @staticmethod
+    def persistence_status(request: Any) -> str | None:
+        """body.userInformationPersistenceStatus of a SkillDisabled event.
+
+        ask-sdk-model's SkillDisabledRequest has no ``body`` field, so the serializer keeps
+        it as the raw JSON dict under its JSON name; a model object is accepted too.
+        """
+        body = getattr(request, "body", None)
+        if isinstance(body, dict):
+            status = body.get("userInformationPersistenceStatus")
+        else:
+            status = getattr(body, "user_information_persistence_status", None)
+        value = getattr(status, "value", status)
+        return str(value) if value is not None else None
+
+
+class SystemExceptionHandler(AbstractRequestHandler):
+    """System.ExceptionEncountered: Alexa reports our last response was bad. Log it."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_request_type("System.ExceptionEncountered")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        error = _request(handler_input).error
+        logger.error(
+            "Alexa reported an error in our response: %s %s",
+            getattr(error, "object_type", None),
+            getattr(error, "message", None),
+        )
+        return handler_input.response_builder.response
+
+
+class UnexpectedErrorHandler(AbstractExceptionHandler):
+    """The last resort, so the user hears an apology instead of Alexa's generic error.
+    It logs the full traceback: this is a bug to fix, never a path the skill relies on."""
+
+    def __init__(self, runner: TurnRunner) -> None:
+        self.runner = runner
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        logger.exception("unhandled error in a turn", exc_info=exception)
+        from skill.alexa.turns import build_response
+
+        locale = getattr(handler_input.request_envelope.request, "locale", None)
+        rendered = self.runner.speech.render(locale or DEFAULT_LOCALE, "error", {})
+        return build_response(handler_input, rendered, end_session=False)
+
+
+def _request(handler_input: HandlerInput) -> Any:
+    """The request, typed loosely: each handler knows which request type it was given."""
+    return handler_input.request_envelope.request
+
+
+def slot_values(slots: dict[str, Any] | None) -> dict[str, str | None]:
+    """Slot name -> the canonical value when entity resolution matched, else the words heard."""
+    values: dict[str, str | None] = {}
+    for name, slot in (slots or {}).items():
+        value = getattr(slot, "value", None)
+        resolutions = getattr(slot, "resolutions", None)
+        for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
+            status = getattr(getattr(authority, "status", None), "code", None)
+            if getattr(status, "value", status) == "ER_SUCCESS_MATCH" and authority.values:
+                value = authority.values[0].value.name
+                break
+        values[name] = value
+    return values
+
+
+__all__ = [
+    "DialogIntentHandler",
+    "LaunchRequestHandler",
+    "SessionEndedRequestHandler",
+    "SkillDisabledEventHandler",
+    "SystemExceptionHandler",
+    "UnexpectedErrorHandler",
+    "UnknownIntentHandler",
+]

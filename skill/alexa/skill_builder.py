@@ -1,0 +1,40 @@
+"""Assembling the Alexa skill: every handler registered in one place."""
+
+from __future__ import annotations
+
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+
+from skill.alexa.handlers import (
+    DialogIntentHandler,
+    LaunchRequestHandler,
+    SessionEndedRequestHandler,
+    SkillDisabledEventHandler,
+    SystemExceptionHandler,
+    UnexpectedErrorHandler,
+    UnknownIntentHandler,
+)
+from skill.alexa.turns import TurnRunner
+from skill.speech.render import Speech, get_speech
+from skill.store.base import ProgressAdapter
+
+
+def build_skill(
+    adapter: ProgressAdapter, *, speech: Speech | None = None, skill_id: str | None = None
+) -> CustomSkill:
+    """The skill, wired to a store. Touches no AWS and no file until a request comes."""
+    runner = TurnRunner(adapter, speech or get_speech())
+    builder = CustomSkillBuilder(persistence_adapter=adapter)
+    if skill_id:
+        builder.skill_id = skill_id  # type: ignore[assignment]  # the SDK types it as None
+    for handler in (
+        LaunchRequestHandler(runner),
+        DialogIntentHandler(runner),
+        UnknownIntentHandler(runner),
+        SessionEndedRequestHandler(runner),
+        SkillDisabledEventHandler(runner),
+        SystemExceptionHandler(),
+    ):
+        builder.add_request_handler(handler)
+    builder.add_exception_handler(UnexpectedErrorHandler(runner))
+    return builder.create()

@@ -1,0 +1,266 @@
+"""Self-hosted web endpoint: the Alexa skill (and later the phone adapter) behind Flask.
+
+``create_app()`` builds the WSGI app; ``python -m skill serve`` runs it for development.
+Production runs it under gunicorn or waitress behind an HTTPS reverse proxy, see
+"Serving the web endpoint" in README.md (which also explains why this is not flask-ask-sdk).
+
+Routes:
+
+* ``POST /alexa``: an Alexa request envelope, verified as Amazon requires (signature,
+  certificate chain, timestamp, application id), then handed to the same
+  ``handler(event, context) -> dict`` as the Lambda function.
+* ``GET /health``: ``{"status": "ok"}`` for load balancers and uptime checks.
+
+Every rejection is a small JSON error with a 4xx status and a one-line log entry; verification
+failures are 400, like flask-ask-sdk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import IO, Any
+
+from flask import Blueprint, Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+logger = logging.getLogger(__name__)
+
+SkillHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+ALEXA_PATH = "/alexa"
+HEALTH_PATH = "/health"
+DEFAULT_MAX_BODY_BYTES = 256 * 1024  # real envelopes are a few KiB
+PHONE_MODULE = "skill.channels.phone.webhooks"
+
+# Keys of the mapping given to create_app; they override skill.config.get_settings().
+CONFIG_SKILL_ID = "SKILL_ID"
+CONFIG_VERIFY_REQUESTS = "VERIFY_REQUESTS"
+CONFIG_TRUSTED_ROOTS = "TRUSTED_ROOTS"
+CONFIG_CERT_FETCHER = "CERT_FETCHER"
+CONFIG_CLOCK = "CLOCK"
+CONFIG_SKILL_HANDLER = "SKILL_HANDLER"
+CONFIG_MAX_BODY_BYTES = "MAX_BODY_BYTES"
+CONFIG_BLUEPRINTS = "BLUEPRINTS"
+
+_FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def _as_bool(value: object) -> bool:
+    # "0" from an env-style config must mean False, not bool("0") == True.
+    if isinstance(value, str):
+        return value.strip().lower() not in _FALSE_WORDS
+    return bool(value)
+
+
+def _error(message: str, status: int) -> Response:
+    response = jsonify(error=message)
+    response.status_code = status
+    return response
+
+
+def _default_handler() -> SkillHandler:
+    # Imported here, not at module level: the Lambda module pulls in the whole skill (and
+    # possibly boto3), which the CLI must not pay for unless it really serves requests.
+    from skill.lambda_function import lambda_handler
+
+    return lambda_handler
+
+
+def _default_blueprints() -> list[Blueprint]:
+    """The phone adapter's routes, if that module exists yet."""
+    try:
+        module = importlib.import_module(PHONE_MODULE)
+    except ModuleNotFoundError as exc:
+        # Only "the phone module does not exist" is fine; a missing dependency *inside* it
+        # (say, twilio not installed) is a real error and must not silently drop the phone routes.
+        if exc.name == PHONE_MODULE:
+            return []
+        raise
+    return [module.blueprint]
+
+
+def _read_at_most(stream: IO[bytes], limit: int) -> bytes:
+    """Read the body up to ``limit`` bytes.
+
+    Stops one byte over the app's limit, so a body without Content-Length (chunked) cannot make
+    us buffer an unbounded amount. Loops because a WSGI input stream may return short reads.
+    """
+    chunks: list[bytes] = []
+    remaining = limit
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 64 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    # Details can echo request data (a timestamp, a URL): keep each log entry on one line.
+    return text[:limit].encode("unicode_escape").decode("ascii")
+
+
+def _is_envelope(event: object) -> bool:
+    if not isinstance(event, dict) or not isinstance(event.get("version"), str):
+        return False
+    inner = event.get("request")
+    return isinstance(inner, dict) and isinstance(inner.get("type"), str) and bool(inner["type"])
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app. ``config`` overrides settings read from the environment.
+
+    Keys: SKILL_ID (str | None), VERIFY_REQUESTS (bool), TRUSTED_ROOTS (certificates or PEM),
+    CERT_FETCHER (url -> bytes), CLOCK (() -> aware datetime), SKILL_HANDLER
+    ((event, context) -> dict), MAX_BODY_BYTES (int), BLUEPRINTS (iterable of Blueprint).
+    Any other keys are copied into ``app.config`` for blueprints to read.
+    """
+    from skill.config import ENV_VERIFY_REQUESTS, get_settings
+
+    config = dict(config or {})
+    settings = get_settings()
+    skill_id: str | None = config.get(CONFIG_SKILL_ID, settings.skill_id) or None
+    verify = _as_bool(config.get(CONFIG_VERIFY_REQUESTS, settings.verify_requests))
+    max_body = int(config.get(CONFIG_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES))
+    handler: SkillHandler = config.get(CONFIG_SKILL_HANDLER) or _default_handler()
+
+    # cryptography is only needed once an app is built, not when the CLI imports this module.
+    from skill.channels.web.verification import (
+        RequestVerifier,
+        VerificationError,
+        verify_application_id,
+    )
+
+    verifier: RequestVerifier | None = None
+    if verify:
+        verifier = RequestVerifier(
+            trusted_roots=config.get(CONFIG_TRUSTED_ROOTS),
+            fetcher=config.get(CONFIG_CERT_FETCHER),
+            clock=config.get(CONFIG_CLOCK),
+        )
+    else:
+        logger.warning(
+            "!!! ALEXA REQUEST VERIFICATION IS OFF (%s=0 or VERIFY_REQUESTS=False). Anyone who "
+            "can reach %s can impersonate Alexa. Use this only for local development. !!!",
+            ENV_VERIFY_REQUESTS,
+            ALEXA_PATH,
+        )
+
+    app = Flask(__name__)
+    app.config.from_mapping(config)
+    app.config.update(
+        {CONFIG_SKILL_ID: skill_id, CONFIG_VERIFY_REQUESTS: verify, CONFIG_MAX_BODY_BYTES: max_body}
+    )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        # 404/405/413... as JSON rather than Werkzeug's HTML pages.
+        response = _error(exc.name.lower(), exc.code or 500)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.get(HEALTH_PATH)
+    def health() -> Response:
+        return jsonify(status="ok")
+
+    @app.post(ALEXA_PATH)
+    def alexa() -> Response:
+        declared = request.content_length
+        if declared is not None and declared > max_body:
+            logger.warning("alexa request rejected: body of %d bytes is too large", declared)
+            return _error("request body too large", 413)
+        body = _read_at_most(request.stream, max_body + 1)
+        if len(body) > max_body:
+            logger.warning("alexa request rejected: body over %d bytes", max_body)
+            return _error("request body too large", 413)
+
+        try:
+            event = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            logger.warning("alexa request rejected: malformed JSON (%d bytes)", len(body))
+            return _error("malformed JSON", 400)
+        if not _is_envelope(event):
+            logger.warning("alexa request rejected: not an Alexa request envelope")
+            return _error("not an Alexa request envelope", 400)
+
+        try:
+            if verifier is not None:
+                # The signature covers the raw bytes exactly as received, never re-encoded JSON.
+                verifier.verify(request.headers, body, event)
+            # Checked even in development mode: it is config-driven (unset SKILL_ID to skip)
+            # and catches an endpoint wired to the wrong skill early.
+            verify_application_id(event, skill_id)
+        except VerificationError as exc:
+            detail = f" ({_one_line(exc.detail)})" if exc.detail else ""
+            logger.warning("alexa request rejected: %s%s", exc.message, detail)
+            return _error(exc.message, 400)
+
+        try:
+            result = handler(event, None)
+        except Exception:
+            # The skill's handler is built not to raise; if it does, log the traceback here and
+            # give Alexa a plain 500 without internals.
+            logger.exception("skill handler failed for %s", event["request"]["type"])
+            return _error("internal error", 500)
+        if not isinstance(result, dict):
+            logger.error("skill handler returned %s, not a dict", type(result).__name__)
+            return _error("internal error", 500)
+        return jsonify(result)
+
+    blueprints: Iterable[Blueprint] = (
+        config[CONFIG_BLUEPRINTS] if CONFIG_BLUEPRINTS in config else _default_blueprints()
+    )
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+    return app
+
+
+def main(argv: list[str]) -> int:
+    """``python -m skill serve``: run the endpoint locally for development."""
+    parser = argparse.ArgumentParser(
+        prog="python -m skill serve",
+        description="Serve the Alexa (and phone) web endpoint for development. "
+        "In production run gunicorn or waitress behind HTTPS (README.md).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    parser.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="DEVELOPMENT ONLY: accept unsigned requests (same as SKILL_VERIFY_REQUESTS=0)",
+    )
+    parser.add_argument(
+        "--server",
+        choices=("waitress", "flask"),
+        default="waitress",
+        help="waitress (default, threaded) or Flask's development server (no reloader)",
+    )
+    args = parser.parse_args(argv)
+
+    from skill.config import get_settings
+
+    logging.basicConfig(
+        level=get_settings().log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    config: dict[str, Any] = {CONFIG_VERIFY_REQUESTS: False} if args.no_verify else {}
+    app = create_app(config)
+    if args.no_verify and args.host not in {"127.0.0.1", "localhost", "::1"}:
+        logger.warning(
+            "serving UNVERIFIED requests on %s: reachable beyond this machine", args.host
+        )
+    logger.info("serving POST http://%s:%d%s", args.host, args.port, ALEXA_PATH)
+
+    if args.server == "flask":
+        app.run(host=args.host, port=args.port, debug=True, use_reloader=False)
+        return 0
+    from waitress import serve
+
+    serve(app, host=args.host, port=args.port)
+    return 0

@@ -1,0 +1,178 @@
+"""Turning a ``Reply`` into words: SSML for speech and plain text for cards.
+
+Templates live under ``templates/<language>/`` with overrides in ``templates/<locale>/``
+(en-GB over en); ``skill.speech.templating`` holds the one Jinja2 environment, built on first use.
+
+Rendering is a pure function of (locale, view, data, card), and the dialog can only say
+so many things. So replies are rendered ahead at build time into a table per locale
+(``skill.speech.prerender``) that this module reads without importing Jinja2, and whatever is not
+in it (a slot word no one foresaw) is rendered on demand and kept in a bounded cache.
+bench/README.md has the numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from skill.digest import sha256
+from skill.paths import TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+# Written at build time by ``python -m skill prerender``, one JSON table per locale and
+# view (``en-US/welcome.json``) so a cold start parses only what it says; absent in a
+# checkout.
+PRERENDERED_DIR = TEMPLATES_DIR / "_prerendered"
+DEFAULT_LOCALE = "en-US"
+_SPACE = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,?!;:])")
+RENDER_CACHE_SIZE = 1024  # distinct (view, data) pairs; a few MB at most
+
+
+class Rendered(NamedTuple):  # not a dataclass: see skill.core.dialog
+    speech: str | None  # SSML without the <speak> wrapper; None for silence
+    reprompt: str | None
+    card_title: str | None = None
+    card_text: str | None = None
+
+
+def _tidy(text: str) -> str:
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACE.sub(" ", text)).strip()
+
+
+def _tidy_lines(text: str) -> str:
+    lines = [_tidy(line) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+class Speech:
+    """Renders views. Each view template defines macros ``speech`` and ``reprompt``;
+    each card template defines ``title`` and ``text``.
+
+    Rendering is a pure function of (locale, view, data, card). So a reply is looked up
+    first among those pre-rendered at build time (``skill.speech.prerender``), then among the
+    ones this process rendered recently, and only then rendered through Jinja2.
+    """
+
+    def __init__(
+        self,
+        environment: Environment | None = None,
+        cache_size: int = RENDER_CACHE_SIZE,
+        prerendered_dir: Path | None = PRERENDERED_DIR,
+    ) -> None:
+        self._env = environment
+        self._cached = lru_cache(maxsize=cache_size)(self._render_key)
+        self._prerendered_dir = prerendered_dir
+        self._prerendered: dict[tuple[str, str], dict[str, list[str | None]]] = {}
+
+    @property
+    def env(self) -> Environment:
+        if self._env is None:
+            from skill.speech.templating import build_environment
+
+            self._env = build_environment()
+        return self._env
+
+    def render(
+        self, locale: str, view: str | None, data: Mapping[str, Any], card: str | None = None
+    ) -> Rendered:
+        if view is None:
+            return Rendered(None, None)
+        locale = locale or DEFAULT_LOCALE
+        try:
+            key = reply_key(view, data, card)
+        except TypeError:  # a value that cannot be a key: render it every time
+            return self.render_now(locale, view, data, card)
+        stored = self._table(locale, view).get(key)
+        if stored is not None:
+            return Rendered(*stored)
+        result: Rendered = self._cached(locale, key)
+        return result
+
+    def _table(self, locale: str, view: str) -> dict[str, list[str | None]]:
+        table = self._prerendered.get((locale, view))
+        if table is None:
+            table = {}
+            if self._prerendered_dir is not None:
+                path = self._prerendered_dir / locale / f"{view}.json"
+                try:
+                    stored = json.loads(path.read_bytes())
+                except (OSError, ValueError):
+                    stored = {}  # no table for this view: render on demand
+                # A table from other templates (edited since) would say old words.
+                if stored.get("templates") == templates_digest():
+                    table = stored["replies"]
+            self._prerendered[(locale, view)] = table
+        return table
+
+    def _render_key(self, locale: str, key: str) -> Rendered:
+        view, card, data = json.loads(key)
+        return self.render_now(locale, view, data, card)
+
+    def render_now(
+        self, locale: str, view: str, data: Mapping[str, Any], card: str | None = None
+    ) -> Rendered:
+        """Render through the templates, with no cache."""
+        context = {"locale": locale, **data}
+        # Template modules expose the macros a template defines; mypy cannot see them.
+        module: Any = self.env.get_template(f"{locale}/views/{view}.ssml.j2").make_module(context)
+        speech = _tidy(str(module.speech()))
+        reprompt_macro = getattr(module, "reprompt", None)
+        reprompt = _tidy(str(reprompt_macro())) if reprompt_macro else None
+        title = text = None
+        if card:
+            card_module: Any = self.env.get_template(f"{locale}/cards/{card}.txt.j2").make_module(
+                context
+            )
+            title = _tidy(str(card_module.title()))
+            text = _tidy_lines(str(card_module.text()))
+        return Rendered(speech, reprompt or None, title, text)
+
+
+def template_files(root: Path = TEMPLATES_DIR) -> list[str]:
+    """Every template under ``root``, as sorted POSIX paths relative to it."""
+    found: list[str] = []
+    # os.walk, not Path.rglob: this runs on a cold start, and rglob is several times slower.
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [d for d in subfolders if not d.startswith(("_", "."))]
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        found.extend(prefix + name for name in files if name.endswith(".j2"))
+    return sorted(found)
+
+
+@lru_cache(maxsize=1)
+def templates_digest(root: Path = TEMPLATES_DIR) -> str:
+    """A digest of every template's source, to tell a pre-rendered table is current."""
+    digest = sha256()
+    base = os.fspath(root)
+    for name in template_files(root):
+        digest.update(name.encode() + b"\0")
+        with open(os.path.join(base, name), "rb") as source:
+            digest.update(source.read() + b"\0")
+    return digest.hexdigest()
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def reply_key(view: str, data: Mapping[str, Any], card: str | None) -> str:
+    """A reply's key: JSON keeps types apart (True and 1 render differently)."""
+    for name, value in data.items():
+        if not isinstance(value, _SCALARS):
+            raise TypeError(name)
+    plain = data if isinstance(data, dict) else dict(data)
+    return json.dumps([view, card, plain], sort_keys=True, separators=(",", ":"))
+
+
+@lru_cache(maxsize=1)
+def get_speech() -> Speech:
+    """The process's renderer; templates compile on first use and stay cached."""
+    return Speech()

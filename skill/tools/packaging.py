@@ -1,0 +1,430 @@
+"""Build the AWS Lambda deployment zip: ``python -m skill build-lambda``.
+
+The zip holds the runtime dependencies of pyproject.toml, installed as wheels for the
+Lambda platform (Amazon Linux, arm64 by default), and beside them the ``skill``
+package, ``templates/`` and ``interaction_model/``, all at the zip root: the skill finds
+its templates at ``Path(skill.__file__).parent.parent / "templates"``. Tests, benchmarks
+and dev tools stay out. The same inputs give the same bytes (sorted entries, fixed
+timestamps), so an unchanged build does not publish a new Lambda version.
+
+boto3 is left out by default: the Lambda runtime provides it, and bundling it would add
+about 17 MB zipped (33 MB unpacked) that every cold start pays for. It is still resolved
+with the rest, so that the dependencies it shares with our own (python-dateutil,
+urllib3), which are bundled and so shadow the runtime's, stay versions the runtime's
+botocore accepts. ``--with-boto3`` bundles it too, for when the code needs a newer
+boto3 than the runtime has.
+
+Lambda unpacks the zip into a read-only ``/var/task``, so Python cannot cache the
+bytecode it compiles: without ``.pyc`` files in the zip, every cold start compiles every
+module it imports, about three times the cost of a start from bytecode (bench/README.md).
+So the build compiles each module with an interpreter of the runtime's version, the one
+running the build or ``python3.X`` on the PATH, into unchecked-hash ``.pyc`` files (PEP
+552: used as they are, whatever the file times after unzipping). With no such
+interpreter the zip holds source only, and the build says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import posixpath
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from skill.paths import ROOT
+
+# infra/template.yaml's CodeUri points here; tests/test_infra.py checks they agree.
+DEFAULT_OUT = ROOT / "build" / "lambda.zip"
+DEFAULT_ARCH = "arm64"
+DEFAULT_PYTHON = "3.12"
+
+# Lambda architecture -> the machine name in manylinux wheel tags.
+ARCHITECTURES: dict[str, str] = {"arm64": "aarch64", "x86_64": "x86_64"}
+
+# pyproject.toml's extra that holds boto3, and the distributions of it that every Lambda
+# Python runtime already has.
+AWS_EXTRA = "aws"
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
+
+# The project's own directories that the running skill needs, copied to the zip root.
+PROJECT_DIRS = ("skill", "templates", "interaction_model")
+PRERENDERED = "_prerendered"  # under templates/, as skill.speech.render.PRERENDERED_DIR
+
+# Lambda's python3.12 and newer runtimes run on Amazon Linux 2023 (glibc 2.34), so any
+# manylinux wheel up to glibc 2.34 works there. pip does not expand a manylinux_2_x
+# platform to older ones by itself, hence the explicit list, newest first.
+NEWEST_GLIBC_MINOR = 34
+OLDEST_GLIBC_MINOR = 17  # manylinux2014
+
+# The zip format cannot store times before 1980; any fixed time makes builds repeatable.
+FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+
+# Lambda refuses code larger than this once unzipped.
+LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
+
+PIP_OPTIONS = ("--no-compile", "--disable-pip-version-check", "--no-input", "--quiet")
+
+
+class BuildError(Exception):
+    """The package could not be built; the message says why."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """What went into a zip."""
+
+    entries: tuple[str, ...]
+    unpacked_bytes: int
+    bytecode: str | None = None  # the cache tag of the .pyc files, if any (cpython-312)
+
+
+def runtime_requirements(pyproject: Path, extras: Iterable[str] = ()) -> list[str]:
+    """The requirements the skill needs at run time, as pyproject.toml lists them."""
+    with pyproject.open("rb") as file:
+        project = tomllib.load(file)["project"]
+    requirements = list(project.get("dependencies", []))
+    optional = project.get("optional-dependencies", {})
+    for extra in extras:
+        if extra not in optional:
+            raise BuildError(f"pyproject.toml has no optional dependency group {extra!r}")
+        requirements.extend(optional[extra])
+    return requirements
+
+
+def lambda_platforms(arch: str) -> list[str]:
+    """pip ``--platform`` values for wheels that run on Lambda's Amazon Linux 2023."""
+    machine = ARCHITECTURES[arch]
+    newest_first = range(NEWEST_GLIBC_MINOR, OLDEST_GLIBC_MINOR - 1, -1)
+    return [f"manylinux_2_{minor}_{machine}" for minor in newest_first] + [
+        f"manylinux2014_{machine}"
+    ]
+
+
+def pip_command(
+    requirements: Sequence[str],
+    target: Path,
+    *,
+    arch: str = DEFAULT_ARCH,
+    python: str = DEFAULT_PYTHON,
+    local: bool = False,
+    constraints: Path | None = None,
+) -> list[str]:
+    """The pip command that installs ``requirements`` into ``target``.
+
+    With ``local`` the wheels are for the running interpreter and machine (used by the
+    tests, which import the result here); otherwise for Lambda's platform, whatever
+    machine builds. Wheels only, so nothing is compiled for the wrong platform.
+    """
+    command = [sys.executable, "-m", "pip", "install", "--target", str(target)]
+    command += [*PIP_OPTIONS, "--only-binary=:all:"]
+    if not local:
+        for platform in lambda_platforms(arch):
+            command += ["--platform", platform]
+        abi = "cp" + python.replace(".", "")
+        command += ["--implementation", "cp", "--python-version", python, "--abi", abi]
+    if constraints is not None:
+        command += ["--constraint", str(constraints)]
+    return [*command, *requirements]
+
+
+def _distribution_name(dist_info: str) -> str:
+    """``"python_dateutil-2.9.0.dist-info"`` -> ``"python-dateutil"`` (normalised)."""
+    name = dist_info.removesuffix(".dist-info").rsplit("-", 1)[0]
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def distribution_files(target: Path, names: Collection[str]) -> set[str]:
+    """Paths (relative to pip's ``--target``) of the files that installed ``names``.
+
+    Read from each distribution's RECORD, which lists every file that pip wrote for it.
+    """
+    wanted = {name.lower().replace("_", "-") for name in names}
+    paths: set[str] = set()
+    for dist_info in sorted(target.glob("*.dist-info")):
+        if _distribution_name(dist_info.name) not in wanted:
+            continue
+        with (dist_info / "RECORD").open(newline="", encoding="utf-8") as record:
+            for row in csv.reader(record):
+                if row:
+                    paths.add(posixpath.normpath(row[0]))
+    return paths
+
+
+def _wanted(relative: Path) -> bool:
+    """Whether a file belongs in the zip: no caches, compiled files or hidden files.
+
+    A pre-rendered table left in the checkout is not taken either: the build renders its
+    own from the templates it packs, so the two cannot disagree."""
+    if any(part in ("__pycache__", PRERENDERED) or part.startswith(".") for part in relative.parts):
+        return False
+    return relative.suffix not in {".pyc", ".pyo"}
+
+
+def collect_files(
+    root: Path, dependencies: Path | None, *, leave_out: Collection[str] = ()
+) -> dict[str, Path]:
+    """Map each zip entry name to the file it is made from.
+
+    ``dependencies`` is pip's ``--target`` directory; its ``bin/`` (console scripts whose
+    first line names the build machine's interpreter) is of no use on Lambda, nor are
+    the files of the distributions named in ``leave_out``.
+    """
+    files: dict[str, Path] = {}
+    if dependencies is not None:
+        skipped = distribution_files(dependencies, leave_out)
+        for path in sorted(dependencies.rglob("*")):
+            relative = path.relative_to(dependencies)
+            arcname = relative.as_posix()
+            if arcname in skipped or relative.parts[0] == "bin":
+                continue
+            if path.is_file() and _wanted(relative):
+                files[arcname] = path
+    for name in PROJECT_DIRS:
+        directory = root / name
+        if not directory.is_dir():
+            raise BuildError(f"{directory} is missing; the skill cannot run without it")
+        for path in sorted(directory.rglob("*")):
+            relative = path.relative_to(root)
+            if not (path.is_file() and _wanted(relative)):
+                continue
+            arcname = relative.as_posix()
+            if arcname in files:
+                # A dependency shipping a top-level "skill" (or "templates") would be
+                # silently shadowed, or shadow ours; refuse rather than guess.
+                raise BuildError(f"{arcname} comes both from a dependency and the project")
+            files[arcname] = path
+    return files
+
+
+def prerendered_files(out_dir: Path) -> dict[str, Path]:
+    """Every reply rendered ahead (``skill.speech.prerender``), so a cold start needs no Jinja2."""
+    from skill.speech.prerender import build as prerender
+
+    prerender(out_dir)
+    return {
+        f"templates/{PRERENDERED}/{path.relative_to(out_dir).as_posix()}": path
+        for path in sorted(out_dir.rglob("*.json"))
+    }
+
+
+# Where Lambda unpacks the zip: names in tracebacks point at the deployed files.
+LAMBDA_TASK_ROOT = "/var/task"
+
+# Run by the runtime's interpreter: stdin is [[source, pyc, display name], ...]. Only
+# the standard library, so any CPython of the version will do.
+_COMPILE = """
+import json, py_compile, sys
+for source, target, shown in json.load(sys.stdin):
+    py_compile.compile(source, cfile=target, dfile=shown, doraise=True,
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+"""
+
+
+def _cache_tag(interpreter: str, python: str) -> str | None:
+    """The interpreter's cache tag (``cpython-312``) if it runs and is version ``python``."""
+    probe = "import sys; print('%d.%d' % sys.version_info[:2], sys.implementation.cache_tag)"
+    try:
+        result = subprocess.run(
+            [interpreter, "-I", "-c", probe], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = result.stdout.split()
+    # A pyenv shim, say, may exist for a version that is not installed.
+    if result.returncode != 0 or len(found) != 2 or found[0] != python:
+        return None
+    return found[1]
+
+
+def bytecode_interpreter(python: str) -> tuple[str, str] | None:
+    """An interpreter of version ``python`` (``3.12``) to compile with, and its cache tag:
+    this one if it is that version, else ``python3.12`` on the PATH; None without one."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == python:
+        return sys.executable, sys.implementation.cache_tag
+    candidate = shutil.which(f"python{python}")
+    tag = _cache_tag(candidate, python) if candidate else None
+    return (candidate, tag) if candidate and tag else None
+
+
+def compile_bytecode(
+    files: Mapping[str, Path], interpreter: str, tag: str, work: Path
+) -> dict[str, Path]:
+    """Compile every ``.py`` entry with ``interpreter``; the ``.pyc`` entries to add."""
+    jobs: list[list[str]] = []
+    added: dict[str, Path] = {}
+    for arcname, source in files.items():
+        if not arcname.endswith(".py"):
+            continue
+        folder, name = posixpath.split(arcname)
+        entry = posixpath.join(folder, "__pycache__", f"{name[:-3]}.{tag}.pyc")
+        target = work / entry
+        jobs.append([str(source), str(target), posixpath.join(LAMBDA_TASK_ROOT, arcname)])
+        added[entry] = target
+    result = subprocess.run(
+        [interpreter, "-I", "-c", _COMPILE],
+        input=json.dumps(jobs),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise BuildError(f"compiling bytecode failed:\n{result.stderr[-2000:]}")
+    return added
+
+
+def write_zip(files: Mapping[str, Path], out: Path) -> None:
+    """Write ``files`` to ``out`` so that the same files always give the same bytes."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    with zipfile.ZipFile(partial, "w") as archive:
+        for arcname in sorted(files):
+            source = files[arcname]
+            info = zipfile.ZipInfo(arcname, date_time=FIXED_DATE_TIME)
+            info.create_system = 3  # Unix, so that the permission bits below are read
+            executable = source.stat().st_mode & stat.S_IXUSR
+            mode = 0o755 if executable else 0o644  # readable by Lambda's runtime user
+            info.external_attr = (stat.S_IFREG | mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, source.read_bytes(), compresslevel=9)
+    # Replace the old zip only once the new one is whole.
+    os.replace(partial, out)
+
+
+def human_size(size: int) -> str:
+    """``1536`` -> ``"1.5 KiB"``."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def build(
+    out: Path,
+    *,
+    arch: str = DEFAULT_ARCH,
+    python: str = DEFAULT_PYTHON,
+    local: bool = False,
+    bundle_boto3: bool = False,
+    constraints: Path | None = None,
+    root: Path = ROOT,
+    bytecode: bool = True,
+) -> Built:
+    """Install the dependencies, gather the project's files and write the zip."""
+    requirements = runtime_requirements(root / "pyproject.toml", [AWS_EXTRA])
+    with tempfile.TemporaryDirectory(prefix="ally-coach-lambda-") as temporary:
+        target = Path(temporary) / "dependencies"
+        command = pip_command(
+            requirements, target, arch=arch, python=python, local=local, constraints=constraints
+        )
+        result = subprocess.run(command, check=False)
+        if result.returncode != 0:
+            raise BuildError(f"pip failed (exit code {result.returncode}): {' '.join(command)}")
+        leave_out = () if bundle_boto3 else RUNTIME_PROVIDED
+        files = collect_files(root, target, leave_out=leave_out)
+        files.update(prerendered_files(Path(temporary) / PRERENDERED))
+        compiler = None
+        if bytecode:
+            this = f"{sys.version_info.major}.{sys.version_info.minor}"
+            compiler = bytecode_interpreter(this if local else python)
+        if compiler is not None:
+            interpreter, tag = compiler
+            files.update(compile_bytecode(files, interpreter, tag, Path(temporary) / "pyc"))
+        unpacked = sum(path.stat().st_size for path in files.values())
+        if unpacked > LAMBDA_UNZIPPED_LIMIT:
+            raise BuildError(
+                f"the package would be {human_size(unpacked)} unzipped, over Lambda's "
+                f"limit of {human_size(LAMBDA_UNZIPPED_LIMIT)}"
+            )
+        write_zip(files, out)
+    return Built(
+        entries=tuple(sorted(files)),
+        unpacked_bytes=unpacked,
+        bytecode=compiler[1] if compiler else None,
+    )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m skill build-lambda",
+        description="Build the AWS Lambda deployment zip that infra/template.yaml deploys.",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="zip to write (default: build/lambda.zip)"
+    )
+    parser.add_argument(
+        "--arch", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCH, help="Lambda architecture"
+    )
+    parser.add_argument(
+        "--python", default=DEFAULT_PYTHON, help="Python version of the Lambda runtime"
+    )
+    parser.add_argument(
+        "--local",
+        action="store_true",
+        help="install wheels for this interpreter and machine instead (for tests)",
+    )
+    parser.add_argument(
+        "--with-boto3",
+        action="store_true",
+        help="bundle boto3 instead of using the one the Lambda runtime provides",
+    )
+    parser.add_argument(
+        "--constraint", type=Path, help="pip constraints file, to pin dependency versions"
+    )
+    parser.add_argument(
+        "--no-bytecode",
+        action="store_true",
+        help="ship source only, even when an interpreter of the runtime's version is at hand",
+    )
+    args = parser.parse_args(argv)
+    if not args.python.replace(".", "").isdigit() or args.python.count(".") != 1:
+        parser.error(f"--python takes a version like 3.12, not {args.python!r}")
+
+    out: Path = args.out.resolve()
+    try:
+        built = build(
+            out,
+            arch=args.arch,
+            python=args.python,
+            local=args.local,
+            bundle_boto3=args.with_boto3,
+            constraints=args.constraint,
+            bytecode=not args.no_bytecode,
+        )
+    except BuildError as error:
+        print(f"build-lambda: {error}", file=sys.stderr)
+        return 1
+    target = "this machine" if args.local else f"python{args.python} {args.arch}"
+    if built.bytecode:
+        print(f"Compiled bytecode ({built.bytecode}) for every module.")
+    elif not args.no_bytecode:
+        print(
+            f"No python{args.python} here to compile bytecode with: the zip holds source "
+            "only, and each cold start compiles what it imports (about 3x slower). Build "
+            f"where python{args.python} is on the PATH (CI, or sam build --use-container).",
+            file=sys.stderr,
+        )
+    print(
+        f"Built {_display(out)} for {target}: {human_size(out.stat().st_size)} "
+        f"({human_size(built.unpacked_bytes)} unpacked, {len(built.entries)} files)"
+    )
+    return 0
+
+
+def _display(path: Path) -> str:
+    """The path relative to the current directory when it is below it, for shorter output."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,201 @@
+"""The skill through its Lambda entry point, with real Alexa request envelopes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skill.lambda_function import lambda_handler
+
+from support import Said, Talk
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def fixture(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return data
+
+
+def call(event: dict[str, Any]) -> Said:
+    return Said(lambda_handler(event, None))
+
+
+@pytest.fixture
+def person() -> Talk:
+    return Talk(lambda_handler)
+
+
+def test_launch_fixture_welcomes_with_disclaimer_and_reprompt() -> None:
+    said = call(fixture("launch_request.json"))
+    assert "Welcome to Ally Coach" in said.text
+    assert "not a therapist" in said.text
+    assert not said.ended
+    assert "yes" in said.reprompt.lower()
+
+
+def test_one_shot_intent_uses_the_resolved_partner_word_escaped() -> None:
+    said = call(fixture("motivate_intent_one_shot.json"))
+    # Entity resolution turned "hubby" into the canonical "husband".
+    assert "inviting your husband to try" in said.text
+    assert "Tip 1." in said.text
+    assert said.card and said.card["title"].startswith("Tip 1:")
+
+
+def test_slot_text_is_escaped_in_ssml() -> None:
+    event = fixture("motivate_intent_one_shot.json")
+    slot = event["request"]["intent"]["slots"]["partner"]
+    del slot["resolutions"]
+    slot["value"] = "mister <break time='9s'/> & co"
+    said = call(event)  # Said validates the SSML: raw markup here would fail
+    assert "&lt;break" in said.ssml and "&amp; co" in said.ssml
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("go_to_tip_ordinal.json", "Tip 3."),
+        ("go_to_tip_nine.json", "There's no tip 9."),
+        ("go_to_tip_unknown.json", "Say a number from one to 5"),
+        ("unknown_intent.json", "Sorry, I didn't quite get that."),
+    ],
+)
+def test_mid_session_fixtures(name: str, expected: str) -> None:
+    said = call(fixture(name))
+    assert expected in said.text
+    assert not said.ended and said.reprompt
+
+
+def test_safety_fixture_gives_numbers_and_ends() -> None:
+    said = call(fixture("safety_intent.json"))
+    assert "911" in said.text and "1-800-799-7233" in said.text
+    assert said.ended
+    assert "tip" not in said.text.lower().replace("these tips", "")
+    assert said.card and "1-800-799-7233" in said.card["text"]
+
+
+@pytest.mark.parametrize(
+    "name", ["session_ended_user.json", "session_ended_error.json", "system_exception.json"]
+)
+def test_requests_answered_without_speech(name: str) -> None:
+    said = call(fixture(name))
+    assert "outputSpeech" not in said.response
+
+
+def test_whole_walkthrough_with_navigation(person: Talk) -> None:
+    assert "Welcome" in person.launch().text
+    said = person.say("AMAZON.YesIntent")
+    assert "Tip 1." in said.text and "instead of saying" in said.text
+    said = person.say("AMAZON.YesIntent")  # the practice
+    assert "Close your eyes" in said.ssml and 'time="10s"' in said.ssml
+    assert "ready" in said.reprompt.lower()
+    said = person.say("ReadyIntent")
+    assert said.text.endswith("?")
+    said = person.say("AMAZON.YesIntent")
+    assert "open your eyes" in said.text and "tip 2" in said.text
+    said = person.say("AMAZON.YesIntent")
+    assert "Tip 2." in said.text
+    assert "Tip 2." in person.say("AMAZON.RepeatIntent").text
+    assert "Tip 1." in person.say("AMAZON.PreviousIntent").text
+    assert "Tip 4." in person.say("GoToTipIntent", number="4").text
+    assert "on tip 4 of 5" in person.say("WhereAmIIntent").text
+    assert "Five." in person.say("ListTipsIntent").text
+    assert "Tip 5." in person.say("AMAZON.NextIntent").text
+    said = person.say("AMAZON.NextIntent")
+    assert "last of the five tips" in said.text
+    said = person.say("AMAZON.YesIntent")
+    assert "set your direction" in said.text.lower()
+    person.say("ReadyIntent")
+    person.say("ReadyIntent")
+    said = person.say("AMAZON.YesIntent")
+    assert "small step" in said.text
+    said = person.say("AMAZON.StopIntent")
+    assert said.ended and "Take care" in said.text
+    assert all(s.response for s in person.log)
+
+
+def test_quitting_and_reopening_offers_to_resume(person: Talk) -> None:
+    person.launch()
+    person.say("AMAZON.YesIntent")
+    person.say("AMAZON.NextIntent")
+    person.say("AMAZON.NextIntent")  # tip 3 heard
+    person.end()
+    said = person.launch()
+    assert "Last time, you finished tip 3" in said.text
+    assert "tip 4" in said.text
+    assert "Tip 4." in person.say("AMAZON.YesIntent").text
+
+
+def test_long_absence_gets_a_one_sentence_recap(person: Talk) -> None:
+    start = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    person.launch(now=start)
+    person.say("MotivatePartnerIntent", now=start)
+    person.say("AMAZON.StopIntent", now=start)
+    said = person.launch(now=start + timedelta(days=20))
+    assert "It's been a little while" in said.text
+    said = person.launch(now=start + timedelta(days=21))
+    assert "It's been a little while" not in said.text
+
+
+def test_help_and_fallback_say_what_can_be_said_here(person: Talk) -> None:
+    person.launch()
+    said = person.say("AMAZON.HelpIntent")
+    assert "not a therapist" in said.text
+    assert "Would you like to hear the five tips" in said.text
+    person.say("AMAZON.YesIntent")
+    said = person.say("AMAZON.FallbackIntent")
+    assert "didn't quite get that" in said.text and "practice" in said.text
+
+
+def test_pause_resume_and_navigate_home(person: Talk) -> None:
+    person.launch()
+    person.say("SetDirectionIntent")
+    said = person.say("AMAZON.PauseIntent")
+    assert "resume" in said.reprompt.lower() and not said.ended
+    said = person.say("AMAZON.ResumeIntent")
+    assert "partner you want to be" in said.text
+    said = person.say("AMAZON.NavigateHomeIntent")
+    assert "five tips" in said.text and not said.ended
+
+
+def test_cancel_ends_with_a_short_goodbye(person: Talk) -> None:
+    person.launch()
+    said = person.say("AMAZON.CancelIntent")
+    assert said.ended and len(said.text.split()) < 20
+
+
+def test_forget_my_progress_deletes_after_confirmation(person: Talk) -> None:
+    person.launch()
+    person.say("MotivatePartnerIntent")
+    person.say("AMAZON.NextIntent")
+    said = person.say("ForgetProgressIntent")
+    assert "Should I delete it?" in said.text
+    said = person.say("AMAZON.YesIntent")
+    assert said.ended and "deleted" in said.text
+    assert "Welcome to Ally Coach" in person.launch().text  # a fresh start
+
+
+def test_a_broken_template_context_is_a_bug_not_a_silence(
+    person: Talk, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """StrictUndefined turns a missing value into an error; the user hears an apology
+    and the traceback is logged for us."""
+    from skill.core import dialog
+
+    original = dialog._tip
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        turn = original(*args, **kwargs)
+        data = dict(turn.reply.data)
+        del data["tip"]
+        return turn._replace(reply=turn.reply._replace(data=data))
+
+    monkeypatch.setattr(dialog, "_tip", broken)
+    person.launch()
+    said = person.say("AMAZON.YesIntent")
+    assert "something went wrong" in said.text and not said.ended
+    assert any("unhandled error" in r.message and r.exc_info for r in caplog.records)

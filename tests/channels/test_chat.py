@@ -1,0 +1,144 @@
+"""The terminal chat as a person uses it: a subprocess fed on standard input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from skill.channels.chat import Chat
+from skill.understanding.resolver import get_resolver
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def chat(db: Path, *lines: str, user: str = "amzn1.ask.account.CHATTEST", **extra_env: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_")} | extra_env
+    result = subprocess.run(
+        [sys.executable, "-m", "skill", "chat", "--db", str(db), "--user", user],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.stdout
+
+
+def answers(output: str) -> list[str]:
+    return [
+        line.removeprefix("Alexa: ") for line in output.splitlines() if line.startswith("Alexa: ")
+    ]
+
+
+def test_scripted_walkthrough_of_all_five_tips(tmp_path: Path) -> None:
+    out = chat(
+        tmp_path / "p.db",
+        "open ally coach",
+        "yes",
+        "yes",
+        "ready",
+        "yes",
+        "yes",  # tip 1 with its practice
+        "no",  # skip the practice of tip 2: on to tip 3
+        "go back",
+        "repeat",
+        "the fourth tip",
+        "tip nine",
+        "nxt",  # jump, typo
+        "which tip am I on",
+        "help",
+        "next",
+        "yes",
+        "ready",
+        "ready",
+        "yes",
+        "stop",
+    )
+    said = answers(out)
+    assert said[0].startswith("Welcome to Ally Coach")
+    assert any("Tip 1. Focus on the relationship" in s for s in said)
+    assert any("[pause 10s]" in s for s in said), "practices pause for real"
+    assert any(s.startswith("Tip 3.") for s in said)
+    assert sum(s.startswith("Tip 2.") for s in said) == 3  # after tip 1, back, repeat
+    assert any("There's no tip 9" in s for s in said)
+    assert any(s.startswith("Tip 5.") for s in said)  # "nxt" understood as next
+    assert any("on tip 5 of 5" in s for s in said)
+    assert any("last of the five tips" in s for s in said)
+    assert any("small step" in s for s in said)
+    assert "[card] Tip 1:" in out
+    assert said[-1].startswith("Okay.")
+    assert "the skill has closed" in out
+
+
+def test_quitting_and_reopening_offers_to_resume(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    chat(db, "open ally coach", "help me talk to my wife", "next", "exit")
+    said = answers(chat(db, "open ally coach", "yes", "exit"))
+    assert "Last time, you finished tip 2" in said[0]
+    assert said[1].startswith("Tip 3.")
+
+
+def test_safety_disclosure_in_free_words(tmp_path: Path) -> None:
+    said = answers(
+        chat(
+            tmp_path / "p.db",
+            "open ally coach",
+            "honestly my boyfriend gets violent when he drinks",
+        )
+    )
+    assert "911" in said[-1] and "1-800-799-7233" in said[-1]
+
+
+def test_silence_plays_the_reprompt_and_nonsense_gets_help(tmp_path: Path) -> None:
+    out = chat(tmp_path / "p.db", "open ally coach", "", "purple monkey dishwasher")
+    said = answers(out)
+    assert said[1].startswith("Would you like to hear the five tips?")
+    assert said[2].startswith("Sorry, I didn't quite get that.")
+
+
+def test_words_before_opening_the_skill(tmp_path: Path) -> None:
+    out = chat(tmp_path / "p.db", "what is the weather", "set my direction")
+    assert "the skill isn't open" in out
+    assert any("Let's set your direction" in s for s in answers(out))
+
+
+def test_chat_in_process_with_a_fake_handler() -> None:
+    """The chat sends real envelopes; here we look at them."""
+    import io
+
+    seen: list[dict] = []
+
+    def handler(event: dict, context: object) -> dict:
+        seen.append(event)
+        return {"version": "1.0", "response": {"shouldEndSession": False}}
+
+    out = io.StringIO()
+    c = Chat(handler, out, user_id="amzn1.ask.account.X")
+    c.run(["ask ally coach to help me talk to my husband", "the second tip"], interactive=False)
+    assert seen[0]["session"]["new"] is True
+    assert seen[0]["request"]["intent"]["name"] == "MotivatePartnerIntent"
+    assert seen[0]["request"]["intent"]["slots"]["partner"]["value"] == "husband"
+    assert seen[1]["session"]["new"] is False
+    assert seen[1]["request"]["intent"]["slots"]["ordinal"]["value"] == "2"
+    assert seen[-1]["request"]["type"] == "SessionEndedRequest"
+    assert get_resolver() is get_resolver()
+
+
+def test_chat_works_when_a_skill_id_is_configured(tmp_path: Path) -> None:
+    said = answers(
+        chat(
+            tmp_path / "p.db",
+            "open ally coach",
+            SKILL_ID="amzn1.ask.skill.11111111-2222-3333-4444-555555555555",
+        )
+    )
+    assert said[0].startswith("Welcome to Ally Coach")

@@ -1,0 +1,495 @@
+"""The phone line end to end: signed Twilio webhooks through the Flask app into the skill."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from test_phone_support import BASE, NUMBER, TOKEN, Caller, Recorder
+
+from skill.alexa.skill_builder import build_skill
+from skill.channels.phone import webhooks as phone
+from skill.channels.phone.calls import MemoryCallStore
+from skill.channels.web.app import create_app
+from skill.config import ENV_PUBLIC_BASE_URL, ENV_TWILIO_AUTH_TOKEN, get_settings
+from skill.lambda_function import invoke
+from skill.speech.render import get_speech
+from skill.store.sqlite import SqliteProgressAdapter
+
+AppFactory = Callable[..., Flask]
+
+
+@pytest.fixture(autouse=True)
+def _no_twilio_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # A developer's own token in the environment must not make these tests pass or fail.
+    monkeypatch.delenv(ENV_TWILIO_AUTH_TOKEN, raising=False)
+    monkeypatch.delenv(ENV_PUBLIC_BASE_URL, raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def skill_handler(handler: Any) -> Recorder:
+    return Recorder(handler)
+
+
+@pytest.fixture
+def calls() -> MemoryCallStore:
+    return MemoryCallStore()
+
+
+@pytest.fixture
+def make_app(skill_handler: Recorder, calls: MemoryCallStore) -> AppFactory:
+    def factory(**overrides: Any) -> Flask:
+        config: dict[str, Any] = {
+            "VERIFY_REQUESTS": False,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "PUBLIC_BASE_URL": BASE,
+            "SKILL_HANDLER": skill_handler,
+            "PHONE_CALL_STORE": calls,
+            **overrides,
+        }
+        # An override of ... removes the key, for "not configured at all".
+        return create_app({k: v for k, v in config.items() if v is not ...})
+
+    return factory
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def caller(app: Flask) -> Caller:
+    return Caller(app)
+
+
+def keypad_line() -> str:
+    return get_speech().render("en-US", "phone_keypad", {"unknown": False}).speech or ""
+
+
+# --- whole calls ----------------------------------------------------------------------------
+
+
+def test_the_default_app_registers_the_phone_routes(app: Flask) -> None:
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    assert {"/phone/voice", "/phone/gather", "/phone/status"} <= rules
+
+
+def test_a_whole_call_by_speech(caller: Caller, calls: MemoryCallStore) -> None:
+    greeting = caller.dial()
+    assert greeting.text.startswith("Welcome to Ally Coach.")
+    assert "use your phone's keypad" in greeting.text
+    # After the keypad list, the question comes again: it was buried under the list.
+    assert greeting.text.endswith(
+        "Would you like to hear the five tips? Say yes. Or say, set my direction."
+    )
+    assert greeting.says[0].get("voice") == "Polly.Joanna-Neural"
+    assert greeting.gather is not None and greeting.gather.get("language") == "en-US"
+
+    heard = caller.say("Yes.")
+    assert "Tip 1. Focus on the relationship" in heard.text
+    for n, words in zip(range(2, 6), ("No thanks.", "no", "Nope", "No."), strict=True):
+        heard = caller.say(words)
+        assert f"Tip {n}." in heard.text, heard.text
+        assert heard.listening
+    heard = caller.say("next")
+    assert "That was the last of the five tips." in heard.text
+    goodbye = caller.say("No, thank you.")
+    assert goodbye.hung_up and "Take care" in goodbye.text
+    assert len(calls) == 0  # the call's state goes with the call
+
+    announced = [h for h in caller.log if "use your phone's keypad" in h.text]
+    assert len(announced) == 1
+
+
+def test_a_whole_call_by_keypad(caller: Caller, skill_handler: Recorder) -> None:
+    caller.dial()
+    assert "Tip 1." in caller.press("1").text
+    assert "Let's practice." in caller.press("7").text
+    assert "Do you have a sentence" in caller.press("7").text
+    assert "Shall we go on to tip 2?" in caller.press("7").text
+    assert "Tip 2." in caller.press("1").text
+    assert "Tip 2." in caller.press("2").text  # repeat
+    assert "Tip 1." in caller.press("3").text  # back
+    for n in range(2, 6):
+        assert f"Tip {n}." in caller.press("1").text
+    assert "That was the last of the five tips." in caller.press("1").text
+    assert "To finish, say stop." in caller.press("9").text  # help
+    goodbye = caller.press("0")
+    assert goodbye.hung_up and "I'll remember where you are." in goodbye.text
+    assert "use your phone's keypad" not in " ".join(h.text for h in caller.log[1:])
+    assert skill_handler.requests[:3] == ["LaunchRequest", "AMAZON.NextIntent", "AMAZON.YesIntent"]
+    assert skill_handler.requests[-2:] == ["AMAZON.HelpIntent", "AMAZON.StopIntent"]
+
+
+def test_an_unknown_key_explains_the_keypad_without_bothering_the_skill(
+    caller: Caller, skill_handler: Recorder
+) -> None:
+    caller.dial()
+    before = len(skill_handler.events)
+    heard = caller.press("5")
+    assert heard.text.startswith("That key doesn't do anything here.")
+    assert "Press 9 for help" in heard.text
+    assert heard.text.endswith("Say yes. Or say, set my direction.")  # the open question
+    assert len(skill_handler.events) == before
+    assert "Tip 1." in caller.press("7").text  # the call goes on as before
+
+
+def test_the_keypad_template_announces_exactly_the_keys_the_line_handles() -> None:
+    line = keypad_line()
+    assert sorted(re.findall(r"\b(\d)\b", line)) == sorted(phone.KEYPAD)
+    for sentence in re.split(r"(?<=\.)\s+", line):
+        assert len(re.findall(r"\b\d\b", sentence)) <= 3, sentence
+
+
+# --- silence --------------------------------------------------------------------------------
+
+
+def test_silence_reprompts_then_lists_options_then_says_goodbye(
+    caller: Caller, skill_handler: Recorder, calls: MemoryCallStore
+) -> None:
+    caller.dial()
+    caller.say("yes")
+    first = caller.silence()
+    assert first.listening
+    assert (
+        first.text == "Would you like to try a short practice? Say yes. Or say next, for the "
+        "next tip."
+    )
+    second = caller.silence()
+    assert second.listening
+    assert second.text.startswith("Sorry, I didn't hear anything.")
+    assert "Press 7 for yes, or 8 for no." in second.text
+    assert second.text.endswith("Say yes. Or say next, for the next tip.")
+    third = caller.silence()
+    assert third.hung_up and not third.listening
+    assert "Take care of yourself." in third.text
+    assert [e.tag for e in third.root] == ["Say", "Pause", "Hangup"]
+    # Alexa's own ending when reprompts run out, so the skill saves anything unsaved.
+    ended = skill_handler.events[-1]["request"]
+    assert (ended["type"], ended["reason"]) == ("SessionEndedRequest", "EXCEEDED_MAX_REPROMPTS")
+    assert len(calls) == 0
+
+
+def test_speaking_resets_the_silence_count(caller: Caller) -> None:
+    caller.dial()
+    caller.silence()
+    caller.silence()
+    assert "Tip 1." in caller.say("yes").text
+    again = caller.silence()
+    assert again.listening and again.text.startswith("Would you like to try a short practice?")
+
+
+@pytest.mark.parametrize("empty", ["", "   ", "...", "?"])
+def test_an_empty_or_wordless_result_counts_as_silence(caller: Caller, empty: str) -> None:
+    caller.dial()
+    heard = caller.say(empty)
+    assert heard.text == "Would you like to hear the five tips? Say yes. Or say, set my direction."
+
+
+# --- ringing back ---------------------------------------------------------------------------
+
+
+def test_ringing_back_resumes_where_the_caller_left_off(app: Flask) -> None:
+    first = Caller(app)
+    first.dial()
+    first.say("yes please")
+    first.say("next")
+    assert "Tip 3." in first.say("next tip").text
+    assert first.say("stop").hung_up
+
+    again = Caller(app).dial()
+    assert "Welcome back to Ally Coach." in again.text
+    assert "Last time, you finished tip 3." in again.text
+    assert "Shall we go on with tip 4?" in again.text
+
+    stranger = Caller(app, "+15550000000").dial()
+    assert stranger.text.startswith("Welcome to Ally Coach. I'm here")
+
+
+def test_hanging_up_mid_call_keeps_progress_and_frees_the_call(
+    app: Flask, calls: MemoryCallStore, skill_handler: Recorder
+) -> None:
+    first = Caller(app)
+    first.dial()
+    first.say("yes")
+    first.say("next")
+    assert len(calls) == 1
+    assert first.hang_up().status_code == 204
+    assert len(calls) == 0
+    assert skill_handler.requests[-1] == "SessionEndedRequest"
+
+    again = Caller(app)
+    assert "Last time, you finished tip 2." in again.dial().text
+    assert "Tip 3." in again.say("yes").text
+
+
+def test_callers_without_caller_id_never_share_progress(app: Flask) -> None:
+    first = Caller(app, "+266696687")  # Twilio's stand-in for "anonymous"
+    first.dial()
+    first.say("yes")
+    first.say("next")
+    first.say("stop")
+    second = Caller(app, "+266696687").dial()
+    assert second.text.startswith("Welcome to Ally Coach. I'm here")
+
+
+def test_a_lost_call_state_starts_a_fresh_session_with_the_same_progress(
+    app: Flask, calls: MemoryCallStore
+) -> None:
+    first = Caller(app)
+    first.dial()
+    first.say("yes")
+    first.say("next")
+    calls.pop(first.call_sid)  # expired, evicted, or a restart
+    heard = first.say("next")  # one-shot into a new session: the skill reads progress
+    assert "Tip 3." in heard.text
+    calls.pop(first.call_sid)
+    assert "Welcome back" in first.silence().text
+
+
+def test_opening_the_skill_again_mid_call_starts_over(
+    caller: Caller, skill_handler: Recorder
+) -> None:
+    caller.dial()
+    caller.say("yes")
+    heard = caller.say("open ally coach")
+    assert "Welcome back to Ally Coach." in heard.text
+    assert skill_handler.requests[-2:] == ["SessionEndedRequest", "LaunchRequest"]
+
+
+# --- safety ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("words", ["My husband hits me.", "I'm scared of my partner"])
+def test_a_safety_disclosure_gets_the_safety_answer_and_a_polite_hang_up(
+    caller: Caller, calls: MemoryCallStore, skill_handler: Recorder, words: str
+) -> None:
+    caller.dial()
+    caller.say("yes")
+    heard = caller.say(words)
+    assert skill_handler.requests[-1] == "SafetyIntent"
+    assert "you deserve to be safe" in heard.text
+    assert "1-800-799-7233" in heard.text
+    assert heard.text.endswith("Please take care.")
+    assert [e.tag for e in heard.root] == ["Say", "Pause", "Hangup"]
+    say_as = heard.root.find("Say/say-as")
+    assert say_as is not None and say_as.get("interpret-as") in {"digits", "telephone"}
+    assert len(calls) == 0
+
+
+# --- signatures -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/phone/voice", "/phone/gather", "/phone/status"])
+def test_a_request_without_a_signature_is_forbidden(
+    app: Flask, skill_handler: Recorder, path: str
+) -> None:
+    caller = Caller(app)
+    caller.call_sid = "CA" + "1" * 32
+    response = app.test_client().post(path, data=caller.params())
+    assert response.status_code == 403
+    assert skill_handler.events == []
+
+
+def test_a_wrong_signature_is_forbidden(app: Flask, skill_handler: Recorder) -> None:
+    caller = Caller(app)
+    caller.call_sid = "CA" + "1" * 32
+    response = caller.post("/phone/voice", caller.params(), signature="bm90IHRoZSBzaWduYXR1cmU=")
+    assert response.status_code == 403
+    forged = Caller(app, token="someone-elses-token")
+    forged.call_sid = caller.call_sid
+    assert forged.post("/phone/voice", forged.params()).status_code == 403
+    assert skill_handler.events == []
+
+
+def test_a_tampered_body_is_forbidden(caller: Caller, skill_handler: Recorder) -> None:
+    caller.dial()
+    before = len(skill_handler.events)
+    signed = caller.params(SpeechResult="yes")
+    signature = caller.validator.compute_signature(BASE + "/phone/gather", signed)
+    tampered = {**signed, "SpeechResult": "forget my progress"}
+    assert caller.post("/phone/gather", tampered, signature=signature).status_code == 403
+    added = {**signed, "Digits": "0"}
+    assert caller.post("/phone/gather", added, signature=signature).status_code == 403
+    assert caller.post("/phone/gather", signed, signature=signature).status_code == 200
+    assert len(skill_handler.events) == before + 1
+
+
+def test_the_signature_is_checked_against_the_public_url(app: Flask) -> None:
+    # Flask sees http://localhost behind the proxy; Twilio signed the public https URL.
+    inner = Caller(app, base="http://localhost")
+    inner.call_sid = "CA" + "2" * 32
+    assert inner.post("/phone/voice", inner.params()).status_code == 403
+    other_path = Caller(app)
+    other_path.call_sid = inner.call_sid
+    params = other_path.params()
+    signature = other_path.validator.compute_signature(BASE + "/phone/gather", params)
+    assert other_path.post("/phone/voice", params, signature=signature).status_code == 403
+
+
+def test_without_a_public_base_url_the_request_url_is_what_was_signed(
+    make_app: AppFactory,
+) -> None:
+    app = make_app(PUBLIC_BASE_URL=...)
+    # Twilio resolves a relative action against the URL it requested: right behind any proxy.
+    caller = Caller(app, base="http://localhost", action="/phone/gather")
+    assert caller.dial().listening
+    assert "Tip 1." in caller.say("yes").text
+
+
+def test_no_auth_token_fails_closed(make_app: AppFactory, skill_handler: Recorder) -> None:
+    app = make_app(TWILIO_AUTH_TOKEN=...)
+    caller = Caller(app)
+    caller.call_sid = "CA" + "3" * 32
+    assert caller.post("/phone/voice", caller.params()).status_code == 403
+    assert caller.post("/phone/voice", caller.params(), signature="").status_code == 403
+    assert skill_handler.events == []
+
+
+def test_the_development_flag_accepts_unsigned_requests_only_without_a_token(
+    make_app: AppFactory,
+) -> None:
+    dev = make_app(TWILIO_AUTH_TOKEN=..., PHONE_ALLOW_UNSIGNED=True)
+    params = {"CallSid": "CA" + "4" * 32, "From": NUMBER}
+    assert dev.test_client().post("/phone/voice", data=params).status_code == 200
+    guarded = make_app(PHONE_ALLOW_UNSIGNED=True)
+    assert guarded.test_client().post("/phone/voice", data=params).status_code == 403
+
+
+def test_token_and_base_url_come_from_the_environment(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_TWILIO_AUTH_TOKEN, "env-token")
+    monkeypatch.setenv(ENV_PUBLIC_BASE_URL, BASE + "/")
+    get_settings.cache_clear()
+    app = make_app(TWILIO_AUTH_TOKEN=..., PUBLIC_BASE_URL=...)
+    assert Caller(app, token="env-token").dial().listening
+    caller = Caller(app)  # signed with the test token, not the configured one
+    caller.call_sid = "CA" + "5" * 32
+    assert caller.post("/phone/voice", caller.params()).status_code == 403
+
+
+def test_a_missing_call_sid_is_a_bad_request(caller: Caller) -> None:
+    assert caller.post("/phone/voice", caller.params()).status_code == 400
+
+
+def test_an_oversized_body_is_refused(caller: Caller) -> None:
+    caller.call_sid = "CA" + "6" * 32
+    params = caller.params(SpeechResult="x" * (phone.MAX_FORM_BYTES + 1))
+    assert caller.post("/phone/gather", params).status_code == 413
+
+
+# --- voices, locales, the skill ID ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("country", "voice", "say_language", "gather_language"),
+    [
+        ("GB", "Polly.Amy-Neural", "en-GB", "en-GB"),
+        ("AU", "Polly.Olivia-Neural", "en-AU", "en-AU"),
+        ("IN", "Polly.Kajal-Neural", "en-IN", "en-IN"),
+        ("CA", "Polly.Joanna-Neural", "en-US", "en-CA"),
+        ("FR", "Polly.Joanna-Neural", "en-US", "en-US"),
+    ],
+)
+def test_the_called_number_sets_voice_and_language(
+    app: Flask, country: str, voice: str, say_language: str, gather_language: str
+) -> None:
+    heard = Caller(app, country=country).dial()
+    say = heard.says[0]
+    assert (say.get("voice"), say.get("language")) == (voice, say_language)
+    assert heard.gather is not None and heard.gather.get("language") == gather_language
+
+
+def test_voice_and_locale_can_be_configured(make_app: AppFactory) -> None:
+    app = make_app(PHONE_VOICE="Polly.Joanna", PHONE_LOCALE="en-GB")
+    heard = Caller(app).dial()
+    assert heard.says[0].get("voice") == "Polly.Joanna"
+    assert heard.gather is not None and heard.gather.get("language") == "en-GB"
+
+
+def test_envelopes_carry_the_configured_skill_id(
+    make_app: AppFactory, sqlite_store: SqliteProgressAdapter
+) -> None:
+    skill_id = "amzn1.ask.skill.phone-test"
+    skill = build_skill(sqlite_store, skill_id=skill_id)
+    recorder = Recorder(lambda event, context=None: invoke(skill, event, context))
+    app = make_app(SKILL_ID=skill_id, SKILL_HANDLER=recorder)
+    assert Caller(app).dial().text.startswith("Welcome to Ally Coach.")
+    system = recorder.events[0]["context"]["System"]
+    assert system["application"]["applicationId"] == skill_id
+
+
+def test_a_failing_skill_gets_an_apology_not_an_http_error(
+    make_app: AppFactory, calls: MemoryCallStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        raise RuntimeError("store on fire")
+
+    app = make_app(SKILL_HANDLER=broken)
+    with caplog.at_level(logging.ERROR, logger="skill.channels.phone.webhooks"):
+        heard = Caller(app).dial()
+    assert heard.hung_up and "something went wrong on my side" in heard.text
+    assert "phone turn failed" in caplog.text
+    assert len(calls) == 0
+
+
+def test_the_default_call_store_is_bounded_and_per_app(make_app: AppFactory) -> None:
+    app = make_app(PHONE_CALL_STORE=...)
+    Caller(app).dial()
+    store = app.extensions["ally_coach_phone_calls"]
+    assert isinstance(store, MemoryCallStore) and len(store) == 1
+    assert store.max_calls > 0 and store.ttl_seconds > 0
+    other = make_app(PHONE_CALL_STORE=...)
+    Caller(other).dial()
+    assert other.extensions["ally_coach_phone_calls"] is not store
+
+
+# --- privacy --------------------------------------------------------------------------------
+
+
+def test_the_number_never_reaches_the_store_or_the_logs(
+    app: Flask, db_path: Path, calls: MemoryCallStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    first = Caller(app)
+    first.dial()
+    first.say("yes")
+    first.say("next")
+    state = calls.get(first.call_sid)
+    assert state is not None
+    assert NUMBER not in repr(state.to_dict()) and NUMBER[1:] not in repr(state.to_dict())
+    first.say("my partner hurts me")  # a disclosure: its words must not be logged either
+    again = Caller(app)
+    assert "Last time, you finished tip 2." in again.dial().text
+    again.press("0")
+
+    hashed = hashlib.sha256(NUMBER.encode()).hexdigest()
+    assert state.user_id == "phone:" + hashed
+    stored = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+    assert ("phone:" + hashed).encode() in stored  # progress is there, under the hash
+    for form in (NUMBER, NUMBER[1:], NUMBER[-10:], "555-123-4567"):
+        assert form.encode() not in stored
+        assert form not in caplog.text
+    assert "hurts me" not in caplog.text
+    assert "phone turn call=" in caplog.text  # the turns are logged, just not who or what
+
+
+def test_a_pepper_changes_the_caller_hash(make_app: AppFactory, calls: MemoryCallStore) -> None:
+    app = make_app(PHONE_CALLER_PEPPER="s3cret")
+    caller = Caller(app)
+    caller.dial()
+    state = calls.get(caller.call_sid)
+    assert state is not None
+    assert state.user_id.startswith("phone:")
+    assert state.user_id != "phone:" + hashlib.sha256(NUMBER.encode()).hexdigest()

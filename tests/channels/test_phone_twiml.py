@@ -1,0 +1,236 @@
+"""The phone line's pieces on their own: SSML -> Polly TwiML, the call store, caller IDs."""
+
+from __future__ import annotations
+
+import hashlib
+import xml.etree.ElementTree as ET
+
+import pytest
+from test_phone_support import check_twiml
+
+from skill.channels.phone.calls import CallState, MemoryCallStore
+from skill.channels.phone.twiml import Answer, build_twiml, voice_for
+from skill.channels.phone.webhooks import caller_user_id
+from skill.speech.render import get_speech
+from skill.speech.ssml import validate
+
+ACTION = "https://phone.example.test/phone/gather"
+
+
+def twiml(ssml: str, voice: str | None = None, hang_up: bool = False) -> ET.Element:
+    xml = build_twiml(
+        Answer([ssml], hang_up=hang_up),
+        voice_for("en-US", voice),
+        action=ACTION,
+        language="en-US",
+        hints=["yes", "no"],
+        timeout=8,
+    )
+    root = ET.fromstring(xml.encode("utf-8"))
+    check_twiml(root)
+    return root
+
+
+def say_of(root: ET.Element) -> ET.Element:
+    say = root.find(".//Say")
+    assert say is not None
+    return say
+
+
+def words(element: ET.Element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def test_pauses_stay_breaks_and_words_stay_in_order() -> None:
+    say = say_of(twiml('One. <break time="2s"/> Two. <break time="500ms"/> Three.'))
+    assert [b.get("time") for b in say.iter("break")] == ["2s", "500ms"]
+    assert say.text == "One. "
+    assert [b.tail for b in say.iter("break")] == [" Two. ", " Three."]
+
+
+def test_alexa_only_markup_keeps_its_words_and_loses_its_tags() -> None:
+    ssml = (
+        "<speak>Hi. <amazon:emotion name='excited' intensity='high'>Great news!</amazon:emotion> "
+        "<amazon:effect name='whispered'>Quietly.</amazon:effect> "
+        "<voice name='Brian'>Cheerio.</voice> <amazon:domain name='conversational'>"
+        "So.</amazon:domain> <audio src='https://example.test/chime.mp3'/>"
+        "<mark name='here'/>Done.</speak>"
+    )
+    validate(ssml)  # it is good Alexa SSML ...
+    say = say_of(twiml(ssml))  # ... and good Polly SSML once converted
+    assert words(say) == "Hi. Great news! Quietly. Cheerio. So. Done."
+    assert [child.tag for child in say] == []
+
+
+def test_say_as_interpretations_polly_lacks_become_plain_words() -> None:
+    say = say_of(
+        twiml(
+            '<say-as interpret-as="interjection">well done</say-as>, call '
+            '<say-as interpret-as="telephone">1-800-799-7233</say-as>.'
+        )
+    )
+    assert words(say) == "well done, call 1-800-799-7233."
+    (kept,) = say.findall("say-as")
+    assert kept.get("interpret-as") == "telephone"
+
+
+def test_neural_voices_get_only_the_ssml_they_support() -> None:
+    ssml = (
+        '<p><s>Be <emphasis level="strong">kind</emphasis>.</s></p>'
+        '<prosody rate="slow" pitch="low" volume="soft">Slowly.</prosody>'
+        '<lang xml:lang="fr-FR">bonjour</lang> <sub alias="Ally">ALY</sub> '
+        '<phoneme alphabet="ipa" ph="æli">Ally</phoneme> <w role="amazon:VB">read</w>'
+    )
+    neural = say_of(twiml(ssml))  # Polly.Joanna-Neural
+    assert neural.find(".//emphasis") is None
+    assert "kind" in words(neural)
+    prosody = neural.find("prosody")
+    assert prosody is not None and prosody.attrib == {"rate": "slow", "volume": "soft"}
+    assert neural.find("p/s") is not None
+    lang = neural.find("lang")
+    assert lang is not None and lang.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr-FR"
+    assert neural.find("sub").get("alias") == "Ally"  # type: ignore[union-attr]
+    assert neural.find("phoneme").get("ph") == "æli"  # type: ignore[union-attr]
+    assert neural.find("w").get("role") == "amazon:VB"  # type: ignore[union-attr]
+
+    standard = say_of(twiml(ssml, voice="Polly.Joanna"))
+    emphasis = standard.find(".//emphasis")
+    assert emphasis is not None and emphasis.get("level") == "strong"
+    assert standard.find("prosody").get("pitch") == "low"  # type: ignore[union-attr]
+
+    generative = say_of(twiml(ssml, voice="Polly.Ruth-Generative"))
+    assert generative.find(".//prosody") is None and generative.find(".//phoneme") is None
+    assert "Slowly." in words(generative)
+
+
+def test_text_needing_escapes_survives_as_valid_xml() -> None:
+    say = say_of(twiml("Tom &amp; Jerry &lt;3 <break time='1s'/>Q&amp;A"))
+    assert words(say) == "Tom & Jerry <3 Q&A"
+
+
+def test_several_parts_are_joined_with_a_short_pause() -> None:
+    xml = build_twiml(
+        Answer(["First.", "", "Second."]),
+        voice_for("en-GB"),
+        action=ACTION,
+        language="en-GB",
+        hints=["yes"],
+        timeout=8,
+    )
+    say = say_of(ET.fromstring(xml.encode("utf-8")))
+    assert say.get("voice") == "Polly.Amy-Neural"
+    assert words(say) == "First. Second."
+    assert len(list(say.iter("break"))) == 1
+
+
+def test_hanging_up_says_the_words_pauses_and_hangs_up() -> None:
+    root = twiml("Take care.", hang_up=True)
+    assert [child.tag for child in root] == ["Say", "Pause", "Hangup"]
+
+
+def test_phone_views_are_alexa_ssml_and_convert_in_every_locale() -> None:
+    """The phone templates are valid Alexa SSML too, and convert cleanly."""
+    speech = get_speech()
+    for view, data in [
+        ("phone_keypad", {"unknown": False}),
+        ("phone_keypad", {"unknown": True}),
+        ("phone_silence", {"attempt": 2}),
+        ("phone_silence", {"attempt": 3}),
+        ("phone_error", {}),
+        ("safety", {}),
+    ]:
+        for locale in ("en-US", "en-GB", "en-AU", "en-IN", "en-CA"):
+            ssml = speech.render(locale, view, data).speech or ""
+            validate(ssml)
+            assert words(say_of(twiml(ssml))), (view, locale)
+
+
+# --- the call store -------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def state(n: int = 0) -> CallState:
+    return CallState(user_id=f"phone:{n}", locale="en-US", attributes={"n": n})
+
+
+def test_calls_expire_after_the_idle_ttl() -> None:
+    clock = Clock()
+    store = MemoryCallStore(ttl_seconds=60, clock=clock)
+    store.put("CA1", state(1))
+    clock.now += 59
+    assert store.get("CA1") is not None
+    store.put("CA1", state(1))  # a turn refreshes it
+    clock.now += 59
+    assert store.get("CA1") is not None
+    clock.now += 2
+    assert store.get("CA1") is None
+    assert len(store) == 0
+
+
+def test_the_store_holds_at_most_max_calls_dropping_the_least_recent() -> None:
+    store = MemoryCallStore(max_calls=2, clock=Clock())
+    store.put("CA1", state(1))
+    store.put("CA2", state(2))
+    store.put("CA1", state(1))  # CA1 is now the most recent
+    store.put("CA3", state(3))
+    assert store.get("CA2") is None
+    assert store.get("CA1") is not None and store.get("CA3") is not None
+    assert len(store) == 2
+
+
+def test_the_store_hands_out_copies() -> None:
+    store = MemoryCallStore(clock=Clock())
+    store.put("CA1", state(1))
+    got = store.get("CA1")
+    assert got is not None
+    got.attributes["n"] = 99
+    got.silences = 2
+    again = store.get("CA1")
+    assert again is not None and again.attributes == {"n": 1} and again.silences == 0
+    assert store.pop("CA1") == again
+    assert store.pop("CA1") is None
+
+
+def test_state_round_trips_as_a_plain_dict() -> None:
+    original = CallState("phone:x", "en-GB", "sess", {"a": [1]}, "<speak>Hi</speak>", 2, True)
+    assert CallState.from_dict(original.to_dict()) == original
+
+
+def test_a_store_needs_room_for_one_call() -> None:
+    with pytest.raises(ValueError):
+        MemoryCallStore(max_calls=0)
+
+
+# --- caller identity ------------------------------------------------------------------------
+
+
+def test_the_caller_id_is_a_hash_of_the_number_never_the_number() -> None:
+    number = "+15551234567"
+    user_id = caller_user_id(number, "CA1")
+    assert user_id == "phone:" + hashlib.sha256(number.encode()).hexdigest()
+    assert "5551234567" not in user_id
+    # The same person, however the number was formatted, on any call.
+    assert caller_user_id("+1 (555) 123-4567", "CA2") == user_id
+
+
+def test_a_pepper_makes_the_hash_an_hmac() -> None:
+    plain = caller_user_id("+15551234567", "CA1")
+    peppered = caller_user_id("+15551234567", "CA1", pepper="secret")
+    assert peppered.startswith("phone:") and peppered != plain
+    assert caller_user_id("+15551234567", "CA9", pepper="secret") == peppered
+
+
+@pytest.mark.parametrize(
+    "number", ["", None, "anonymous", "Restricted", "+266696687", "+8656696", "client:alice", "12"]
+)
+def test_withheld_or_odd_caller_ids_get_an_id_for_this_call_only(number: str | None) -> None:
+    first = caller_user_id(number, "CA1")
+    assert first.startswith("phone:call:")
+    assert caller_user_id(number, "CA2") != first

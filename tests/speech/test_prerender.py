@@ -1,0 +1,129 @@
+"""Replies rendered ahead at build time: the same words, and no Jinja2 on a cold start."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from skill.core.dialog import Reply
+from skill.speech import prerender
+from skill.speech.render import Speech, reply_key, templates_digest
+
+from support import tip_view_data
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("prerendered")
+    prerender.build(out, ["en-US", "en-GB"])
+    return out
+
+
+def test_tables_hold_exactly_what_the_templates_say(tables: Path) -> None:
+    live = Speech(prerendered_dir=None)
+    for locale in ("en-US", "en-GB"):
+        documents = prerender.load(tables, locale)
+        assert sum(len(d["replies"]) for d in documents.values()) > 500
+        for name, document in documents.items():
+            for key, stored in document["replies"].items():
+                view, card, data = json.loads(key)
+                assert view == name, key
+                rendered = live.render_now(locale, view, data, card)
+                assert stored == [
+                    rendered.speech,
+                    rendered.reprompt,
+                    rendered.card_title,
+                    rendered.card_text,
+                ], key
+
+
+def test_every_partner_word_of_the_model_is_rendered_ahead(tables: Path) -> None:
+    replies = prerender.load(tables, "en-US")["tip"]["replies"]
+    partners = prerender.partner_words(ROOT / "interaction_model" / "en-US.json")
+    assert "husband" in partners and "girlfriend" in partners
+    for partner in partners:
+        data = tip_view_data(1, intro=True, partner=partner)
+        assert reply_key("tip", data, "tip") in replies
+
+
+def test_a_table_from_other_templates_is_not_used(tables: Path, tmp_path: Path) -> None:
+    document = prerender.load(tables, "en-US")["welcome"]
+    key = reply_key("welcome", {"question": "start"}, None)
+    document["replies"][key] = ["Old words.", "Old reprompt.", None, None]
+    (tmp_path / "en-US").mkdir()
+    (tmp_path / "en-US" / "welcome.json").write_text(json.dumps(document))
+    assert (
+        Speech(prerendered_dir=tmp_path).render("en-US", "welcome", {"question": "start"}).speech
+        == "Old words."
+    )
+    document["templates"] = "0" * 64  # templates edited since the table was made
+    (tmp_path / "en-US" / "welcome.json").write_text(json.dumps(document))
+    fresh = Speech(prerendered_dir=tmp_path).render("en-US", "welcome", {"question": "start"})
+    assert fresh.speech and fresh.speech.startswith("Welcome to Ally Coach")
+
+
+def test_a_rebuild_drops_tables_of_views_that_are_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    welcome = Reply("welcome", {"question": "start"})
+    monkeypatch.setattr(prerender, "reachable_replies", lambda partners: [(welcome, "start")])
+    (tmp_path / "en-US").mkdir()
+    (tmp_path / "en-US" / "renamed_view.json").write_text("{}")
+    assert prerender.build(tmp_path, ["en-US"]) == 1
+    assert sorted(prerender.load(tmp_path, "en-US")) == ["welcome"]
+
+
+def test_unforeseen_slot_words_are_rendered_on_demand(tables: Path) -> None:
+    data = tip_view_data(1, intro=True, partner="sweetheart")
+    rendered = Speech(prerendered_dir=tables).render("en-US", "tip", data, "tip")
+    assert rendered.speech and "inviting your sweetheart" in rendered.speech
+
+
+@pytest.mark.slow
+def test_a_cold_start_with_tables_answers_without_jinja(tables: Path, tmp_path: Path) -> None:
+    code = f"""
+import json, sys
+from pathlib import Path
+from skill.lambda_function import invoke
+from skill.store.sqlite import SqliteProgressAdapter
+from skill.alexa.skill_builder import build_skill
+from skill.speech.render import Speech
+skill = build_skill(SqliteProgressAdapter({str(tmp_path / "p.db")!r}),
+                    speech=Speech(prerendered_dir=Path({str(tables)!r})))
+event = json.loads(Path({str(ROOT / "tests/fixtures/launch_request.json")!r}).read_text())
+response = invoke(skill, event)
+assert "Welcome to Ally Coach" in response["response"]["outputSpeech"]["ssml"]
+print("jinja2" in sys.modules, "boto3" in sys.modules)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_the_templates_digest_sees_any_edit_and_ignores_build_output(tmp_path: Path) -> None:
+    root = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", root, ignore=shutil.ignore_patterns("_*", "__pycache__"))
+    before = templates_digest.__wrapped__(root)
+    (root / "_prerendered" / "en-US").mkdir(parents=True)
+    (root / "_prerendered" / "en-US" / "welcome.json").write_text("{}")
+    (root / "__pycache__").mkdir()
+    (root / "__pycache__" / "x.ssml.j2").write_text("bytecode")
+    assert templates_digest.__wrapped__(root) == before
+    view = root / "en" / "views" / "welcome.ssml.j2"
+    source = view.read_text()
+    view.write_text(source.replace("Welcome", "Welkome", 1))  # same size, one letter
+    assert templates_digest.__wrapped__(root) != before

@@ -1,0 +1,404 @@
+"""The DynamoDB store's own concerns: no AWS until used, the client's timeouts and retries,
+how botocore's errors map to the store's, paging through an account, and agreement with
+infra/template.yaml. The behaviour it shares with SQLite is in test_store_contract.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
+from botocore.stub import Stubber
+from moto import mock_aws
+from test_store_contract import REGION, dynamodb_client, envelope, progress, set_fake_aws
+
+from skill.alexa.envelopes import SessionDriver
+from skill.store import dynamodb
+from skill.store.base import (
+    TTL_ATTRIBUTE,
+    USER_ATTRIBUTE,
+    USER_INDEX,
+    ConflictError,
+    StorageError,
+)
+from skill.store.dynamodb import DynamoDbProgressAdapter, create_table
+
+ROOT = Path(__file__).resolve().parents[2]
+TABLE = "ally-coach-test"
+USER = "amzn1.ask.account.DYNAMO-USER"
+LAMBDA_TIMEOUT_SECONDS = 7  # infra/template.yaml; Alexa itself waits 8
+
+
+@pytest.fixture
+def fake_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    set_fake_aws(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def stubbed(fake_aws: None) -> Iterator[tuple[DynamoDbProgressAdapter, Stubber]]:
+    """An adapter whose client answers from a script; nothing is sent anywhere."""
+    client = dynamodb_client()
+    with Stubber(client) as stubber:
+        yield DynamoDbProgressAdapter(TABLE, client=client), stubber
+        stubber.assert_no_pending_responses()
+
+
+# --- nothing at import, nothing until used --------------------------------------------
+
+
+@pytest.mark.slow
+def test_importing_and_building_the_skill_touches_no_aws(tmp_path: Path) -> None:
+    """On Lambda, with the table set but before any request: botocore is not even imported."""
+    code = (
+        "import sys\n"
+        "from skill.lambda_function import get_skill\n"
+        "from skill.store.dynamodb import DynamoDbProgressAdapter\n"
+        "skill = get_skill()\n"
+        "assert isinstance(skill.persistence_adapter, DynamoDbProgressAdapter)\n"
+        "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules, 'imported'\n"
+        "print('ok')\n"
+    )
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "SKILL_"))
+    }
+    env.update(
+        SKILL_TABLE_NAME=TABLE,
+        SKILL_VERIFY_REQUESTS="0",
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        HOME=str(tmp_path),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_no_region_on_a_fresh_machine_is_a_storage_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    adapter = DynamoDbProgressAdapter(TABLE)  # constructing needs nothing
+
+    with pytest.raises(StorageError):
+        adapter.get_attributes(envelope(USER))
+
+
+# --- the client: fast failure inside Alexa's deadline ---------------------------------
+
+
+def test_the_client_gives_up_well_inside_alexas_deadline(fake_aws: None) -> None:
+    with mock_aws():
+        config = DynamoDbProgressAdapter(TABLE, region=REGION).client.meta.config
+
+    assert config.connect_timeout == dynamodb.CONNECT_TIMEOUT_SECONDS <= 1
+    assert config.read_timeout == dynamodb.READ_TIMEOUT_SECONDS <= 2
+    assert config.retries == {"total_max_attempts": dynamodb.TOTAL_ATTEMPTS, "mode": "standard"}
+    # The longest one failing call can take (backoff before the one retry is under 1 s),
+    # and a turn makes at most one failing call (see turns.py).
+    worst = dynamodb.TOTAL_ATTEMPTS * (config.connect_timeout + config.read_timeout) + 1
+    assert worst < LAMBDA_TIMEOUT_SECONDS
+
+
+def test_a_region_given_to_the_adapter_wins(fake_aws: None) -> None:
+    with mock_aws():
+        adapter = DynamoDbProgressAdapter(TABLE, region="us-west-2")
+        assert adapter.client.meta.region_name == "us-west-2"
+
+
+def test_a_boto3_resource_is_refused(fake_aws: None) -> None:
+    # Its client expects plain Python values and would mangle the typed ones sent here.
+    with mock_aws(), pytest.raises(TypeError):
+        DynamoDbProgressAdapter(TABLE, client=boto3.resource("dynamodb", region_name=REGION))
+
+
+# --- DynamoDB's typed values -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, True, False, 0, 7, -3, 2.5, 0.1, "", "tip", b"\x00\xff", [],
+     [1, "a", None, [False]], {"a": {"b": [True, 3]}, "n": 12}],
+)  # fmt: skip
+def test_values_are_typed_exactly_as_boto3_types_them(value: Any) -> None:
+    expected = TypeSerializer().serialize(
+        Decimal(str(value)) if isinstance(value, float) else value
+    )
+    item = dynamodb._to_item({"v": value})
+    assert item == {"v": expected}
+    back = dynamodb._from_item(item)["v"]
+    assert back == value and type(back) is type(value)
+
+
+def test_numbers_read_back_as_int_or_float_never_decimal() -> None:
+    item = dynamodb._to_item({"d": Decimal("1.10"), "i": Decimal("4")})
+    assert item == {"d": {"N": "1.10"}, "i": {"N": "4"}}
+    assert dynamodb._from_item(item) == {"d": 1.1, "i": 4}
+    assert [type(v) for v in dynamodb._from_item(item).values()] == [float, int]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), {1, 2}, object()])
+def test_values_dynamodb_cannot_hold_are_refused_before_any_call(value: Any) -> None:
+    with pytest.raises(TypeError):
+        dynamodb._to_item({"v": value})
+
+
+def test_sets_written_by_someone_else_read_back_as_sorted_lists() -> None:
+    item = {"n": {"NS": ["3", "1", "2.5"]}, "s": {"SS": ["b", "a"]}}
+    assert dynamodb._from_item(item) == {"n": [1, 2.5, 3], "s": ["a", "b"]}
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+def test_reads_are_strongly_consistent(
+    stubbed: tuple[DynamoDbProgressAdapter, Stubber],
+) -> None:
+    # After a conflict the re-read must see the version that won, or it conflicts again.
+    adapter, stubber = stubbed
+    stubber.add_response(
+        "get_item",
+        {},
+        {"TableName": TABLE, "Key": {"id": {"S": USER}}, "ConsistentRead": True},
+    )
+    assert adapter.get_attributes(envelope(USER)) == {}
+
+
+@pytest.mark.parametrize(
+    ("operation", "code", "expected"),
+    [
+        ("put_item", "ConditionalCheckFailedException", ConflictError),
+        ("put_item", "ProvisionedThroughputExceededException", StorageError),
+        ("get_item", "ThrottlingException", StorageError),
+        ("get_item", "ResourceNotFoundException", StorageError),
+        ("delete_item", "AccessDeniedException", StorageError),
+        ("put_item", "InternalServerError", StorageError),
+    ],
+)
+def test_client_errors_become_store_errors(
+    stubbed: tuple[DynamoDbProgressAdapter, Stubber],
+    operation: str,
+    code: str,
+    expected: type[StorageError],
+) -> None:
+    adapter, stubber = stubbed
+    stubber.add_client_error(operation, service_error_code=code, http_status_code=400)
+    env = envelope(USER)
+    call = {
+        "put_item": lambda: adapter.save_attributes(env, progress(1, revision=3)),
+        "get_item": lambda: adapter.get_attributes(env),
+        "delete_item": lambda: adapter.delete_attributes(env),
+    }[operation]
+
+    with pytest.raises(expected) as raised:
+        call()
+
+    assert type(raised.value) is expected
+    assert isinstance(raised.value.__cause__, ClientError)  # raised "from" the original
+    assert code in str(raised.value) or expected is ConflictError
+    assert USER not in str(raised.value)  # messages end up in logs
+
+
+def _answer_every_send(client: Any, operation: str, answer: Any) -> list[int]:
+    """Make every HTTP attempt of ``operation`` fail as ``answer`` says; count attempts."""
+    attempts: list[int] = []
+
+    def before_send(request: Any, **_: Any) -> Any:
+        attempts.append(1)
+        return answer(request)
+
+    # First in line, ahead of moto's own responder.
+    client.meta.events.register_first(f"before-send.dynamodb.{operation}", before_send)
+    return attempts
+
+
+def _raise(error: type[Exception]) -> Any:
+    def answer(request: Any) -> Any:
+        raise error(endpoint_url=request.url)
+
+    return answer
+
+
+@pytest.mark.parametrize("error", [ReadTimeoutError, ConnectTimeoutError])
+def test_a_timeout_is_retried_once_then_becomes_a_storage_error(
+    fake_aws: None, error: type[Exception]
+) -> None:
+    with mock_aws():
+        adapter = DynamoDbProgressAdapter(TABLE, region=REGION)
+        attempts = _answer_every_send(adapter.client, "GetItem", _raise(error))
+
+        with pytest.raises(StorageError) as raised:
+            adapter.get_attributes(envelope(USER))
+
+    assert len(attempts) == dynamodb.TOTAL_ATTEMPTS
+    assert isinstance(raised.value.__cause__, error)
+    assert error.__name__ in str(raised.value)
+
+
+def test_throttling_is_retried_once_then_becomes_a_storage_error(fake_aws: None) -> None:
+    from botocore.awsrequest import AWSResponse
+
+    class Raw:
+        def stream(self, **_: Any) -> Iterator[bytes]:
+            yield json.dumps(
+                {
+                    "__type": "com.amazonaws.dynamodb.v20120810#"
+                    "ProvisionedThroughputExceededException",
+                    "message": "The level of configured provisioned throughput was exceeded",
+                }
+            ).encode()
+
+    def throttled(request: Any) -> AWSResponse:
+        headers = {"Content-Type": "application/x-amz-json-1.0"}
+        return AWSResponse(request.url, 400, headers, Raw())
+
+    with mock_aws():
+        adapter = DynamoDbProgressAdapter(TABLE, region=REGION)
+        create_table(adapter.client, TABLE)
+        attempts = _answer_every_send(adapter.client, "PutItem", throttled)
+
+        with pytest.raises(StorageError) as raised:
+            adapter.save_attributes(envelope(USER), progress(1))
+
+    assert len(attempts) == dynamodb.TOTAL_ATTEMPTS
+    assert "ProvisionedThroughputExceededException" in str(raised.value)
+    assert not isinstance(raised.value, ConflictError)
+
+
+# --- forgetting an account ------------------------------------------------------------
+
+
+def test_delete_user_reads_every_page_of_the_index(
+    stubbed: tuple[DynamoDbProgressAdapter, Stubber],
+) -> None:
+    adapter, stubber = stubbed
+    query = {
+        "TableName": TABLE,
+        "IndexName": USER_INDEX,
+        "KeyConditionExpression": "#user = :user",
+        "ExpressionAttributeNames": {"#user": USER_ATTRIBUTE},
+        "ExpressionAttributeValues": {":user": {"S": USER}},
+    }
+    anna, ben = f"{USER}#person#ANNA", f"{USER}#person#BEN"
+    page_end = {"id": {"S": anna}, "user_id": {"S": USER}}
+    stubber.add_response(
+        "query",
+        {"Items": [{"id": {"S": anna}, "user_id": {"S": USER}}], "LastEvaluatedKey": page_end},
+        query,
+    )
+    stubber.add_response(
+        "query",
+        {"Items": [{"id": {"S": ben}, "user_id": {"S": USER}}]},
+        {**query, "ExclusiveStartKey": page_end},
+    )
+    # The account's own item goes too, by its key, even though the index did not list it.
+    for key in sorted({USER, anna, ben}):
+        stubber.add_response("delete_item", {}, {"TableName": TABLE, "Key": {"id": {"S": key}}})
+
+    adapter.delete_user(USER)
+
+
+def test_delete_user_failing_half_way_is_a_storage_error(
+    stubbed: tuple[DynamoDbProgressAdapter, Stubber],
+) -> None:
+    adapter, stubber = stubbed
+    stubber.add_response("query", {"Items": []})
+    stubber.add_client_error("delete_item", service_error_code="ThrottlingException")
+
+    with pytest.raises(StorageError):
+        adapter.delete_user(USER)
+
+
+# --- the table ------------------------------------------------------------------------
+
+
+class _Recorder:
+    """Stands in for a client to see what create_table asks for."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, dict[str, Any]] = {}
+
+    def create_table(self, **kwargs: Any) -> None:
+        self.calls["create_table"] = kwargs
+
+    def update_time_to_live(self, **kwargs: Any) -> None:
+        self.calls["update_time_to_live"] = kwargs
+
+    def get_waiter(self, name: str) -> Any:
+        return type("Waiter", (), {"wait": lambda self, **kwargs: None})()
+
+
+def test_create_table_builds_the_table_of_the_template() -> None:
+    from cfnlint.decode import decode
+
+    template, problems = decode(str(ROOT / "infra" / "template.yaml"))
+    assert not problems
+    assert template is not None
+    tables = [
+        resource["Properties"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::DynamoDB::Table"
+    ]
+    assert len(tables) == 1
+    declared = tables[0]
+    recorder = _Recorder()
+
+    create_table(recorder, TABLE)
+
+    made = recorder.calls["create_table"]
+
+    def by_name(items: list[Any], key: str) -> dict[str, Any]:
+        return {item[key]: json.loads(json.dumps(item)) for item in items}
+
+    assert by_name(made["AttributeDefinitions"], "AttributeName") == by_name(
+        declared["AttributeDefinitions"], "AttributeName"
+    )
+    assert json.loads(json.dumps(declared["KeySchema"])) == made["KeySchema"]
+    assert by_name(made["GlobalSecondaryIndexes"], "IndexName") == by_name(
+        declared["GlobalSecondaryIndexes"], "IndexName"
+    )
+    assert made["BillingMode"] == declared["BillingMode"]
+    ttl = recorder.calls["update_time_to_live"]["TimeToLiveSpecification"]
+    assert ttl == {"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
+    assert json.loads(json.dumps(declared["TimeToLiveSpecification"])) == ttl
+
+
+def test_stored_items_look_as_documented(fake_aws: None) -> None:
+    """Numbers are DynamoDB numbers (not strings), and the item has the documented fields."""
+    with mock_aws():
+        client = dynamodb_client()
+        create_table(client, TABLE)
+        adapter = DynamoDbProgressAdapter(TABLE, client=client, clock=lambda: 1_800_000_000.5)
+        driver = SessionDriver(user_id=USER, person_id="amzn1.ask.person.ANNA")
+        env = envelope(driver.user_id, driver.person_id)
+        adapter.save_attributes(env, {**progress(2), "ratio": 0.25})
+
+        item = client.scan(TableName=TABLE)["Items"][0]
+        loaded = adapter.get_attributes(env)
+
+    assert set(item) == {"id", "user_id", "version", "attributes", "expires_at"}
+    assert item["id"] == {"S": f"{USER}#person#amzn1.ask.person.ANNA"}
+    assert item["user_id"] == {"S": USER}
+    assert item["version"] == {"N": "1"}
+    assert "N" in item["expires_at"]
+    assert "revision" not in item["attributes"]["M"]
+    assert loaded["ratio"] == 0.25  # a float survives as a float (stored as a Decimal)

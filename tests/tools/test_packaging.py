@@ -1,0 +1,427 @@
+"""``python -m skill build-lambda``: what goes into the Lambda zip, and that it runs.
+
+The slow tests install the real dependencies from the package index (no network means
+they fail, on purpose: a zip we cannot build is a zip we cannot ship) and run the
+handler from the unpacked zip in an interpreter that sees nothing else.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import posixpath
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from datetime import UTC, datetime
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skill import config
+from skill.tools import packaging
+
+ROOT = Path(__file__).resolve().parents[2]
+SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+BUILD_TIMEOUT = 300
+
+# ELF e_machine values, to tell which machine a compiled extension is for.
+ELF_MACHINES = {0xB7: "aarch64", 0x3E: "x86_64"}
+
+
+# --- fast: the pieces ------------------------------------------------------------------
+
+
+def test_requirements_are_pyprojects_runtime_dependencies() -> None:
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        project = tomllib.load(file)["project"]
+    pyproject = ROOT / "pyproject.toml"
+    assert packaging.runtime_requirements(pyproject) == project["dependencies"]
+    with_aws = packaging.runtime_requirements(pyproject, [packaging.AWS_EXTRA])
+    assert with_aws == project["dependencies"] + project["optional-dependencies"]["aws"]
+    with pytest.raises(packaging.BuildError):
+        packaging.runtime_requirements(pyproject, ["no-such-extra"])
+
+
+def test_pip_targets_lambdas_platform(tmp_path: Path) -> None:
+    command = packaging.pip_command(["Jinja2>=3"], tmp_path, arch="arm64", python="3.12")
+    assert command[:4] == [sys.executable, "-m", "pip", "install"]
+    assert command[-1] == "Jinja2>=3"
+    assert "--only-binary=:all:" in command
+    assert _option(command, "--target") == [str(tmp_path)]
+    assert _option(command, "--python-version") == ["3.12"]
+    assert _option(command, "--abi") == ["cp312"]
+    assert _option(command, "--implementation") == ["cp"]
+    platforms = _option(command, "--platform")
+    assert "manylinux2014_aarch64" in platforms
+    assert "manylinux_2_34_aarch64" in platforms  # Amazon Linux 2023's glibc
+    assert "manylinux_2_35_aarch64" not in platforms
+    assert all(platform.endswith("_aarch64") for platform in platforms)
+
+    x86 = packaging.pip_command([], tmp_path, arch="x86_64", python="3.13")
+    assert all(platform.endswith("_x86_64") for platform in _option(x86, "--platform"))
+    assert _option(x86, "--abi") == ["cp313"]
+
+
+def test_local_mode_installs_for_this_interpreter(tmp_path: Path) -> None:
+    command = packaging.pip_command(["six"], tmp_path, local=True)
+    for option in ("--platform", "--python-version", "--abi", "--implementation"):
+        assert option not in command
+    assert "--only-binary=:all:" in command
+
+
+def _option(command: list[str], name: str) -> list[str]:
+    return [command[i + 1] for i, part in enumerate(command) if part == name]
+
+
+def _project(root: Path) -> Path:
+    """A small project tree, with the things that must stay out of the zip."""
+    for relative, text in {
+        "skill/__init__.py": "",
+        "skill/lambda_function.py": "def lambda_handler(event, context): ...\n",
+        "skill/__pycache__/lambda_function.cpython-312.pyc": "x",
+        "skill/stale.pyc": "x",
+        "skill/.DS_Store": "x",
+        "templates/en/launch.ssml.j2": "<speak>Hi</speak>",
+        "interaction_model/en-US.json": "{}",
+        "tests/test_x.py": "",
+        "bench/run.py": "",
+        ".venv/lib/x.py": "",
+        "README.md": "",
+        "pyproject.toml": '[project]\nname = "x"\ndependencies = []\n',
+    }.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def _dependencies(target: Path) -> Path:
+    """What pip --target leaves: packages, dist-info, console scripts."""
+    for relative, text in {
+        "jinja2/__init__.py": "",
+        "jinja2/__pycache__/x.cpython-312.pyc": "",
+        "jinja2-3.1.6.dist-info/RECORD": "jinja2/__init__.py,,\n",
+        "bin/normalizer": "#!/usr/bin/python3\n",
+        "boto3/__init__.py": "",
+        "boto3/session.py": "",
+        "boto3-1.40.0.dist-info/METADATA": "",
+        "boto3-1.40.0.dist-info/RECORD": (
+            "boto3/__init__.py,,\nboto3/session.py,,\n"
+            "boto3-1.40.0.dist-info/METADATA,,\nboto3-1.40.0.dist-info/RECORD,,\n"
+        ),
+    }.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return target
+
+
+def test_collects_the_skill_and_its_data_but_no_dev_files(tmp_path: Path) -> None:
+    root = _project(tmp_path / "project")
+    deps = _dependencies(tmp_path / "deps")
+    files = packaging.collect_files(root, deps, leave_out=packaging.RUNTIME_PROVIDED)
+    assert sorted(files) == [
+        "interaction_model/en-US.json",
+        "jinja2-3.1.6.dist-info/RECORD",
+        "jinja2/__init__.py",
+        "skill/__init__.py",
+        "skill/lambda_function.py",
+        "templates/en/launch.ssml.j2",
+    ]
+    with_boto3 = packaging.collect_files(root, deps)
+    assert "boto3/session.py" in with_boto3
+    assert "boto3-1.40.0.dist-info/RECORD" in with_boto3
+
+
+def test_a_missing_data_directory_fails_the_build(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    for path in sorted((root / "templates").rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    (root / "templates").rmdir()
+    with pytest.raises(packaging.BuildError, match="templates"):
+        packaging.collect_files(root, None)
+
+
+def test_a_dependency_may_not_shadow_the_skill(tmp_path: Path) -> None:
+    root = _project(tmp_path / "project")
+    deps = tmp_path / "deps"
+    (deps / "skill").mkdir(parents=True)
+    (deps / "skill" / "__init__.py").write_text("")
+    with pytest.raises(packaging.BuildError, match=r"skill/__init__\.py"):
+        packaging.collect_files(root, deps)
+
+
+def test_zip_is_the_same_bytes_whatever_the_file_times(tmp_path: Path) -> None:
+    root = _project(tmp_path / "project")
+    files = packaging.collect_files(root, None)
+    first, second = tmp_path / "first.zip", tmp_path / "second.zip"
+    packaging.write_zip(files, first)
+    for path in files.values():
+        os.utime(path, (1_900_000_000, 1_900_000_000))
+    packaging.write_zip(dict(reversed(list(files.items()))), second)
+    assert first.read_bytes() == second.read_bytes()
+
+    with zipfile.ZipFile(first) as archive:
+        infos = archive.infolist()
+    assert [info.filename for info in infos] == sorted(files)
+    for info in infos:
+        assert info.date_time == packaging.FIXED_DATE_TIME
+        assert (info.external_attr >> 16) & 0o777 in (0o644, 0o755)
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_bytecode_is_compiled_only_by_an_interpreter_of_the_runtimes_version() -> None:
+    this = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert packaging.bytecode_interpreter(this) == (sys.executable, sys.implementation.cache_tag)
+    assert packaging.bytecode_interpreter("2.7") is None  # none here, not even a shim
+
+
+def test_human_size() -> None:
+    assert packaging.human_size(512) == "512 B"
+    assert packaging.human_size(1536) == "1.5 KiB"
+    assert packaging.human_size(3 * 1024 * 1024) == "3.0 MiB"
+
+
+def test_a_bad_python_version_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        packaging.main(["--python", "three"])
+    assert exit_info.value.code == 2
+
+
+# --- slow: real builds -----------------------------------------------------------------
+
+
+def _build(out: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "skill", "build-lambda", "--out", str(out), *options]
+    result = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert f"Built {out}" in result.stdout, result.stdout
+    return result
+
+
+@pytest.fixture(scope="module")
+def local_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("build") / "lambda.zip"
+    _build(out, "--local")
+    return out
+
+
+@pytest.fixture(scope="module")
+def unpacked(local_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("task")  # named after Lambda's /var/task
+    with zipfile.ZipFile(local_zip) as archive:
+        archive.extractall(target)
+    return target
+
+
+@pytest.mark.slow
+def test_zip_holds_the_skill_and_its_data_only(local_zip: Path) -> None:
+    with zipfile.ZipFile(local_zip) as archive:
+        names = archive.namelist()
+    assert names == sorted(names)
+    tops = {name.split("/")[0] for name in names}
+    assert {"skill", "templates", "interaction_model", "jinja2", "ask_sdk_core"} <= tops
+    assert not tops & {"tests", "bench", ".venv", "build", "infra", "docs", "bin"}
+    assert not tops & packaging.RUNTIME_PROVIDED  # boto3 and co. come with Lambda
+    # Bytecode for every module, made by this (the runtime's) interpreter, and no other.
+    tag = sys.implementation.cache_tag
+    sources = [name for name in names if name.endswith(".py")]
+    expected_pyc = {
+        posixpath.join(
+            posixpath.dirname(n), "__pycache__", posixpath.basename(n)[:-3] + f".{tag}.pyc"
+        )
+        for n in sources
+    }
+    assert {name for name in names if name.endswith(".pyc")} == expected_pyc
+
+    # Everything the skill reads at run time is there, where it looks for it.
+    for directory in packaging.PROJECT_DIRS:
+        expected = {
+            path.relative_to(ROOT).as_posix()
+            for path in (ROOT / directory).rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        }
+        assert expected <= set(names), sorted(expected - set(names))
+
+
+def _run_handler(task: Path, tmp_path: Path) -> dict[str, Any]:
+    """Answer a LaunchRequest with the handler of an unpacked zip, as Lambda would."""
+    runtime = _lambda_runtime_packages(tmp_path / "runtime")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        config.ENV_DB_PATH: str(tmp_path / "progress.sqlite3"),
+        config.ENV_SKILL_ID: SKILL_ID,
+        config.ENV_LOG_LEVEL: "WARNING",
+    }
+    # -I: no PYTHON* variables, no user site, no script directory; -S: no site-packages.
+    # The path is then the stdlib, and the two directories the code puts in front: the
+    # unpacked zip (Lambda's /var/task), then what the Lambda runtime itself provides.
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", _RUN_HANDLER, str(task), str(runtime)],
+        input=json.dumps(_launch_request()),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report
+
+
+@pytest.mark.slow
+def test_handler_answers_a_launch_from_the_unpacked_zip_alone(
+    unpacked: Path, tmp_path: Path
+) -> None:
+    report = _run_handler(unpacked, tmp_path)
+    assert report["handler_file"].startswith(str(unpacked))
+    assert not report["outside"], "imported from outside the zip and the runtime"
+    speech = report["result"]["response"]["outputSpeech"]
+    assert speech.get("ssml") or speech.get("text")
+
+
+@pytest.mark.slow
+def test_the_zips_bytecode_is_used_as_it_is(local_zip: Path) -> None:
+    # Unchecked-hash pycs (PEP 552): Python uses them whatever the file times after
+    # unzipping, and never needs to compile (nor write, /var/task is read-only).
+    with zipfile.ZipFile(local_zip) as archive:
+        pyc = [name for name in archive.namelist() if name.endswith(".pyc")]
+        assert pyc
+        for name in pyc:
+            header = archive.read(name)[:16]
+            assert header[:4] == importlib.util.MAGIC_NUMBER, name
+            assert int.from_bytes(header[4:8], "little") == 0b01, name  # hash, unchecked
+
+
+@pytest.mark.slow
+def test_a_cold_start_from_the_zip_runs_its_bytecode_not_its_source(
+    unpacked: Path, tmp_path: Path
+) -> None:
+    task = tmp_path / "task"
+    shutil.copytree(unpacked, task)
+    # Were the source compiled at start, the skill could not answer.
+    for module in ("dialog", "speech", "turns"):
+        (task / "skill" / f"{module}.py").write_text("raise ImportError('compiled the source')\n")
+    report = _run_handler(task, tmp_path)
+    assert report["result"]["response"]["outputSpeech"]["ssml"]
+
+
+_RUN_HANDLER = """
+import json, sys
+task, runtime = sys.argv[1:3]
+stdlib = [p for p in sys.path if p]
+sys.path[:0] = [task, runtime]
+import skill.lambda_function as entry
+
+class Context:  # the parts of Lambda's context object that code tends to read
+    function_name = "ally-coach-skill"
+    function_version = "1"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+    memory_limit_in_mb = 512
+    def get_remaining_time_in_millis(self):
+        return 7000
+
+result = entry.lambda_handler(json.loads(sys.stdin.read()), Context())
+
+def allowed(path):
+    if path.startswith((task, runtime)):
+        return True
+    return path.startswith(tuple(stdlib)) and "site-packages" not in path
+
+outside = sorted(
+    name for name, module in list(sys.modules.items())
+    if getattr(module, "__file__", None) and not allowed(module.__file__)
+)
+print(json.dumps({"result": result, "outside": outside, "handler_file": entry.__file__}))
+"""
+
+
+def _lambda_runtime_packages(directory: Path) -> Path:
+    """Links to the packages every Lambda Python runtime has (boto3 and what it alone
+    needs), so that code importing boto3 works here as it does on Lambda."""
+    directory.mkdir()
+    for name in sorted(packaging.RUNTIME_PROVIDED):
+        spec = find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        source = Path(spec.origin).parent if spec.submodule_search_locations else Path(spec.origin)
+        (directory / source.name).symlink_to(source)
+    return directory
+
+
+def _launch_request() -> dict[str, Any]:
+    """A LaunchRequest as Alexa sends it."""
+    application = {"applicationId": SKILL_ID}
+    user = {"userId": "amzn1.ask.account.PACKAGING-TEST"}
+    return {
+        "version": "1.0",
+        "session": {
+            "new": True,
+            "sessionId": "amzn1.echo-api.session.packaging-test",
+            "application": application,
+            "attributes": {},
+            "user": user,
+        },
+        "context": {
+            "System": {
+                "application": application,
+                "user": user,
+                "device": {"deviceId": "amzn1.ask.device.TEST", "supportedInterfaces": {}},
+                "apiEndpoint": "https://api.amazonalexa.com",
+                "apiAccessToken": "test-token",
+            }
+        },
+        "request": {
+            "type": "LaunchRequest",
+            "requestId": "amzn1.echo-api.request.packaging-test",
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "locale": "en-US",
+        },
+    }
+
+
+@pytest.mark.slow
+def test_default_build_is_arm64_wheels_for_the_lambda_runtime_and_repeatable(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "first.zip", tmp_path / "second.zip"
+    result = _build(first)
+    assert f"python{packaging.DEFAULT_PYTHON} {packaging.DEFAULT_ARCH}" in result.stdout
+    _build(second)
+    # Entry by entry rather than the whole file: a file of the project edited between
+    # the two builds (the work tree is shared while developing) is a different input.
+    # The writer's own repeatability is test_zip_is_the_same_bytes_whatever_the_file_times.
+    assert _entries(first) == _entries(second), "same dependencies gave different entries"
+
+    tag = "cpython-" + packaging.DEFAULT_PYTHON.replace(".", "")
+    with zipfile.ZipFile(first) as archive:
+        extensions = [name for name in archive.namelist() if name.endswith(".so")]
+        assert extensions, "expected compiled wheels (MarkupSafe's speedups at least)"
+        for name in extensions:
+            header = archive.read(name)[:20]
+            assert header[:4] == b"\x7fELF", name
+            machine = int.from_bytes(header[18:20], "little")
+            assert ELF_MACHINES.get(machine) == "aarch64", name
+            assert tag in name or ".abi3." in name, name
+
+
+def _entries(path: Path) -> list[tuple[str, int, int, tuple[int, ...]]]:
+    """Name, CRC, mode and time of every entry that is not the project's own file."""
+    with zipfile.ZipFile(path) as archive:
+        return [
+            (info.filename, info.CRC, info.external_attr, info.date_time)
+            for info in archive.infolist()
+            if info.filename.split("/")[0] not in packaging.PROJECT_DIRS
+        ]
