@@ -19,6 +19,10 @@ ENV_AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
 ENV_TWILIO_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"
 ENV_PUBLIC_BASE_URL = "PUBLIC_BASE_URL"
 
+# The locales the skill speaks: a template folder, a voice model and safety numbers each.
+LOCALES: tuple[str, ...] = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+DEFAULT_LOCALE = "en-US"
+
 DEFAULT_DB_FILENAME = "progress.sqlite3"
 APP_NAME = "ally-coach"
 

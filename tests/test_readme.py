@@ -24,3 +24,19 @@ def test_readme_has_a_one_line_chat_command() -> None:
         c.startswith("python3 -m venv .venv") and c.endswith("python -m skill chat")
         for c in _commands()
     )
+
+
+def test_docs_write_every_command_for_the_venv() -> None:
+    """A bare ``python -m skill`` fails outside the venv; the docs never say it."""
+    pages = [
+        ROOT / "README.md",
+        *sorted((ROOT / "docs").glob("*.md")),
+        ROOT / "infra" / "README.md",
+    ]
+    bare = [
+        f"{page.relative_to(ROOT)}: {line.strip()}"
+        for page in pages
+        for line in page.read_text(encoding="utf-8").splitlines()
+        if re.search(r"(?<![/\w])python3? -m (skill|bench)\b", line)
+    ]
+    assert not bare, "\n".join(bare)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from skill.alexa.envelopes import LOCAL_SKILL_ID, SessionDriver
-from skill.config import ENV_DB_PATH
+from skill.config import DEFAULT_LOCALE, ENV_DB_PATH, LOCALES
 from skill.speech.ssml import to_text
 from skill.understanding.resolver import Resolution, get_resolver
 
@@ -154,8 +154,18 @@ def _prompted_lines(prompt: str) -> Iterator[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m skill chat", description=__doc__)
     parser.add_argument("--db", help="SQLite file for progress (default: your data folder)")
-    parser.add_argument("--user", default=None, help="the Alexa user ID to talk as")
-    parser.add_argument("--locale", default="en-US")
+    parser.add_argument(
+        "--user",
+        default=None,
+        help="the Alexa user ID to talk as, so one machine can hold several people's progress "
+        "(default: one ID for your login)",
+    )
+    parser.add_argument(
+        "--locale",
+        default=DEFAULT_LOCALE,
+        choices=LOCALES,
+        help="the English the skill speaks, with that country's helplines",
+    )
     parser.add_argument(
         "--reprompts", action="store_true", help="show what Alexa says if you stay quiet"
     )

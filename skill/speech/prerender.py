@@ -16,12 +16,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from skill.config import LOCALES
 from skill.core.dialog import Action, Command, Conversation, Reply, handle
 from skill.core.program import TIP_COUNT
 from skill.core.progress import Progress
 from skill.speech.render import PRERENDERED_DIR, Speech, reply_key, templates_digest
 
-LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 NOW = 1_800_000_000  # any fixed time: replies depend on time only through these offsets
 DAY = 86_400
 DEPTH = 6  # turns from each start; deep enough to reach every view (a test checks)

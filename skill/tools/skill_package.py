@@ -264,8 +264,14 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
-            print("run: python -m skill package", file=sys.stderr)
-        return 1 if problems else 0
+            print("run: .venv/bin/python -m skill package", file=sys.stderr)
+            return 1
+        checked = sorted(str(path) for path in expected_files(ROOT, endpoint=args.endpoint))
+        derived = ", ".join(locale for locale in locales.LOCALES if locale != locales.SOURCE_LOCALE)
+        print(f"checked: the {derived} models are derived from {locales.SOURCE_LOCALE}, and")
+        for relative in checked:
+            print(f"  {relative} is up to date")
+        return 0
     changed = write(ROOT, endpoint=args.endpoint)
     for relative in changed:
         print(f"updated {relative}")
@@ -274,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.endpoint != PLACEHOLDER_ENDPOINT:
         print(
             f"{SKILL_JSON} now names {args.endpoint}; deploy it, then run "
-            "`python -m skill package` again before committing",
+            "`.venv/bin/python -m skill package` again before committing",
             file=sys.stderr,
         )
     return 0

@@ -142,3 +142,19 @@ def test_chat_works_when_a_skill_id_is_configured(tmp_path: Path) -> None:
         )
     )
     assert said[0].startswith("Welcome to Ally Coach")
+
+
+@pytest.mark.slow
+def test_chat_refuses_a_locale_it_cannot_speak() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "skill", "chat", "--locale", "de-DE"],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "invalid choice: 'de-DE'" in result.stderr
+    assert "en-GB" in result.stderr
+    assert "Traceback" not in result.stderr

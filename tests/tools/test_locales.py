@@ -230,3 +230,9 @@ def test_australian_numbers_are_said_the_australian_way(speech: Speech) -> None:
 def test_content_uses_local_spelling(locale: str, spelling: str) -> None:
     module = build_environment().get_template(f"{locale}/_content.ssml.j2").make_module({})
     assert f"signed us up for {spelling}" in str(module.tip(3, "avoid"))
+
+
+def test_the_skill_speaks_the_locales_the_models_are_derived_for() -> None:
+    from skill.config import LOCALES
+
+    assert set(LOCALES) == set(locales.LOCALES)

@@ -177,12 +177,20 @@ def test_endpoint_is_written_at_deploy_time_only(project: Path) -> None:
     assert skill_package.check(project) == []
 
 
-def test_main_writes_and_checks(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_main_writes_and_checks(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(skill_package, "ROOT", project)
     (project / "infra" / "ask-resources.json").unlink()
     assert skill_package.main(["--check"]) == 1
+    assert "infra/ask-resources.json is missing" in capsys.readouterr().err
     assert skill_package.main([]) == 0
     assert skill_package.main(["--check"]) == 0
+    said = capsys.readouterr().out
+    # It says what it checked, not only that it is happy.
+    assert "derived from en-US" in said
+    assert "infra/skill-package/skill.json is up to date" in said
+    assert "infra/skill-package/interactionModels/custom/en-IN.json is up to date" in said
 
 
 @pytest.mark.parametrize(

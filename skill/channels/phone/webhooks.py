@@ -14,8 +14,7 @@ Routes (Blueprint ``blueprint``, registered by ``skill.channels.web.app.create_a
   the ``<Redirect>`` after it lands when the caller said nothing.
 * ``POST /phone/status``: optional call-status callback; a finished call ends its session.
 
-Every request must carry a valid ``X-Twilio-Signature`` (403 otherwise). See "The phone line"
-in README.md.
+Every request must carry a valid ``X-Twilio-Signature`` (403 otherwise). See docs/phone.md.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``create_app()`` builds the WSGI app; ``python -m skill serve`` runs it for development.
 Production runs it under gunicorn or waitress behind an HTTPS reverse proxy, see
-"Serving the web endpoint" in README.md (which also explains why this is not flask-ask-sdk).
+docs/web-endpoint.md (which also explains why this is not flask-ask-sdk).
 
 Routes:
 

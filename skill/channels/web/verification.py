@@ -14,7 +14,7 @@ Web Service* guide with nothing but ``cryptography`` and the standard library:
 
 Why not flask-ask-sdk / ask-sdk-webservice-support: they import ``certvalidator`` whose
 ``oscrypto`` cannot parse OpenSSL >= 3.0.10 version strings and fails at import time
-(wbond/oscrypto#75, #78). See "Serving the web endpoint" in README.md.
+(wbond/oscrypto#75, #78). See docs/web-endpoint.md.
 
 Chain validation uses ``cryptography.x509.verification`` (Web PKI path building, as in
 cryptography >= 42), not hand-rolled signature checks: it verifies every signature on the path,
