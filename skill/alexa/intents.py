@@ -43,7 +43,13 @@ def to_command(intent_name: str, slots: Mapping[str, str | None]) -> Command:
     action = INTENT_ACTIONS.get(intent_name, Action.FALLBACK)
     if action is Action.GO_TO_TIP:
         heard = slots.get("number") or slots.get("ordinal")
-        return Command(action, tip=parse_number(heard), heard=heard)
+        tip = parse_number(heard)
+        if tip is None and not any(c.isalpha() for c in heard or ""):
+            # "?" is what Alexa sends for a number it did not catch; "12²" or a string of
+            # thousands of digits is no tip either. Nothing worth repeating back: the
+            # answer asks which tip instead.
+            heard = None
+        return Command(action, tip=tip, heard=heard)
     if action is Action.START_MOTIVATE:
         return Command(action, partner=slots.get("partner") or None)
     return Command(action)
