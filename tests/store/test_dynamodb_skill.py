@@ -159,9 +159,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Aws]:
         def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             return invoke(skill, event, context)
 
-        yield Aws(
-            client, adapter, handler, Calls(adapter.client), Faults(adapter.client), time
-        )
+        yield Aws(client, adapter, handler, Calls(adapter.client), Faults(adapter.client), time)
 
 
 def practice(talk: Talk) -> Said:

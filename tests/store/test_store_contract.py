@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
+from outages import FakeTime, Outage, dynamodb_outage, sqlite_outage
 
 from skill.alexa.envelopes import SessionDriver
 from skill.alexa.invoke import EventNotAcknowledged, answer
@@ -38,7 +39,6 @@ from skill.store.base import (
 )
 from skill.store.sqlite import SqliteProgressAdapter
 
-from outages import FakeTime, Outage, dynamodb_outage, sqlite_outage
 from support import Said, Talk, reach_tip
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -701,6 +701,8 @@ def test_consecutive_call_outages_lose_no_progress_and_never_lie_about_it(
             lost += not complete
             told += honest
     # What an outage of this kind costs, measured: kept in the report of the run.
-    print(f"{runs} outages ({'timeouts' if slow else 'fast failures'}): "
-          f"{lost} ended unsaved, all {told} told so")
+    print(
+        f"{runs} outages ({'timeouts' if slow else 'fast failures'}): "
+        f"{lost} ended unsaved, all {told} told so"
+    )
     assert lost <= told
