@@ -44,10 +44,12 @@ def to_command(intent_name: str, slots: Mapping[str, str | None]) -> Command:
     if action is Action.GO_TO_TIP:
         heard = slots.get("number") or slots.get("ordinal")
         tip = parse_number(heard)
-        if tip is None and not any(c.isalpha() for c in heard or ""):
-            # "?" is what Alexa sends for a number it did not catch; "12²" or a string of
-            # thousands of digits is no tip either. Nothing worth repeating back: the
-            # answer asks which tip instead.
+        if tip is None and (
+            any(c.isdigit() for c in heard or "") or not any(c.isalpha() for c in heard or "")
+        ):
+            # "?" is what Alexa sends for a number it did not catch; "12²" or thousands of
+            # digits are no tip either. Words ("banana") are worth repeating back; digits
+            # and signs are not: the answer asks which tip instead.
             heard = None
         return Command(action, tip=tip, heard=heard)
     if action is Action.START_MOTIVATE:
