@@ -51,11 +51,12 @@ class Outage:
     left: int = 0
     slow: bool = False
     after: int = 0  # calls to let through before the outage begins
+    every: int = 0  # instead: every Nth call fails, for as long as the outage lasts
     failed: int = 0  # calls failed so far
     calls: int = 0  # calls seen so far, failed or not
 
-    def start(self, calls: int, *, slow: bool = False, after: int = 0) -> None:
-        self.left, self.slow, self.after = calls, slow, after
+    def start(self, calls: int, *, slow: bool = False, after: int = 0, every: int = 0) -> None:
+        self.left, self.slow, self.after, self.every = calls, slow, after, every
 
     def stop(self) -> None:
         self.left = 0
@@ -63,6 +64,8 @@ class Outage:
     def take(self) -> bool:
         """Whether this call fails (and, for a slow failure, the time it took)."""
         self.calls += 1
+        if self.every and self.left > 0 and self.calls % self.every:
+            return False
         if self.after > 0:
             self.after -= 1
             return False
