@@ -93,6 +93,11 @@ class _SizedCache:
     def __len__(self) -> int:
         return len(self._items)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.chars = 0
+
     def get(self, key: tuple[str, str]) -> Rendered | None:
         with self._lock:
             found = self._items.get(key)

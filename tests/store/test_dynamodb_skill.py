@@ -32,12 +32,13 @@ from test_store_contract import (
 
 from skill import config, lambda_function
 from skill.alexa.budget import RetryPolicy
+from skill.alexa.invoke import EventNotAcknowledged
 from skill.alexa.skill_builder import build_skill
 from skill.core.progress import Progress
 from skill.lambda_function import invoke
 from skill.store import dynamodb
 from skill.store.base import short_hash
-from skill.store.dynamodb import DynamoDbProgressAdapter, create_table
+from skill.store.dynamodb import DynamoDbProgressAdapter, create_plain_table, create_table
 
 from support import Said, Talk, reach_tip
 
@@ -604,3 +605,37 @@ def test_lambda_handler_uses_the_table_named_in_the_environment(
     assert stored["motivate"]["current_tip"] == 2
     assert "Last time, you finished tip 2." in back.text
     assert not (tmp_path / "default.sqlite3").exists()  # nothing went to the local store
+
+
+# --- a table with only its key --------------------------------------------------------
+
+
+def test_on_a_table_with_only_its_key_a_failed_then_redelivered_skill_disabled_leaves_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """ask-sdk's own adapter makes tables like this one: no by_user index."""
+    set_fake_aws(monkeypatch, tmp_path)
+    with mock_aws():
+        client = dynamodb_client()
+        create_plain_table(client, TABLE)
+        adapter = DynamoDbProgressAdapter(TABLE, client=dynamodb_client())
+        skill = build_skill(adapter, retry=FakeTime().policy())
+        faults = Faults(adapter.client)
+
+        def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+            return invoke(skill, event, context)
+
+        event = skill_disabled_event("NOT_PERSISTED")
+        user = event["context"]["System"]["user"]["userId"]
+        for person in (None, "amzn1.ask.person.ANNA", "amzn1.ask.person.BEN"):
+            reach_tip(Talk(handler, user_id=user, person_id=person), 2, T0)
+        reach_tip(Talk(handler, user_id=USER), 1, T0)  # someone else
+        faults.fail("DeleteItem", THROTTLED, calls=2 * A_TURN)  # fails twice over
+
+        for _ in range(2):
+            with pytest.raises(EventNotAcknowledged):
+                handler(event)  # not acknowledged: Alexa delivers it again
+        handler(event)  # the third delivery
+
+        left = {item["id"]["S"] for item in client.scan(TableName=TABLE)["Items"]}
+    assert left == {USER}
