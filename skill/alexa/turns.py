@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ask_sdk_model.ui import StandardCard
 
 from skill.alexa.budget import Deadline, RetryPolicy
-from skill.core.dialog import Command, Conversation, Reply, Turn, handle
+from skill.core.dialog import Action, Command, Conversation, Reply, Turn, handle
 from skill.core.program import Catalog
 from skill.core.progress import Progress
 from skill.speech.render import DEFAULT_LOCALE, Rendered, Speech
@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from ask_sdk_model import Response
 
 logger = logging.getLogger(__name__)
+
+# Commands whose very kind says something about the user's safety.
+PRIVATE_ACTIONS = frozenset({Action.SAFETY, Action.SELF_HARM, Action.MISUNDERSTOOD})
 
 SESSION_CONVERSATION = "conversation"
 SESSION_PROGRESS = "progress"
@@ -87,6 +90,9 @@ class TurnRunner:
         if new_session:
             session[SESSION_STARTED] = now
         conversation = Conversation.from_dict(session.get(SESSION_CONVERSATION))
+        if in_a_vehicle(envelope):
+            # Alexa in a car: the exercises never ask to close the eyes.
+            conversation = conversation._replace(eyes_open=True)
         progress, unsaved, read_failed = self._load(handler_input, session, deadline)
         pending = bool(session.get(SESSION_VISIT_PENDING))
 
@@ -127,13 +133,18 @@ class TurnRunner:
         session[SESSION_PROGRESS] = new_progress.to_dict()
         session[SESSION_UNSAVED] = unsaved
         session[SESSION_VISIT_PENDING] = pending
-        logger.info(
-            "turn user=%s action=%s view=%s unsaved=%s",
-            short_hash(person_key(envelope)),
-            command.action.value,
-            reply.view,
-            unsaved,
-        )
+        if conversation.hold or turn.conversation.hold or command.action in PRIVATE_ACTIONS:
+            # A disclosure, or what follows it: not even its kind goes into a log, and no
+            # user is named beside it.
+            logger.info("turn private unsaved=%s", unsaved)
+        else:
+            logger.info(
+                "turn user=%s action=%s view=%s unsaved=%s",
+                short_hash(person_key(envelope)),
+                command.action.value,
+                reply.view,
+                unsaved,
+            )
         if unsaved and reply.end_session:
             logger.warning(
                 "session of user=%s ends with progress the store did not take",
@@ -284,3 +295,8 @@ def _epoch(envelope: Any) -> int:
         except (AttributeError, OverflowError, OSError, ValueError):
             pass
     return int(time.time())
+
+
+def in_a_vehicle(envelope: Any) -> bool:
+    """Alexa sends ``context.Automotive`` from vehicles (Echo Auto, built-in car Alexa)."""
+    return getattr(getattr(envelope, "context", None), "automotive", None) is not None

@@ -80,7 +80,7 @@ def test_a_german_device_asking_for_help_hears_no_foreign_emergency_number() -> 
     said = call(event)
 
     assert "your local emergency number" in said.text
-    assert "911" not in said.text and said.ended
+    assert "911" not in said.text and not said.ended
     us = copy.deepcopy(event)
     us["request"]["locale"] = "en-US"
     assert "911" in call(us).text
