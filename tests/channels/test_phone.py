@@ -261,6 +261,17 @@ def test_a_lost_call_state_ends_the_call_politely_and_keeps_progress(
     assert "Last time, you finished tip 2." in again.text
 
 
+def test_the_greeting_asked_for_again_restarts_the_same_call(
+    caller: Caller, skill_handler: Recorder, calls: MemoryCallStore
+) -> None:
+    caller.dial()
+    assert "Tip 1." in caller.say("yes").text
+    again = caller._heard("/phone/voice", CallStatus="in-progress")  # Twilio asks again
+    assert "Welcome back to Ally Coach." in again.text
+    assert skill_handler.requests[-2:] == ["SessionEndedRequest", "LaunchRequest"]
+    assert len(calls) == 1 and "Tip 2." in caller.say("yes").text
+
+
 def test_opening_the_skill_again_mid_call_starts_over(
     caller: Caller, skill_handler: Recorder
 ) -> None:

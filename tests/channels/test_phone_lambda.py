@@ -258,3 +258,35 @@ def test_the_calls_table_from_the_environment_holds_the_call(
     call_sid = form_of(event)["CallSid"]
     item = aws_client("dynamodb").get_item(TableName=CALLS_TABLE, Key={"call_sid": {"S": call_sid}})
     assert item["Item"]["ended"] == {"BOOL": False}
+
+
+def test_a_rotated_token_is_picked_up_at_its_first_signature(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ssm = aws_client("ssm")
+    ssm.put_parameter(Name=PARAMETER, Value="old-token", Type="SecureString")
+    monkeypatch.delenv(config.ENV_TWILIO_AUTH_TOKEN)
+    monkeypatch.setenv(config.ENV_TWILIO_AUTH_TOKEN_PARAMETER, PARAMETER)
+    get_settings.cache_clear()
+    voice = fixture("function_url_voice.json")
+    first = like(voice, "/phone/voice", token="old-token", CallSid="CA" + "2" * 32)
+    assert aws_lambda.lambda_handler(first, None)["statusCode"] == 200
+
+    ssm.put_parameter(Name=PARAMETER, Value=TOKEN, Type="SecureString", Overwrite=True)
+    # Read just now: a bad signature does not make it read again at once...
+    assert aws_lambda.lambda_handler(voice, None)["statusCode"] == 403
+    # ...but once the kept value is half a minute old, it does, and the new token works.
+    for key, (read_at, value) in list(parameters._values.items()):
+        parameters._values[key] = (read_at - parameters.RECHECK_AFTER_SECONDS - 1, value)
+    assert aws_lambda.lambda_handler(voice, None)["statusCode"] == 200
+
+
+def test_two_tokens_side_by_side_let_a_rotation_overlap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.ENV_TWILIO_AUTH_TOKEN, f"new-token-beside {TOKEN}")
+    get_settings.cache_clear()
+    voice = fixture("function_url_voice.json")  # signed with the old token
+    assert aws_lambda.lambda_handler(voice, None)["statusCode"] == 200
+    rotated = like(voice, "/phone/voice", token="new-token-beside", CallSid="CA" + "3" * 32)
+    assert aws_lambda.lambda_handler(rotated, None)["statusCode"] == 200
+    stranger = like(voice, "/phone/voice", token="neither", CallSid="CA" + "4" * 32)
+    assert aws_lambda.lambda_handler(stranger, None)["statusCode"] == 403

@@ -20,6 +20,9 @@ CONNECT_TIMEOUT_SECONDS = 1.0
 READ_TIMEOUT_SECONDS = 2.0
 TOTAL_ATTEMPTS = 2
 MAX_AGE_SECONDS = 300.0
+# A value that fails (a signature that does not check) may be read again this soon: a token
+# just rotated takes effect at once, and bad requests cannot make every webhook read SSM.
+RECHECK_AFTER_SECONDS = 30.0
 
 _lock = threading.Lock()
 _values: dict[tuple[str, str | None], tuple[float, str]] = {}
@@ -35,12 +38,13 @@ def ssm_parameter(
     *,
     client: Any = None,
     clock: Callable[[], float] = time.monotonic,
+    max_age: float = MAX_AGE_SECONDS,
 ) -> str:
-    """The decrypted value of the SecureString ``name``."""
+    """The decrypted value of the SecureString ``name``, read again once ``max_age`` old."""
     key = (name, region)
     with _lock:
         kept = _values.get(key)
-    if kept is not None and clock() - kept[0] < MAX_AGE_SECONDS:
+    if kept is not None and clock() - kept[0] < max_age:
         return kept[1]
     from botocore.exceptions import BotoCoreError, ClientError
 

@@ -310,20 +310,24 @@ class TokenUnavailable(Exception):
     """A token is configured (as an SSM parameter) but could not be read just now."""
 
 
-def _auth_token() -> str | None:
+def _auth_token(recheck: bool = False) -> tuple[str | None, bool]:
+    """The token, and whether it came from the parameter store (and so may have rotated).
+    ``recheck``: read the parameter again unless it was read just now."""
     token = _setting(CONFIG_TWILIO_AUTH_TOKEN)
     if token or CONFIG_TWILIO_AUTH_TOKEN in current_app.config:
-        return token
+        return token, False
     from skill.config import get_settings
 
     settings = get_settings()
     if not settings.twilio_auth_token_parameter:
-        return None
-    from skill.channels.phone.parameters import ParameterUnavailable, ssm_parameter
+        return None, False
+    from skill.channels.phone import parameters
 
+    age = parameters.RECHECK_AFTER_SECONDS if recheck else parameters.MAX_AGE_SECONDS
     try:
-        return ssm_parameter(settings.twilio_auth_token_parameter, settings.aws_region)
-    except ParameterUnavailable as exc:
+        name, region = settings.twilio_auth_token_parameter, settings.aws_region
+        return parameters.ssm_parameter(name, region, max_age=age), True
+    except parameters.ParameterUnavailable as exc:
         raise TokenUnavailable(str(exc)) from exc
 
 
@@ -358,7 +362,7 @@ def _check_request() -> Response | None:
         response.status_code = 413
         return response
     try:
-        token = _auth_token()
+        token, stored = _auth_token()
     except TokenUnavailable as exc:
         # Configured, but the parameter store did not answer: nothing can be verified, so
         # nothing is touched; the caller hears an apology rather than Twilio's error.
@@ -376,9 +380,29 @@ def _check_request() -> Response | None:
     signature = request.headers.get(SIGNATURE_HEADER)
     if not signature:
         return _forbidden("missing X-Twilio-Signature")
-    if not RequestValidator(token).validate(_signed_url(), request.form, signature):
-        return _forbidden("invalid X-Twilio-Signature")
-    return None
+    if _signed_by(token, signature):
+        return None
+    if stored:
+        # Perhaps the token was rotated since it was read: read it again (rate-limited).
+        try:
+            fresh, _ = _auth_token(recheck=True)
+        except TokenUnavailable:
+            fresh = token
+        if fresh and fresh != token and _signed_by(fresh, signature):
+            return None
+    return _forbidden("invalid X-Twilio-Signature")
+
+
+def _signed_by(tokens: str, signature: str) -> bool:
+    """Whether one of the tokens signed the request. Several (separated by spaces or commas)
+    let a rotation overlap: the new one beside the old while Twilio's secondary token is
+    promoted, then the old one removed."""
+    url = _signed_url()
+    return any(
+        RequestValidator(token).validate(url, request.form, signature)
+        for token in re.split(r"[\s,]+", tokens.strip())
+        if token
+    )
 
 
 def _store() -> CallStore:
