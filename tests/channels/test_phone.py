@@ -508,3 +508,21 @@ def test_a_pepper_changes_the_caller_hash(make_app: AppFactory, calls: MemoryCal
     assert state is not None
     assert state.user_id.startswith("phone:")
     assert state.user_id != "phone:" + hashlib.sha256(NUMBER.encode()).hexdigest()
+
+
+def test_a_call_store_that_breaks_unexpectedly_still_gets_twiml(
+    make_app: AppFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(MemoryCallStore):
+        def claim(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("a bug, not an outage")
+
+    app = make_app(PHONE_CALL_STORE=Broken())
+    caller = Caller(app)
+    assert caller.dial().listening
+    with caplog.at_level(logging.ERROR, logger="skill.channels.phone.webhooks"):
+        heard = caller.say("yes")
+    assert heard.hung_up and "something went wrong on my side" in heard.text
+    assert "phone webhook failed" in caplog.text
+    # Not every error becomes TwiML: a wrong method is still a plain 405.
+    assert app.test_client().get("/phone/voice").status_code == 405

@@ -42,6 +42,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import HTTPException
 
 from skill.alexa.envelopes import LOCAL_SKILL_ID, SessionDriver
 from skill.channels.phone.calls import (
@@ -676,6 +677,15 @@ def _webhook(view: Callable[[str], Response]) -> Callable[[], Response]:
         return view(call_sid)
 
     return checked
+
+
+@blueprint.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response | tuple[Response, int]:
+    """The last resort: whatever went wrong, a signed webhook still gets TwiML."""
+    if isinstance(exc, HTTPException):
+        return jsonify(error=exc.name.lower()), exc.code or 500
+    logger.exception("phone webhook failed on %s", request.path)
+    return _twiml(Answer([_render(_locale(request.form), "phone_error")], hang_up=True))
 
 
 @blueprint.post("/voice")
