@@ -14,6 +14,12 @@ the phone webhooks need on top of the skill:
 
 What is not needed stays out: waitress, gunicorn and cryptography (the phone app has no
 ``/alexa`` route to verify). infra/template.yaml's ``PhoneFunction`` deploys the result.
+
+Like the skill's zip it is built from a committed lock, ``infra/lambda-phone-requirements.lock``
+(``skill.tools.lockfile``: every wheel pinned with its hashes, for every architecture;
+twilio resolved without its dependencies). ``--lock`` makes it anew, ``--check-lock`` says
+whether it still matches pyproject.toml (tests/tools/test_phone_packaging.py runs that
+check, so a change to the ``chat`` extra needs a new lock), ``--no-lock`` uses the ranges.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from skill.paths import ROOT
-from skill.tools import packaging
+from skill.tools import lockfile, packaging
 from skill.tools.packaging import BuildError, Built
 
 DEFAULT_OUT = ROOT / "build" / "phone-lambda.zip"
@@ -39,6 +45,14 @@ FROM_WEB = frozenset({"flask"})  # distributions of the web extra the webhooks i
 WITHOUT_DEPENDENCIES = frozenset({"twilio"})
 # The parts of twilio the webhooks import; everything else of it is left out.
 TWILIO_KEEP = ("twilio/__init__.py", "twilio/request_validator.py", "twilio/twiml/")
+LOCK_NAME = "lambda-phone-requirements.lock"
+COMMAND = "python -m skill build-phone-lambda --lock"
+# What the lock's header names: the extras in full, and of the web extra FROM_WEB and twilio.
+LOCK_EXTRAS = (*EXTRAS, WEB_EXTRA)
+
+
+def lock_path(root: Path = ROOT) -> Path:
+    return root / packaging.LOCK_DIR / LOCK_NAME
 
 
 def _name(requirement: str) -> str:
@@ -63,6 +77,46 @@ def phone_requirements(pyproject: Path) -> tuple[list[str], list[str]]:
     return with_deps, without
 
 
+def make_lock(
+    *,
+    python: str = packaging.DEFAULT_PYTHON,
+    architectures: Iterable[str] = tuple(sorted(packaging.ARCHITECTURES)),
+    root: Path = ROOT,
+) -> lockfile.Lock:
+    """Resolve the phone zip's dependencies for each architecture: one lock for them all."""
+    with_deps, without = phone_requirements(root / "pyproject.toml")
+    architectures = tuple(architectures)
+    try:
+        resolutions = {}
+        for arch in architectures:
+            options = packaging.platform_options(arch, python)
+            pins = lockfile.resolve(with_deps, options)
+            pins.update(lockfile.resolve(without, [*options, "--no-deps"]))
+            resolutions[arch] = pins
+        merged = lockfile.merge(resolutions)
+    except lockfile.LockError as error:
+        raise BuildError(str(error)) from error
+    requirements = [*with_deps, *without]
+    return lockfile.Lock(
+        extras=LOCK_EXTRAS,
+        python=python,
+        architectures=architectures,
+        inputs=lockfile.inputs_digest(requirements, LOCK_EXTRAS),
+        requirements=tuple(requirements),
+        pins=merged,
+    )
+
+
+def check_lock(path: Path, root: Path = ROOT) -> list[str]:
+    """What is wrong with the lock at ``path`` for pyproject.toml, as sentences."""
+    try:
+        lock = lockfile.read(path)
+    except lockfile.LockError as error:
+        return [str(error)]
+    with_deps, without = phone_requirements(root / "pyproject.toml")
+    return lockfile.problems(lock, [*with_deps, *without], LOCK_EXTRAS)
+
+
 def wanted(arcname: str) -> bool:
     """Whether a dependency's file goes into the phone zip."""
     if arcname.startswith("twilio/"):
@@ -85,6 +139,10 @@ def _pip(
     )
     if no_deps:
         command.insert(command.index("--target"), "--no-deps")
+    _run(command)
+
+
+def _run(command: list[str]) -> None:
     result = subprocess.run(command, check=False)
     if result.returncode != 0:
         raise BuildError(f"pip failed (exit code {result.returncode}): {' '.join(command)}")
@@ -97,24 +155,56 @@ def build(
     python: str = packaging.DEFAULT_PYTHON,
     local: bool = False,
     bundle_boto3: bool = False,
-    constraints: Path | None = None,
+    lock: Path | None = None,
+    use_lock: bool = True,
     root: Path = ROOT,
     bytecode: bool = True,
 ) -> Built:
-    """Install the phone line's dependencies, gather the project's files and write the zip."""
+    """Install the phone line's dependencies, gather the project's files and write the zip.
+
+    From the lock (``lock``, by default the committed one) as ``build-lambda`` does: its
+    wheels with their hashes checked, or for a ``local`` build its versions."""
     with_deps, without = phone_requirements(root / "pyproject.toml")
+    lock = lock or lock_path(root)
+    locked: lockfile.Lock | None = None
+    if use_lock:
+        problems = check_lock(lock, root)
+        if problems:
+            raise BuildError(
+                f"{lock} is not a current lock: {'; '.join(problems)}. "
+                "Run: python -m skill build-phone-lambda --lock"
+            )
+        locked = lockfile.read(lock)
+        if not local and (python != locked.python or arch not in locked.architectures):
+            raise BuildError(
+                f"the lock is for python {locked.python} on {', '.join(locked.architectures)}"
+                f", not python {python} on {arch}. Run: python -m skill build-phone-lambda "
+                f"--lock --python {python}"
+            )
     with tempfile.TemporaryDirectory(prefix="ally-coach-phone-lambda-") as temporary:
         target = Path(temporary) / "dependencies"
-        for requirements, no_deps in ((with_deps, False), (without, True)):
-            _pip(
-                requirements,
-                target,
-                no_deps=no_deps,
-                arch=arch,
-                python=python,
-                local=local,
-                constraints=constraints,
-            )
+        if locked is not None and not local:
+            # Exactly the locked wheels; twilio's dependencies are not in the lock.
+            command = [sys.executable, "-m", "pip", "install", "--target", str(target)]
+            command += [*packaging.PIP_OPTIONS, *packaging.platform_options(arch, python)]
+            command += ["--no-deps", "--require-hashes", "-r", str(lock)]
+            _run(command)
+        else:
+            constraints = None
+            if locked is not None:
+                # This machine's wheels have other hashes: the lock's versions, then.
+                constraints = Path(temporary) / "constraints.txt"
+                constraints.write_text(locked.constraints(), encoding="utf-8")
+            for requirements, no_deps in ((with_deps, False), (without, True)):
+                _pip(
+                    requirements,
+                    target,
+                    no_deps=no_deps,
+                    arch=arch,
+                    python=python,
+                    local=local,
+                    constraints=constraints,
+                )
         leave_out = () if bundle_boto3 else packaging.RUNTIME_PROVIDED
         collected = packaging.collect_files(root, target, leave_out=leave_out)
         files = {name: path for name, path in collected.items() if wanted(name)}
@@ -173,7 +263,24 @@ def main(argv: Iterable[str]) -> int:
         help="bundle boto3 instead of using the one the Lambda runtime provides",
     )
     parser.add_argument(
-        "--constraint", type=Path, help="pip constraints file, to pin dependency versions"
+        "--lock-file", type=Path, help=f"the lock to build from or write (infra/{LOCK_NAME})"
+    )
+    locking = parser.add_mutually_exclusive_group()
+    locking.add_argument(
+        "--lock",
+        action="store_true",
+        help="resolve the dependencies for the Lambda platform (every architecture) and "
+        "write the lock file; build nothing",
+    )
+    locking.add_argument(
+        "--check-lock",
+        action="store_true",
+        help="exit 1 if the lock file does not match pyproject.toml; build nothing",
+    )
+    locking.add_argument(
+        "--no-lock",
+        action="store_true",
+        help="resolve pyproject.toml's ranges afresh instead of using the lock",
     )
     parser.add_argument(
         "--no-bytecode", action="store_true", help="ship source only (see build-lambda)"
@@ -181,6 +288,32 @@ def main(argv: Iterable[str]) -> int:
     args = parser.parse_args(list(argv))
     if not args.python.replace(".", "").isdigit() or args.python.count(".") != 1:
         parser.error(f"--python takes a version like 3.12, not {args.python!r}")
+    lock: Path = args.lock_file.resolve() if args.lock_file else lock_path()
+    if args.check_lock:
+        problems = check_lock(lock)
+        for problem in problems:
+            print(f"build-phone-lambda: {lock}: {problem}", file=sys.stderr)
+        if problems:
+            print("run: python -m skill build-phone-lambda --lock", file=sys.stderr)
+            return 1
+        print(f"{lock} matches pyproject.toml")
+        return 0
+    if args.lock:
+        try:
+            made = make_lock(python=args.python)
+        except BuildError as error:
+            print(f"build-phone-lambda: {error}", file=sys.stderr)
+            return 1
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        text = made.text().replace(lockfile.GENERATED_BY, COMMAND)
+        text = text.replace(" build-lambda installs", " build-phone-lambda installs", 1)
+        text = text.replace("test_packaging.py", "test_phone_packaging.py", 1)
+        lock.write_text(text, encoding="utf-8")
+        print(
+            f"Wrote {lock}: {len(made.pins)} distributions for python{made.python} "
+            f"on {', '.join(made.architectures)}"
+        )
+        return 0
     out: Path = args.out.resolve()
     try:
         built = build(
@@ -189,7 +322,8 @@ def main(argv: Iterable[str]) -> int:
             python=args.python,
             local=args.local,
             bundle_boto3=args.with_boto3,
-            constraints=args.constraint,
+            lock=lock,
+            use_lock=not args.no_lock,
             bytecode=not args.no_bytecode,
         )
     except BuildError as error:

@@ -23,7 +23,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from skill import config
-from skill.tools import packaging, phone_packaging
+from skill.tools import lockfile, packaging, phone_packaging
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "phone" / "function_url_voice.json"
@@ -60,6 +60,49 @@ def test_the_webhooks_import_nothing_else_of_twilio() -> None:
         if line.startswith(("from twilio", "import twilio"))
     }
     assert imports == {"twilio.request_validator", "twilio.twiml", "twilio.twiml.voice_response"}
+
+
+def test_the_committed_lock_is_the_lock_of_the_phone_zip() -> None:
+    """The CI check: a change to the chat extra (say) without a new lock fails here."""
+    lock_file = phone_packaging.lock_path()
+    assert lock_file == ROOT / "infra" / "lambda-phone-requirements.lock"
+    assert lock_file != packaging.lock_path()  # its own, beside the skill's
+    assert phone_packaging.check_lock(lock_file) == []
+    lock = lockfile.read(lock_file)
+    assert lock.python == packaging.DEFAULT_PYTHON
+    assert set(lock.architectures) == set(packaging.ARCHITECTURES)
+    assert {"twilio", "flask", "rapidfuzz", "ask-sdk-core"} <= set(lock.pins)
+    # twilio was resolved without its dependencies, and nothing of the web servers came in.
+    assert not set(lock.pins) & {"aiohttp", "aiohttp-retry", "pyjwt", "waitress", "gunicorn"}
+    assert "cryptography" not in lock.pins
+    assert all(pin.hashes for pin in lock.pins.values())
+
+
+def test_a_stale_lock_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "infra").mkdir()
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        pyproject.replace('chat = ["rapidfuzz>=3"]', 'chat = ["rapidfuzz>=3", "left-pad>=1"]'),
+        encoding="utf-8",
+    )
+    lock_file = tmp_path / "infra" / phone_packaging.LOCK_NAME
+    lock_file.write_text(phone_packaging.lock_path().read_text(encoding="utf-8"))
+    problems = phone_packaging.check_lock(lock_file, root=tmp_path)
+    assert "left-pad>=1 is not in the lock" in problems
+    with pytest.raises(packaging.BuildError, match="build-phone-lambda --lock"):
+        phone_packaging.build(tmp_path / "x.zip", root=tmp_path, lock=lock_file)
+
+
+def test_check_lock_on_the_command_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "skill", "build-phone-lambda", "--check-lock"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "matches pyproject.toml" in done.stdout
 
 
 def test_the_command_is_listed() -> None:
