@@ -52,6 +52,8 @@ def parse_number(text: str | None) -> int | None:
     if not text:
         return None
     word = text.strip().lower()
+    if word.startswith("number "):  # "tip number three"
+        word = word.removeprefix("number ").strip()
     if word.isdigit():
         return int(word)
     match = _ORDINAL_SUFFIX.match(word)

@@ -500,6 +500,19 @@ CUES: tuple[Cue, ...] = (
     ),
 )
 
+# Everyday idioms that sound like danger and are not: heard as near misses, so that the
+# classifier, which knows only that they look like the safety samples, cannot call them
+# disclosures either.
+FIGURES = re.compile(
+    r"\bpush\w* my buttons\b|\bfollows? me on (?:instagram|twitter|tiktok|facebook|social "
+    r"media|x|snapchat|youtube|linkedin)\b|\bhit me up\b|\b(?:it|that|this) (?:\w+ )?hit "
+    r"me\b|\b(?:is|are|was) killing me\b|\bdie (?:of|from) (?:embarrassment|laughter|"
+    r"shame|boredom)\b|\bdying (?:to|for)\b|\bpush\w* me (?:away|to)\b|\bkick\w* me "
+    r"out\b|\bbroke my heart\b|\bhit me with (?:the|some|news|it|that|this)\b|\bhurts? my "
+    r"feelings\b|\bto death\b|\bhit the roof\b|\bblew up at me\b|\bshot down\b|"
+    r"\bfollows? me around the house\b|\btakes? my breath away\b"
+)
+
 # The most specific category first: "he sexually abused me" is sexual, not physical.
 _ORDER = (SELF_HARM, SEXUAL, THREATS, STALKING, COERCIVE_CONTROL, FEAR, PHYSICAL)
 CUES = tuple(sorted(CUES, key=lambda cue: _ORDER.index(cue.category)))
@@ -617,4 +630,4 @@ def check(words: str) -> Finding:
             matched = True
             if _holds(cue, words, match):
                 return Finding(cue.category)
-    return Finding(near_miss=matched)
+    return Finding(near_miss=matched or bool(FIGURES.search(words)))
