@@ -130,36 +130,38 @@ def _train(
     seed: int,
 ) -> tuple[Vector, Vector]:
     """Averaged multi-class passive-aggressive (PA-I) training; returns weights and bias."""
-    weights = np.zeros((features, classes), dtype=np.float64)
-    bias = np.zeros(classes, dtype=np.float64)
+    weights = np.zeros((classes, features), dtype=np.float32)
+    bias = np.zeros(classes, dtype=np.float32)
     # Sums of every update weighted by when it happened, for the average of all the
     # weight vectors seen (the averaged perceptron's trick): steadier than the last one.
     weighted = np.zeros_like(weights)
     weighted_bias = np.zeros_like(bias)
     order = list(range(len(rows)))
     shuffle = random.Random(seed).shuffle
+    squares = [float(values @ values) for _, values, _ in rows]
     step = 1
     for _ in range(epochs):
         shuffle(order)
         for k in order:
             indices, values, right = rows[k]
-            scores = values @ weights[indices] + bias
-            right_score = scores[right]
+            scores = weights[:, indices] @ values + bias
+            right_score = float(scores[right])
             scores[right] = -np.inf
-            wrong = int(np.argmax(scores))
-            loss = 1.0 - (right_score - scores[wrong])
+            wrong = int(scores.argmax())
+            loss = 1.0 - (right_score - float(scores[wrong]))
             if loss > 0:
-                tau = min(AGGRESSIVENESS, loss / (2.0 * (float(values @ values) + 1.0)))
+                tau = min(AGGRESSIVENESS, loss / (2.0 * (squares[k] + 1.0)))
                 update = tau * values
-                weights[indices, right] += update
-                weights[indices, wrong] -= update
+                weights[right, indices] += update
+                weights[wrong, indices] -= update
                 bias[right] += tau
                 bias[wrong] -= tau
-                weighted[indices, right] += step * update
-                weighted[indices, wrong] -= step * update
+                update *= step
+                weighted[right, indices] += update
+                weighted[wrong, indices] -= update
                 weighted_bias[right] += step * tau
                 weighted_bias[wrong] -= step * tau
             step += 1
-    averaged = (weights - weighted / step).astype(np.float32)
-    averaged_bias = (bias - weighted_bias / step).astype(np.float32)
+    averaged: Vector = (weights - weighted / step).T.copy()
+    averaged_bias: Vector = bias - weighted_bias / step
     return averaged, averaged_bias

@@ -129,7 +129,7 @@ def evaluate(examples: Iterable[Example], resolve: Resolve) -> Report:
     for example in examples:
         resolution = resolve(example.text)
         outcomes.append(
-            Outcome(example, resolution.intent, resolution.slots, resolution.category)
+            Outcome(example, resolution.intent, resolution.slots, getattr(resolution, "category", None))
         )
     return Report(outcomes)
 

@@ -135,13 +135,10 @@ class Resolver:
             return Resolution()
         words = self.speller.correct(said)
         finding = safety.check(said)
-        if finding.category is None and words != said:
-            # A slip can hide a cue ("he slaped me"); the words as said still decide a
-            # near miss, so a correction never turns a denial into a disclosure.
-            corrected = safety.check(words)
-            finding = corrected if corrected.flagged else safety.Finding(
-                near_miss=finding.near_miss or corrected.near_miss
-            )
+        if not finding.flagged and not finding.near_miss and words != said:
+            # A slip can hide a cue ("he slaped me"). A near miss in the words as said
+            # stands: a correction never turns a denial or a figure into a disclosure.
+            finding = safety.check(words)
         if finding.category is not None:
             intent = SELF_HARM_INTENT if finding.category == safety.SELF_HARM else SAFETY_INTENT
             slots = self._spot_slots(intent, words)
@@ -150,9 +147,9 @@ class Resolver:
         exact = self.samples.match(words)
         if exact is not None and exact.intent not in leave_out:
             return Resolution(exact.intent, exact.slots, source="exact")
-        intent, confidence = self.classifier.best(words, leave_out)
+        intent, confidence = self.classifier.best(said, leave_out)
         if intent in SAFETY_INTENTS and confidence < SAFETY_WITHOUT_CUE:
-            intent, confidence = self.classifier.best(words, SAFETY_INTENTS)
+            intent, confidence = self.classifier.best(said, SAFETY_INTENTS)
         score = round(confidence * 100, 1)
         if intent == FALLBACK or confidence < THRESHOLD:
             return Resolution(FALLBACK, score=score, source="fallback")
