@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("skill.channels.web.app", "serve the Alexa (and phone) web endpoint for development"),
     "package": ("skill.tools.skill_package", "assemble the ASK CLI skill package under infra/"),
     "build-lambda": ("skill.tools.packaging", "build the AWS Lambda deployment zip"),
+    "evaluate": (
+        "skill.understanding.evaluate",
+        "measure the chat's and phone line's ear on labelled utterances",
+    ),
     "prerender": (
         "skill.speech.prerender",
         "render every reply ahead of time (done by build-lambda)",

@@ -273,8 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {relative} is up to date")
         return 0
     changed = write(ROOT, endpoint=args.endpoint)
-    for relative in changed:
-        print(f"updated {relative}")
+    for path in changed:
+        print(f"updated {path}")
     if not changed:
         print("skill package is up to date")
     if args.endpoint != PLACEHOLDER_ENDPOINT:

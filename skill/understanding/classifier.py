@@ -18,6 +18,7 @@ fallback class (``out_of_domain``). Nothing is downloaded and nothing is stored.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections import Counter
@@ -43,7 +44,7 @@ def _ngrams(words: str) -> tuple[list[str], list[str]]:
         for n in range(2, 6):
             chars.extend("c" + padded[i : i + n] for i in range(len(padded) - n + 1))
     grams = ["w" + token for token in tokens]
-    grams += ["w" + a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)]
+    grams += ["w" + a + " " + b for a, b in itertools.pairwise(tokens)]
     return chars, grams
 
 
@@ -162,6 +163,6 @@ def _train(
                 weighted_bias[right] += step * tau
                 weighted_bias[wrong] -= step * tau
             step += 1
-    averaged: Vector = (weights - weighted / step).T.copy()
-    averaged_bias: Vector = bias - weighted_bias / step
+    averaged: Vector = (weights - weighted / np.float32(step)).T.copy()
+    averaged_bias: Vector = bias - weighted_bias / np.float32(step)
     return averaged, averaged_bias

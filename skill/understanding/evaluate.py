@@ -127,10 +127,8 @@ Resolve = Callable[[str], Resolution]
 def evaluate(examples: Iterable[Example], resolve: Resolve) -> Report:
     outcomes = []
     for example in examples:
-        resolution = resolve(example.text)
-        outcomes.append(
-            Outcome(example, resolution.intent, resolution.slots, getattr(resolution, "category", None))
-        )
+        heard = resolve(example.text)
+        outcomes.append(Outcome(example, heard.intent, heard.slots, heard.category))
     return Report(outcomes)
 
 

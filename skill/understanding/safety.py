@@ -135,7 +135,8 @@ CUES: tuple[Cue, ...] = (
         r"(?:about|of) ending it\b|\bsleep forever\b|\bwish i (?:was|were) not (?:alive|here|"
         r"born)\b|\blife is (?:pointless|meaningless|not worth it)\b|\bbetter off gone\b|"
         r"\b(?:happier|easier|better) (?:off )?without me\b|\b(?:am|feel like|feel) (?:just )?a "
-        r"burden\b|\bwant (?:it all|everything|the pain|it) to (?:end|stop)(?: for good| forever)?\b",
+        r"burden\b|\bwant (?:it all|everything|the pain|it) to (?:end|stop)"
+        r"(?: for good| forever)?\b",
     ),
     _cue(
         SELF_HARM,
@@ -375,7 +376,8 @@ CUES: tuple[Cue, ...] = (
         SEXUAL,
         r"\b(?:does not|did not|will not|would not|never) (?:stop|take no)\b(?: \w+){0,8} "
         r"(?:say|said|tell|told|saying) (?:him |her )?no\b|"
-        r"\b(?:will not|does not|would not) take no for an answer\b.*\b(?:sex\w*|bed\w*|touch\w*)\b",
+        r"\b(?:will not|does not|would not) take no for an answer\b"
+        r".*\b(?:sex\w*|bed\w*|touch\w*)\b",
         negatable=False,
     ),
     # --- coercive control -----------------------------------------------------------
