@@ -40,7 +40,7 @@ SAFETY_INTENTS = frozenset({SAFETY_INTENT, SELF_HARM_INTENT})
 
 # Below this confidence (0 to 1) the classifier's guess is the fallback. Tuned on
 # tests/understanding/data/tune.jsonl (docs/understanding.md has the trade-off).
-THRESHOLD = 0.45
+THRESHOLD = 0.35
 # The classifier alone, with no safety cue, may answer with a safety intent only when
 # this sure; below it, its best other guess is taken. A cue-less disclosure still gets
 # the safety answer when it reads like the model's safety samples.
