@@ -24,6 +24,7 @@ tests and the evaluation only: never log it, store it or send it anywhere.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -555,8 +556,11 @@ _BOUNDARIES = frozenset(
         "actually",
     }
 )
-# "not sure he'd hurt me", "not only does he hit me": doubt, not denial.
-_NOT_NEGATING_NEXT = frozenset({"sure", "only", "just", "know", "certain", "tell", "even"})
+# "not only does he hit me": not a denial of what follows.
+_NOT_NEGATING_NEXT = frozenset({"only", "just", "even"})
+# "I'm not sure he wouldn't hurt me", "I don't know if he'd hurt me": doubt, which
+# denies nothing in the rest of the clause.
+_DOUBT = frozenset({"sure", "know", "certain", "tell"})
 # Someone doing something between the "not" and the cue: the "not" is about that.
 _SUBJECTS = frozenset(
     {"he", "she", "they", "i", "we", "you", "someone", "somebody", "anyone", "anybody", "my"}
@@ -578,6 +582,8 @@ def _negated(words: str, start: int) -> bool:
         if word in _BOUNDARIES:
             break
         clause.insert(0, word)
+    if any(w in _NEGATORS and nxt in _DOUBT for w, nxt in itertools.pairwise(clause)):
+        return False
     for i, word in enumerate(clause):
         if word not in _NEGATORS:
             continue

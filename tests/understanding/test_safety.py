@@ -86,6 +86,8 @@ def test_a_denial_is_a_near_miss_not_a_disclosure(text: str) -> None:
         "I didn't tell anyone he hit me",  # the "not" is about telling
         "he's not just distant, he's violent",
         "I'm not sure if he would hurt me",  # doubt is not denial
+        "I'm not sure he wouldn't hurt me",
+        "I don't know if he'd hit me again",
         "I don't feel safe at home",  # a negative cue stays a cue
         "I don't want to live anymore",
         "he never hits me but he chokes me",
