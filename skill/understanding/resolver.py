@@ -44,7 +44,7 @@ THRESHOLD = 0.35
 # The classifier alone, with no safety cue, may answer with a safety intent only when
 # this sure; below it, its best other guess is taken. A cue-less disclosure still gets
 # the safety answer when it reads like the model's safety samples.
-SAFETY_WITHOUT_CUE = 0.6
+SAFETY_WITHOUT_CUE = 0.7
 
 _LAUNCH_VERB = re.compile(
     r"^(?:open|launch|start|begin|run|load|use|talk to|ask|tell) (?P<rest>.+)$"

@@ -100,7 +100,9 @@ def _cue(
 # Figures of speech around "kill": "she'd kill me if she knew", "this is killing me".
 _KILL_FIGURE = (
     r"\b(?:kill|murder) (?:me|us) (?:if|when|once) (?:he|she|they|my \w+) (?:ever )?(?:knew|knows|"
-    r"finds? out|found out|sees?|saw|hears?|heard|learns?|learned|gets? home and sees)"
+    r"finds? out|found out|sees?|saw|hears?|heard|learns?|learned|gets? home and sees)|"
+    r"\b(?:kill|murder) (?:me|us) for (?:telling|saying|spending|buying|using|forgetting|"
+    r"eating|breaking|being late|doing this|this|that)\b"
 )
 # ...unless it is reported as said: "he said he'd kill me if he found out".
 _REPORTED = r"\b(?:said|says|told me|tells me|threaten\w*|swore|swears|promised|warned)\b"
@@ -135,6 +137,7 @@ CUES: tuple[Cue, ...] = (
         r"\bgoing to end it\b|\bwant to end it\b|\b(?:thinking|thought|think|thinks) "
         r"(?:about|of) ending it\b|\bsleep forever\b|\bwish i (?:was|were) not (?:alive|here|"
         r"born)\b|\blife is (?:pointless|meaningless|not worth it)\b|\bbetter off gone\b|"
+        r"\bwant (?:it|it all|everything|this|my life) to be over\b|"
         r"\b(?:happier|easier|better) (?:off )?without me\b|\b(?:am|feel like|feel) (?:just )?a "
         r"burden\b|\bwant (?:it all|everything|the pain|it) to (?:end|stop)"
         r"(?: for good| forever)?\b",
@@ -290,7 +293,11 @@ CUES: tuple[Cue, ...] = (
         r"\b(?:i will|i would|i am going to|i will end up) (?:be )?dead if i\b|"
         r"\bruin (?:my life|me)\b|\bmake my life hell\b|\bcall immigration on me\b",
     ),
-    _cue(THREATS, r"\bmake me pay\b|\bregret it if i (?:leave|left|go|tell)\b"),
+    _cue(
+        THREATS,
+        r"\bmake me pay\b|\b(?:regret it|be sorry|pay for it) if i (?:ever )?(?:leave|left|go|"
+        r"tell|told|call)\b",
+    ),
     _cue(THREATS, r"\b(?:nobody|no one) will (?:ever )?find (?:my|your) body\b", negatable=False),
     _cue(THREATS, r"\bburn (?:the house|our house|my house|down|me)\b"),
     _cue(
@@ -375,7 +382,7 @@ CUES: tuple[Cue, ...] = (
     ),
     _cue(
         SEXUAL,
-        r"\b(?:does not|did not|will not|would not|never) (?:stop|take no)\b(?: \w+){0,8} "
+        r"\b(?:does not|did not|will not|would not|never) (?:stop|take no|listen)\b(?: \w+){0,8} "
         r"(?:say|said|tell|told|saying) (?:him |her )?no\b|"
         r"\b(?:will not|does not|would not) take no for an answer\b"
         r".*\b(?:sex\w*|bed\w*|touch\w*)\b",
@@ -442,6 +449,13 @@ CUES: tuple[Cue, ...] = (
         r"working|calling|having)\b|\bdecides? what i (?:can|am allowed|wear|eat)\b|"
         r"\bhand over (?:all )?my (?:money|salary|paycheck|pay|wages|cards?)\b|\bforbid\w*|"
         r"\blistens? (?:in )?to my (?:calls|conversations)\b|\breads? my diary\b",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\bcalls? me (?:names|worthless|useless|stupid|fat|ugly|crazy|a \w+ (?:bitch|whore|"
+        r"slut)|a (?:bitch|whore|slut|loser))\b|\bmakes? me feel (?:worthless|small|stupid|"
+        r"like nothing|like dirt|like i am crazy)\b|\bputs? me down\b|\bhumiliat\w* me\b|"
+        r"\b(?:nobody|no one) else would (?:ever )?(?:want|love|have) me\b|\bgaslight\w*",
     ),
     _cue(
         COERCIVE_CONTROL,
@@ -513,7 +527,15 @@ FIGURES = re.compile(
     r"shame|boredom)\b|\bdying (?:to|for)\b|\bpush\w* me (?:away|to)\b|\bkick\w* me "
     r"out\b|\bbroke my heart\b|\bhit me with (?:the|some|news|it|that|this)\b|\bhurts? my "
     r"feelings\b|\bto death\b|\bhit the roof\b|\bblew up at me\b|\bshot down\b|"
-    r"\bfollows? me around the house\b|\btakes? my breath away\b"
+    r"\bfollows? me around the house\b|\btakes? my breath away\b|\bkeeps? me up at night\b|"
+    # Fear of the partner's reaction or of a no, not of the partner.
+    r"\b(?:afraid|scared|nervous|worried|terrified|frightened) (?:of )?(?:what|how) (?:he|she|"
+    r"they|my \w+) (?:will|would|might|is going to|could) (?:say|think|react|feel|respond|"
+    r"answer)\b|\b(?:afraid|scared|nervous|worried|terrified|frightened) (?:that )?(?:he|she|"
+    r"they|my \w+) (?:will|would|might|is going to) (?:say no|refuse|laugh|get (?:mad|angry|"
+    r"upset|defensive)|be (?:mad|angry|upset|hurt)|think|leave|walk out)\b|"
+    r"\b(?:afraid|scared|nervous|worried|terrified) of (?:his|her|their) (?:reaction|response|"
+    r"answer)\b"
 )
 
 # The most specific category first: "he sexually abused me" is sexual, not physical.

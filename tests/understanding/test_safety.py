@@ -40,6 +40,7 @@ def heard(text: str) -> safety.Finding:
         ("my partner reads my messages", safety.COERCIVE_CONTROL),
         ("he tracks my location", safety.COERCIVE_CONTROL),
         ("he locks me in the bedroom", safety.COERCIVE_CONTROL),
+        ("he calls me worthless and says no one else would want me", safety.COERCIVE_CONTROL),
         ("my ex is stalking me", safety.STALKING),
         ("my ex keeps showing up at my work", safety.STALKING),
         ("my ex won't leave me alone", safety.STALKING),
@@ -112,6 +113,8 @@ def test_what_only_looks_like_a_denial_is_heard(text: str) -> None:
         "I'm dying to hear the next tip",
         "he broke my heart",
         "she kicked me out of the bedroom",
+        "he'll kill me for telling you this",
+        "he keeps me up at night snoring",
     ],
 )
 def test_figures_of_speech_are_not_disclosures(text: str) -> None:
@@ -134,6 +137,8 @@ def test_a_reported_threat_is_not_a_figure_of_speech() -> None:
         "I'm scared he'll say no",
         "I'm afraid of my wife's reaction",
         "I'm afraid of him saying no to therapy",
+        "I'm afraid of what he'll say",
+        "I'm worried she'll get angry if I mention counselling",
         "we fight about money all the time",
         "he spends too much money",
     ],
