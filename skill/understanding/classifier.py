@@ -35,14 +35,18 @@ SEED = 7
 Vector = npt.NDArray[np.float32]
 
 
-def _ngrams(words: str) -> tuple[list[str], list[str]]:
+Grams = tuple[list[str], list[str]]
+
+
+def _ngrams(words: str) -> Grams:
     """Character n-grams (marked "c") and words and word pairs (marked "w")."""
-    chars: list[str] = []
     tokens = words.split()
-    for token in tokens:
-        padded = f" {token} "
-        for n in range(2, 6):
-            chars.extend("c" + padded[i : i + n] for i in range(len(padded) - n + 1))
+    chars = [
+        "c" + padded[i : i + n]
+        for padded in (f" {token} " for token in tokens)
+        for n in (2, 3, 4, 5)
+        for i in range(len(padded) - n + 1)
+    ]
     grams = ["w" + token for token in tokens]
     grams += ["w" + a + " " + b for a, b in itertools.pairwise(tokens)]
     return chars, grams
@@ -51,10 +55,10 @@ def _ngrams(words: str) -> tuple[list[str], list[str]]:
 class Features:
     """TF-IDF vectors over the n-grams of the training texts."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str] | Sequence[Grams]) -> None:
         document_frequency: Counter[str] = Counter()
         for text in texts:
-            chars, grams = _ngrams(text)
+            chars, grams = _ngrams(text) if isinstance(text, str) else text
             document_frequency.update(set(chars) | set(grams))
         names = sorted(document_frequency)
         self.index = {name: i for i, name in enumerate(names)}
@@ -66,20 +70,18 @@ class Features:
     def size(self) -> int:
         return len(self.index)
 
-    def vector(self, words: str) -> tuple[npt.NDArray[np.intp], Vector]:
+    def vector(self, words: str | Grams) -> tuple[npt.NDArray[np.intp], Vector]:
         """The sparse vector of ``words``: feature indices and their values."""
         indices: list[int] = []
         values: list[float] = []
-        for block in _ngrams(words):
-            counts = Counter(gram for gram in block if gram in self.index)
-            weights = {
-                self.index[gram]: (1 + math.log(count)) * self.idf[self.index[gram]]
-                for gram, count in counts.items()
-            }
-            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-            for index, weight in weights.items():
-                indices.append(index)
-                values.append(weight / norm / math.sqrt(2))
+        known, idf = self.index, self.idf
+        for block in _ngrams(words) if isinstance(words, str) else words:
+            counts = Counter(known[gram] for gram in block if gram in known)
+            weights = {i: (1 + math.log(count)) * idf[i] for i, count in counts.items()}
+            # Each block to length 1/sqrt(2), so the whole vector has length 1.
+            scale = math.sqrt(2) * (math.sqrt(sum(w * w for w in weights.values())) or 1.0)
+            indices.extend(weights)
+            values.extend(weight / scale for weight in weights.values())
         return np.array(indices, dtype=np.intp), np.array(values, dtype=np.float32)
 
 
@@ -99,9 +101,13 @@ class Classifier:
             raise ValueError("nothing to learn from")
         self.intents: tuple[str, ...] = tuple(sorted({intent for _, intent in data}))
         self.temperature = temperature
-        self.features = Features([text for text, _ in data])
+        grams = [_ngrams(text) for text, _ in data]
+        self.features = Features(grams)
         number = {intent: i for i, intent in enumerate(self.intents)}
-        rows = [(*self.features.vector(text), number[intent]) for text, intent in data]
+        rows = [
+            (*self.features.vector(g), number[intent])
+            for g, (_, intent) in zip(grams, data, strict=True)
+        ]
         self.weights, self.bias = _train(rows, self.features.size, len(self.intents), epochs, seed)
 
     def scores(self, words: str) -> Vector:
