@@ -196,13 +196,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not files:
         print(f"no data files given or found in {DATA_DIR}", file=sys.stderr)
         return 1
-    resolver = get_resolver(args.locale)
+    sets: list[tuple[Path, list[Example]]] = []
     for path in files:
         try:
-            examples = read_examples(path)
+            sets.append((path, read_examples(path)))
         except (OSError, ValueError) as error:
             print(f"evaluate: {error}", file=sys.stderr)
             return 1
+    resolver = get_resolver(args.locale)
+    for path, examples in sets:
         print(f"{path.name}: {len(examples)} utterances, {args.locale}\n")
         print(format_report("resolver", evaluate(examples, resolver.resolve), args.confusions))
         print()

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from skill.paths import ROOT
 from skill.tools import packaging
 
@@ -25,6 +27,7 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith(("numpy", "skill"
 """
 
 
+@pytest.mark.slow
 def test_the_lambda_handler_imports_none_of_it() -> None:
     result = subprocess.run(
         [sys.executable, "-c", PROBE],

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from skill.paths import ROOT
+
+pytestmark = pytest.mark.slow  # runs the command as a subprocess
 
 ROWS = [
     {"text": "my boyfriend smacked me hard", "intent": "SafetyIntent", "group": "safety:physical"},
