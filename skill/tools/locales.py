@@ -109,14 +109,11 @@ LOCALES: tuple[str, ...] = (SOURCE_LOCALE, *RULES)
 def _respell(text: str, spellings: Mapping[str, str]) -> str:
     if not spellings:
         return text
-    # A {slot} reference is a name, not a word: {program} stays {program} in every locale.
-    pattern = re.compile(
-        r"\{[^{}]*\}|\b(" + "|".join(map(re.escape, spellings)) + r")\b", re.IGNORECASE
-    )
+    # Not inside {braces}: "{program}" names a slot, whatever the locale spells.
+    words = "|".join(map(re.escape, spellings))
+    pattern = re.compile(r"(?<!\{)\b(" + words + r")\b(?!\})", re.IGNORECASE)
 
     def local(match: re.Match[str]) -> str:
-        if match.group(1) is None:
-            return match.group(0)
         word = spellings[match.group(0).lower()]
         return word.capitalize() if match.group(0)[0].isupper() else word
 

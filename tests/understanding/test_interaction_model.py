@@ -58,9 +58,10 @@ def test_the_last_tip_is_not_the_previous_one() -> None:
     assert "the {position} tip" in intents["GoToTipIntent"]["samples"]
 
 
-def test_every_new_intent_has_an_action_until_the_dialog_serves_it() -> None:
+def test_every_new_intent_has_an_action() -> None:
     for name in NEW_INTENTS:
         assert name in INTENT_ACTIONS
     assert INTENT_ACTIONS["SelfHarmIntent"] is Action.SAFETY
-    assert INTENT_ACTIONS["GoToTipIntent"] is Action.GO_TO_TIP
+    assert INTENT_ACTIONS["GoToTipIntent"] is Action.GO_TO_STEP
+    assert INTENT_ACTIONS["StartProgramIntent"] is Action.START_PROGRAM
     assert INTENT_ACTIONS["GoBackIntent"] is Action.PREVIOUS
