@@ -18,6 +18,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "package": ("skill.tools.skill_package", "assemble the ASK CLI skill package under infra/"),
     "build-lambda": ("skill.tools.packaging", "build the AWS Lambda deployment zip"),
     "build-phone-lambda": ("skill.tools.phone_packaging", "build the phone line's Lambda zip"),
+    "evaluate": (
+        "skill.understanding.evaluate",
+        "measure the chat's and phone line's ear on labelled utterances",
+    ),
     "prerender": (
         "skill.speech.prerender",
         "render every reply ahead of time (done by build-lambda)",

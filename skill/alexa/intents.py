@@ -23,6 +23,15 @@ INTENT_ACTIONS: dict[str, Action] = {
     "MisunderstoodIntent": Action.MISUNDERSTOOD,
     "EyesOpenIntent": Action.EYES_OPEN,
     "ForgetProgressIntent": Action.FORGET,
+    # Placeholders until the dialog serves them (issue 13): going back N tips goes back
+    # one, the rest get the fallback's reprompt.
+    "GoBackIntent": Action.PREVIOUS,
+    "SlowerIntent": Action.FALLBACK,
+    "FasterIntent": Action.FALLBACK,
+    "MoreTimeIntent": Action.FALLBACK,
+    "HowLongIntent": Action.FALLBACK,
+    "AboutIntent": Action.FALLBACK,
+    "DontKnowIntent": Action.FALLBACK,
     "AMAZON.HelpIntent": Action.HELP,
     "AMAZON.StopIntent": Action.STOP,
     "AMAZON.CancelIntent": Action.STOP,

@@ -15,7 +15,8 @@ Alexa's rules, from the Alexa Skills Kit documentation:
   written out as words, since the recogniser hears words and AMAZON.NUMBER turns them into
   digits;
 - duplicate samples: "Find Utterance Conflicts in Your Model" (a sample in two intents makes
-  the choice between them unreliable).
+  the choice between them unreliable), also when a slot sample of one intent, its slot
+  filled with one of the type's values, says another intent's sample.
 """
 
 from __future__ import annotations
@@ -206,6 +207,44 @@ def lint_samples(model: Model) -> list[str]:
     return problems
 
 
+def lint_slot_collisions(model: Model) -> list[str]:
+    """A sample of one intent that a slot sample of another says word for word, once its
+    slot is filled with a value of the slot's own type ("start set your direction" beside
+    "start {program}"): as ambiguous as a duplicate. Slots of AMAZON types are not
+    enumerable and are left out."""
+    values: dict[str, list[str]] = {}
+    for slot_type in _language(model).get("types", []):
+        words: list[str] = []
+        for value in slot_type.get("values", []):
+            name = value.get("name", {})
+            words += [name.get("value", ""), *name.get("synonyms", [])]
+        values[slot_type.get("name", "")] = [normalise_sample(w) for w in words if w]
+    literal: list[tuple[str, str]] = []
+    patterns: list[tuple[str, str, re.Pattern[str]]] = []
+    for intent in _intents(model):
+        name = intent.get("name", "")
+        types = {slot.get("name", ""): slot.get("type", "") for slot in intent.get("slots", [])}
+        for sample in intent.get("samples", []):
+            key = normalise_sample(sample)
+            refs = _SLOT_REF.findall(key)
+            if not refs:
+                literal.append((name, key))
+                continue
+            if any(types.get(ref, "") not in values for ref in refs):
+                continue
+            regex = re.escape(key)
+            for ref in refs:
+                options = "|".join(map(re.escape, values[types[ref]]))
+                regex = regex.replace(re.escape(f"{{{ref}}}"), f"(?:{options})", 1)
+            patterns.append((name, sample, re.compile(f"^{regex}$")))
+    problems = []
+    for owner, key in literal:
+        for name, sample, pattern in patterns:
+            if name != owner and pattern.match(key):
+                problems.append(f"sample {key!r} of {owner} is also said by {name}'s {sample!r}")
+    return problems
+
+
 def lint_built_ins(model: Model, required: Iterable[str] = REQUIRED_BUILT_INS) -> list[str]:
     names = {intent.get("name") for intent in _intents(model)}
     return [f"required built-in intent {name} is missing" for name in required if name not in names]
@@ -274,6 +313,7 @@ def lint_model(model: Model) -> list[str]:
         lint_invocation_name(name)
         + lint_names(model)
         + lint_samples(model)
+        + lint_slot_collisions(model)
         + lint_built_ins(model)
         + lint_slot_types(model)
         + lint_main_intent(model)

@@ -65,6 +65,15 @@ RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
 PROJECT_DIRS = ("skill", "templates", "interaction_model")
 PRERENDERED = "_prerendered"  # under templates/, as skill.speech.render.PRERENDERED_DIR
 
+# The text channels' ear: the chat's and the phone line's resolver, its safety check and
+# its classifier. Alexa does its own NLU, so the Alexa Lambda never imports them, and the
+# zip leaves them out (numbers.py stays: the Alexa intents read slot numbers with it).
+TEXT_CHANNELS_ONLY = "skill/understanding/"
+TEXT_CHANNELS_KEPT = frozenset(
+    {"skill/understanding/__init__.py", "skill/understanding/numbers.py"}
+)
+TEXT_CHANNELS_ENTRY = "skill/nlu.py"
+
 # Lambda's python3.12 and newer runtimes run on Amazon Linux 2023 (glibc 2.34), so any
 # manylinux wheel up to glibc 2.34 works there. pip does not expand a manylinux_2_x
 # platform to older ones by itself, hence the explicit list, newest first.
@@ -234,14 +243,26 @@ def _wanted(relative: Path) -> bool:
     return relative.suffix not in {".pyc", ".pyo"}
 
 
+def for_text_channels_only(arcname: str) -> bool:
+    """Whether a project file is the text channels' ear, which the Alexa zip leaves out."""
+    if arcname == TEXT_CHANNELS_ENTRY:
+        return True
+    return arcname.startswith(TEXT_CHANNELS_ONLY) and arcname not in TEXT_CHANNELS_KEPT
+
+
 def collect_files(
-    root: Path, dependencies: Path | None, *, leave_out: Collection[str] = ()
+    root: Path,
+    dependencies: Path | None,
+    *,
+    leave_out: Collection[str] = (),
+    text_channels: bool = False,
 ) -> dict[str, Path]:
     """Map each zip entry name to the file it is made from.
 
     ``dependencies`` is pip's ``--target`` directory; its ``bin/`` (console scripts whose
     first line names the build machine's interpreter) is of no use on Lambda, nor are
-    the files of the distributions named in ``leave_out``.
+    the files of the distributions named in ``leave_out``. The text channels' ear is
+    left out unless ``text_channels`` (the phone line's zip needs it; Alexa's does not).
     """
     files: dict[str, Path] = {}
     if dependencies is not None:
@@ -262,6 +283,8 @@ def collect_files(
             if not (path.is_file() and _wanted(relative)):
                 continue
             arcname = relative.as_posix()
+            if not text_channels and for_text_channels_only(arcname):
+                continue
             if arcname in files:
                 # A dependency shipping a top-level "skill" (or "templates") would be
                 # silently shadowed, or shadow ours; refuse rather than guess.

@@ -206,7 +206,7 @@ def build(
                     constraints=constraints,
                 )
         leave_out = () if bundle_boto3 else packaging.RUNTIME_PROVIDED
-        collected = packaging.collect_files(root, target, leave_out=leave_out)
+        collected = packaging.collect_files(root, target, leave_out=leave_out, text_channels=True)
         files = {name: path for name, path in collected.items() if wanted(name)}
         files.update(packaging.prerendered_files(Path(temporary) / packaging.PRERENDERED))
         compiler = None

@@ -52,6 +52,8 @@ def parse_number(text: str | None) -> int | None:
     if not text:
         return None
     word = text.strip().lower()
+    if word.startswith("number "):  # "tip number three"
+        word = word.removeprefix("number ").strip()
     if len(word) > 9:  # no tip number is this long, and int() refuses 4300+ digits
         return None
     if word.isdecimal():  # not isdigit(): "12²" is digits to it, but not to int()

@@ -1,51 +1,66 @@
-"""An offline stand-in for Alexa's speech understanding, for the chat and the phone line.
+"""The ear of the chat and the phone line: words -> an intent of the model, with slots.
 
-It resolves typed or transcribed words against the interaction model: exact samples
-first (capturing slots and checking them against their slot types), then a safety net
-for disclosures of danger, then a tolerant fuzzy match for near-misses.
+Alexa does this for the skill on a speaker. Typed or transcribed words come here instead,
+and go through the same steps every time:
+
+1. **Canonical words** (``text.canonical``): case, punctuation, missing apostrophes,
+   "gonna", "um", "alexa", "counselling" all put into one form; then slips of typing
+   ("nxt") put right towards the model's own words (``spelling.Speller``).
+2. **Opening the skill**: "open ally coach", or "ask ally coach to ..." with a request.
+3. **Safety first** (``safety.check``), on every utterance: a disclosure of danger from
+   a partner is SafetyIntent, of self-harm SelfHarmIntent. A near miss (the cue was
+   negated or a figure of speech) keeps both out of the guesses below.
+4. **Exact samples** (``samples.Samples.match``), capturing and checking slots.
+5. **The classifier** (``classifier.Classifier``), trained from the same samples; below
+   ``THRESHOLD`` confidence the answer is AMAZON.FallbackIntent. Slots are then picked
+   out of the words by their types' values.
+
+``Resolution.category`` says which kind of danger was heard. It is there for the tests and
+the evaluation only: never log it, store it or pass it on.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from skill.paths import MODEL_DIR
+from skill.understanding import safety
+from skill.understanding.classifier import Classifier
 from skill.understanding.numbers import parse_number
+from skill.understanding.out_of_domain import OUT_OF_DOMAIN
+from skill.understanding.samples import FALLBACK, Samples, load_model
+from skill.understanding.spelling import Speller
+from skill.understanding.text import canonical, simple
 
-FUZZY_CUTOFF = 80  # rapidfuzz ratio; lower lets unrelated short phrases match each other
+SAFETY_INTENT = "SafetyIntent"
+SELF_HARM_INTENT = "SelfHarmIntent"
+SAFETY_INTENTS = frozenset({SAFETY_INTENT, SELF_HARM_INTENT})
 
-# What Alexa understands for its built-in intents without samples of ours.
-BUILT_IN_SAMPLES: dict[str, tuple[str, ...]] = {
-    "AMAZON.YesIntent": ("yes", "yeah", "yep", "yes please", "sure", "ok", "okay"),
-    "AMAZON.NoIntent": ("no", "nope", "no thanks", "nah"),
-    "AMAZON.HelpIntent": ("help", "help me", "what can i do"),
-    "AMAZON.StopIntent": ("stop", "shut up", "be quiet", "off"),
-    "AMAZON.CancelIntent": ("cancel", "never mind", "forget it"),
-    "AMAZON.NavigateHomeIntent": ("go home", "home", "main menu"),
-    "AMAZON.NextIntent": ("next", "next one", "skip", "skip this"),
-    "AMAZON.PreviousIntent": ("previous", "back", "go back"),
-    "AMAZON.RepeatIntent": ("repeat", "say it again", "what did you say", "pardon"),
-    "AMAZON.StartOverIntent": ("start over", "restart", "start again"),
-    "AMAZON.PauseIntent": ("pause", "pause please"),
-    "AMAZON.ResumeIntent": ("resume", "continue", "unpause"),
-}
-
-# Words that, said about a partner or home, mean danger: answered with the safety message
-# even when no sample matches exactly. Over-matching here is the safe mistake.
-_DANGER = re.compile(
-    r"\b(hits? me|hitting me|hurts? me|hurting me|beats? me|beating me|abus\w*|"
-    r"afraid of (him|her|them|my)|scared of (him|her|them|my)|not safe|unsafe|"
-    r"threat\w*|violen\w*|kill me|choke\w*|strangle\w*|rape\w*|assault\w*)\b"
-)
+# Below this confidence (0 to 1) the classifier's guess is the fallback. Tuned on
+# tests/understanding/data/tune.jsonl (docs/understanding.md has the trade-off).
+THRESHOLD = 0.35
+# The classifier alone, with no safety cue, may answer with a safety intent only when
+# this sure; below it, its best other guess is taken. A cue-less disclosure still gets
+# the safety answer when it reads like the model's safety samples.
+SAFETY_WITHOUT_CUE = 0.7
 
 _LAUNCH_VERB = re.compile(
-    r"^(?:alexa )?(?:open|launch|start|begin|run|load|use|talk to|ask|tell) (?P<rest>.+)$"
+    r"^(?:open|launch|start|begin|run|load|use|talk to|ask|tell) (?P<rest>.+)$"
 )
-_CONNECTOR = re.compile(r"^(?:and|to|for|about|that|if|whether) ")
+_CONNECTOR = re.compile(r"^(?:and|to|for|about|that|if|whether|so) ")
+NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve first second third "
+    "fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"
+)
+_NUMBER_TOKEN = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
+)
+_ORDINAL_TOKEN = re.compile(
+    r"\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
+    r"tenth|eleventh|twelfth)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -55,65 +70,36 @@ class Resolution:
     intent: str | None = None
     slots: dict[str, str | None] = field(default_factory=dict)
     launch: bool = False  # "open ally coach": a LaunchRequest, maybe with an intent after it
-    score: float = 100.0
-
-
-def normalise(text: str) -> str:
-    text = text.lower().replace("\u2019", "'")  # typographic apostrophes from phones
-    text = re.sub(r"[^a-z0-9' ]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    score: float = 100.0  # confidence, 0 to 100
+    # How the intent was found: "safety", "exact", "classifier", "fallback" or "" (none).
+    source: str = ""
+    # The kind of danger heard (safety.CATEGORIES), for tests only: never log or store it.
+    category: str | None = field(default=None, repr=False)
 
 
 class Resolver:
     def __init__(self, model: dict[str, Any]) -> None:
-        language = model["interactionModel"]["languageModel"]
-        self.invocation = normalise(language["invocationName"])
-        self.types: dict[str, dict[str, str]] = {}
-        for slot_type in language.get("types", []):
-            words: dict[str, str] = {}
-            for value in slot_type["values"]:
-                name = value["name"]["value"]
-                for word in (name, *value["name"].get("synonyms", [])):
-                    words[normalise(word)] = name
-            self.types[slot_type["name"]] = words
-        self.patterns: list[tuple[str, re.Pattern[str], dict[str, str]]] = []
-        self.phrases: dict[str, str] = {}
-        for intent in language["intents"]:
-            name = intent["name"]
-            slot_types = {s["name"]: s["type"] for s in intent.get("slots", [])}
-            samples = list(intent.get("samples", [])) + list(BUILT_IN_SAMPLES.get(name, ()))
-            for sample in samples:
-                if "{" in sample:
-                    self.patterns.append((name, self._compile(sample), slot_types))
-                else:
-                    self.phrases.setdefault(normalise(sample), name)
-
-    @staticmethod
-    def _compile(sample: str) -> re.Pattern[str]:
-        names = re.findall(r"\{(\w+)\}", sample)
-        text = sample
-        for i, name in enumerate(names):
-            text = text.replace(f"{{{name}}}", f" qqslot{i}qq ")
-        regex = re.escape(normalise(text))
-        for i, name in enumerate(names):
-            regex = regex.replace(f"qqslot{i}qq", f"(?P<{name}>.+?)")
-        return re.compile(f"^{regex}$")
-
-    def _slot_value(self, slot_type: str, words: str) -> str | None:
-        """The slot value Alexa would send, or None when the words don't fit the type."""
-        if slot_type == "AMAZON.NUMBER":
-            number = parse_number(words)
-            return str(number) if number is not None else None
-        if slot_type == "AMAZON.Ordinal":
-            number = parse_number(words)
-            return str(number) if number is not None else None
-        values = self.types.get(slot_type)
-        if values is None:
-            return words
-        return values.get(words)
+        self.samples = Samples(model)
+        self.invocation = self.samples.invocation
+        pairs = self.samples.training()
+        pairs += [(canonical(text), FALLBACK) for text in OUT_OF_DOMAIN]
+        self.classifier = Classifier(pairs)
+        # Number words are words too: "tip nine" must not become "tip mine".
+        self.speller = Speller([*(text for text, _ in pairs), NUMBER_WORDS])
+        # Intents that mean nothing without a slot ("tip banana" is no tip).
+        self.needs_slot = frozenset(
+            intent
+            for intent in self.samples.intents
+            if (mine := [s for s in self.samples.samples if s.intent == intent])
+            and all("{" in s.text for s in mine)
+        )
+        self._hints = sorted(
+            {simple(s.text) for s in self.samples.samples if "{" not in s.text},
+            key=lambda p: (len(p.split()), p),
+        )
 
     def resolve(self, text: str) -> Resolution:
-        words = normalise(text)
+        words = canonical(text)
         if not words:
             return Resolution()
         launch = self._launch(words)
@@ -133,55 +119,78 @@ class Resolver:
         if not rest:
             return Resolution(launch=True)
         inner = self.resolve_intent(rest)
-        return Resolution(inner.intent, inner.slots, launch=True, score=inner.score)
-
-    def resolve_intent(self, words: str) -> Resolution:
-        words = normalise(words)
-        if words in self.phrases:
-            return Resolution(self.phrases[words])
-        for intent, pattern, slot_types in self.patterns:
-            match = pattern.match(words)
-            if not match:
-                continue
-            slots: dict[str, str | None] = {}
-            fits = True
-            for slot, heard in match.groupdict().items():
-                value = self._slot_value(slot_types.get(slot, ""), heard)
-                if value is None and slot_types.get(slot, "").startswith("AMAZON."):
-                    fits = False
-                    break
-                slots[slot] = value if value is not None else heard
-            if fits:
-                return Resolution(intent, slots)
-        if _DANGER.search(words):
-            return Resolution("SafetyIntent")
-        return self._fuzzy(words)
-
-    def _fuzzy(self, words: str) -> Resolution:
-        from rapidfuzz import fuzz, process
-
-        best = process.extractOne(
-            words, list(self.phrases), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+        return Resolution(
+            inner.intent,
+            inner.slots,
+            launch=True,
+            score=inner.score,
+            source=inner.source,
+            category=inner.category,
         )
-        if best is None:
-            return Resolution("AMAZON.FallbackIntent", score=0.0)
-        phrase, score, _ = best
-        return Resolution(self.phrases[phrase], score=float(score))
+
+    def resolve_intent(self, text: str) -> Resolution:
+        """The intent of words said inside the skill (no "open ally coach")."""
+        said = canonical(text)
+        if not said:
+            return Resolution()
+        words = self.speller.correct(said)
+        finding = safety.check(said)
+        if not finding.flagged and not finding.near_miss and words != said:
+            # A slip can hide a cue ("he slaped me"). A near miss in the words as said
+            # stands: a correction never turns a denial or a figure into a disclosure.
+            finding = safety.check(words)
+        if finding.category is not None:
+            intent = SELF_HARM_INTENT if finding.category == safety.SELF_HARM else SAFETY_INTENT
+            slots = self._spot_slots(intent, words)
+            return Resolution(intent, slots, source="safety", category=finding.category)
+        leave_out = SAFETY_INTENTS if finding.near_miss else frozenset()
+        exact = self.samples.match(words)
+        if exact is not None and exact.intent not in leave_out:
+            return Resolution(exact.intent, exact.slots, source="exact")
+        intent, confidence = self.classifier.best(said, leave_out)
+        if intent in SAFETY_INTENTS and confidence < SAFETY_WITHOUT_CUE:
+            intent, confidence = self.classifier.best(said, SAFETY_INTENTS)
+        score = round(confidence * 100, 1)
+        if intent == FALLBACK or confidence < THRESHOLD:
+            return Resolution(FALLBACK, score=score, source="fallback")
+        slots = self._spot_slots(intent, words)
+        if intent in self.needs_slot and not slots:
+            return Resolution(FALLBACK, score=score, source="fallback")
+        return Resolution(intent, slots, score=score, source="classifier")
+
+    def _spot_slots(self, intent: str, words: str) -> dict[str, str | None]:
+        """Slot values named anywhere in ``words``, for an intent the classifier chose."""
+        slot_types: dict[str, str] = {}
+        for sample in self.samples.slot_samples(intent):
+            slot_types.update(sample.slot_types)
+        slots: dict[str, str | None] = {}
+        padded = f" {words} "
+        for slot, slot_type in slot_types.items():
+            if slot_type == "AMAZON.Ordinal":
+                found = _ORDINAL_TOKEN.search(words)
+            elif slot_type == "AMAZON.NUMBER":
+                found = _NUMBER_TOKEN.search(words)
+            else:
+                values = self.samples.types.get(slot_type, {})
+                # The longest value said wins: "couples counseling" over "counseling".
+                said = [w for w in values if f" {w} " in padded]
+                if said:
+                    slots[slot] = values[max(said, key=len)]
+                continue
+            if found:
+                number = parse_number(found.group(0))
+                if number is not None:
+                    slots[slot] = str(number)
+        return slots
 
     def hints(self, limit: int = 100) -> list[str]:
         """Short phrases a speech recogniser should expect (for the phone line)."""
-        phrases = sorted(self.phrases, key=lambda p: (len(p.split()), p))
-        return phrases[:limit]
-
-
-def load_model(locale: str = "en-US") -> dict[str, Any]:
-    path = MODEL_DIR / f"{locale}.json"
-    if not path.exists():
-        path = MODEL_DIR / "en-US.json"
-    model: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return model
+        return self._hints[:limit]
 
 
 @lru_cache(maxsize=8)
 def get_resolver(locale: str = "en-US") -> Resolver:
     return Resolver(load_model(locale))
+
+
+__all__ = ["Resolution", "Resolver", "get_resolver", "load_model"]

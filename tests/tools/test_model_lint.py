@@ -246,3 +246,15 @@ def test_model_and_code_must_match() -> None:
     )
     assert "intent SafetyIntent is served by the code but missing from the model" in problems
     assert "intent DanceIntent is in the model but the code does not handle it" in problems
+
+
+def test_a_slot_sample_that_says_another_intents_sample_is_caught() -> None:
+    model = copy.deepcopy(_load("en-US"))
+    intents = {i["name"]: i for i in model["interactionModel"]["languageModel"]["intents"]}
+    intents["SetDirectionIntent"]["samples"].append("start set my direction")
+    problems = model_lint.lint_slot_collisions(model)
+    assert problems == [
+        "sample 'start set my direction' of SetDirectionIntent is also said by "
+        "StartProgramIntent's 'start {program}'"
+    ]
+    assert model_lint.lint_slot_collisions(_load("en-US")) == []

@@ -1,0 +1,663 @@
+"""Hearing danger in what people type or say: the first check on every utterance.
+
+Transparent on purpose. Each category is a list of cues (regular expressions over the
+canonical words, see ``text.canonical``) that a person can read and a test can pin down.
+A cue that matches counts unless one of two checks takes it back:
+
+- **negation**: a "not", "never", "nobody" shortly before it, in the same clause and
+  about the same thing ("he's not abusive, just distant", "he never hits me"). "Anymore"
+  or "again" keep it a disclosure ("he doesn't hit me anymore" says he did). A cue that
+  is itself negative ("I don't feel safe", "no reason to live") is never taken back.
+- **figure of speech or the wrong object**: "she'd kill me if she knew", "this is killing
+  me", "he feels threatened by therapy", "it hit me that...", "it's not safe, I'm
+  driving". Each cue names its own exceptions.
+
+When any cue holds, the utterance is a disclosure; when cues matched but all were taken
+back, it is a near miss, and the resolver keeps the safety intents out of its guesses.
+Over-hearing is the safe mistake: the safety answer lets the user say it misread them.
+
+What this does not do: it hears words, not people. It misses what is not said, what is
+said in words it has no cue for, and sarcasm; it cannot tell who is speaking. It is a
+way to give the crisis numbers quickly, not a crisis service. The category is for
+tests and the evaluation only: never log it, store it or send it anywhere.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+PHYSICAL = "physical"
+THREATS = "threats"
+FEAR = "fear"
+SEXUAL = "sexual"
+COERCIVE_CONTROL = "coercive_control"
+STALKING = "stalking"
+SELF_HARM = "self_harm"
+
+CATEGORIES = (PHYSICAL, THREATS, FEAR, SEXUAL, COERCIVE_CONTROL, STALKING, SELF_HARM)
+PARTNER_DANGER = frozenset(CATEGORIES) - {SELF_HARM}
+
+# Words for the people a disclosure is about (canonical forms: "hubby" is "husband").
+_PARTNER = (
+    r"(?:partner|husband|wife|boyfriend|girlfriend|spouse|fiance|fiancee|man|woman|"
+    r"other half|significant other|ex(?: husband| wife| boyfriend| girlfriend| partner)?)"
+)
+_PERSON = rf"(?:him|her|them|my {_PARTNER})"
+_THERAPY = r"(?:therap\w*|counsel\w*|the idea|the thought|the suggestion|it|this|that|help)"
+# Who can be hurt or threatened, besides "me".
+_VICTIM = (
+    r"(?:me|us|(?:my|our|the) (?:kids|children|son|daughter|baby|mom|mother|dad|father|"
+    r"family|sister|brother|friends?|dog|cat|pets?))"
+)
+_HARM_VERBS = (
+    r"(?:hit|hits|hitting|smack\w*|slap\w*|punch\w*|kick|kicks|kicked|kicking|shov\w+|"
+    r"push|pushes|pushed|pushing|chok\w+|strangl\w+|throttl\w+|smother\w*|grab|grabs|"
+    r"grabbed|grabbing|beat|beats|beating|beaten|hurt|hurts|hurting|harm|harms|harmed|"
+    r"attack\w*|bit|bite|bites|biting|scratch\w*|slam\w*|drag|drags|dragged|dragging|"
+    r"burn|burns|burned|burnt|stab\w*|pinned|spit on|spat on|strike|strikes|struck|"
+    r"bruise\w*|injure\w*|abus\w+|assault\w*|shook|shakes|shaking|trip|trips|tripped|"
+    r"elbow\w*|claw\w*|molest\w*)"
+)
+_THREAT_VERBS = rf"(?:{_HARM_VERBS[3:-1]}|kill|kills|killing|murder|murders|murdering)"
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One way a disclosure can be worded."""
+
+    category: str
+    pattern: re.Pattern[str]
+    # Whether a "not"/"never" before it takes it back (False for cues that are negative).
+    negatable: bool = True
+    # Taken back when the words just before it end like this ("it | hit me").
+    not_after: re.Pattern[str] | None = None
+    # Taken back when the utterance has these words anywhere ("not safe" while driving).
+    unless: re.Pattern[str] | None = None
+
+
+def _cue(
+    category: str,
+    pattern: str,
+    *,
+    negatable: bool = True,
+    not_after: str | None = None,
+    unless: str | None = None,
+) -> Cue:
+    # A word skipped inside a cue is never a "not": "he would never hurt me" must reach
+    # the negation check, not be read past.
+    pattern = pattern.replace(r"(?:\w+ )", r"(?:(?!(?:not|never|no)\b)\w+ )")
+    return Cue(
+        category,
+        re.compile(pattern),
+        negatable,
+        re.compile(not_after + r"\s*$") if not_after else None,
+        re.compile(unless) if unless else None,
+    )
+
+
+# Figures of speech around "kill": "she'd kill me if she knew", "this is killing me".
+_KILL_FIGURE = (
+    r"\b(?:kill|murder) (?:me|us) (?:if|when|once) (?:he|she|they|my \w+) (?:ever )?(?:knew|knows|"
+    r"finds? out|found out|sees?|saw|hears?|heard|learns?|learned|gets? home and sees)|"
+    r"\b(?:kill|murder) (?:me|us) for (?:telling|saying|spending|buying|using|forgetting|"
+    r"eating|breaking|being late|doing this|this|that)\b"
+)
+# ...unless it is reported as said: "he said he'd kill me if he found out".
+_REPORTED = r"\b(?:said|says|told me|tells me|threaten\w*|swore|swears|promised|warned)\b"
+
+CUES: tuple[Cue, ...] = (
+    # --- self-harm and suicide -----------------------------------------------------
+    _cue(
+        SELF_HARM,
+        r"\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting|injure|injuring|hang|"
+        r"hanging|drown|drowning|starve|starving|poison|poisoning|shoot|shooting) myself\b",
+        # "I'm killing myself trying to fix this" is hard work, not self-harm.
+        unless=r"\bkill(?:ing)? myself (?:trying|working|at work|to get|to make|laughing)\b",
+    ),
+    _cue(SELF_HARM, r"\bself (?:harm\w*|injur\w*)\b"),
+    _cue(SELF_HARM, r"\bsuicid\w*"),
+    _cue(
+        SELF_HARM,
+        r"\b(?:want|wants|wanted|wish|wishing|going|ready|plan|planning|deserve) to die\b|"
+        r"\bi (?:just |really )?want to die\b|\bi would rather (?:just )?die\b(?! than)",
+    ),
+    _cue(SELF_HARM, r"\bwish (?:i|that i) (?:was|were|could be) (?:dead|gone|never born)\b"),
+    _cue(
+        SELF_HARM,
+        r"\bbetter off (?:dead|without me|if i (?:was|were|am|died|disappeared|was not here|"
+        r"were not here|was gone|were gone))\b",
+        negatable=False,
+    ),
+    _cue(SELF_HARM, r"\b(?:end|ending|ended|take|taking|took) (?:my|my own) life\b"),
+    _cue(SELF_HARM, r"\b(?:end|ending) it (?:all|tonight|today|now|for good|soon)\b"),
+    _cue(
+        SELF_HARM,
+        r"\bgoing to end it\b|\bwant to end it\b|\b(?:thinking|thought|think|thinks) "
+        r"(?:about|of) ending it\b|\bsleep forever\b|\bwish i (?:was|were) not (?:alive|here|"
+        r"born)\b|\blife is (?:pointless|meaningless|not worth it)\b|\bbetter off gone\b|"
+        r"\bwant (?:it|it all|everything|this|my life) to be over\b|"
+        r"\b(?:happier|easier|better) (?:off )?without me\b|\b(?:am|feel like|feel) (?:just )?a "
+        r"burden\b|\bwant (?:it all|everything|the pain|it) to (?:end|stop)"
+        r"(?: for good| forever)?\b",
+    ),
+    _cue(
+        SELF_HARM,
+        r"\b(?:no|not see the|not see any|not see a|see no|what is the|is there any|"
+        r"no more) (?:point|reason) (?:in|of|to|for) (?:living|live|going on|go on|"
+        r"being alive|be alive|being here|be here|life|anything|any of it|keep living|"
+        r"keep going|stay alive|carry on)\b",
+        negatable=False,
+    ),
+    _cue(
+        SELF_HARM,
+        r"\b(?:do not|does not|never|not) (?:really )?want to (?:live|be alive|be here|"
+        r"exist|wake up|go on)\b",
+        negatable=False,
+    ),
+    _cue(
+        SELF_HARM,
+        r"\bnothing (?:left )?to live for\b|\b(?:life|it) is not worth (?:living|it anymore)\b|"
+        r"\bnot worth living\b",
+        negatable=False,
+    ),
+    _cue(
+        SELF_HARM,
+        r"\bcan not (?:go on|keep going|do this anymore|take (?:it|this|any more|anymore)|"
+        r"live like this)\b",
+        negatable=False,
+        unless=r"\bcan not go on (?:a|the|that|this|holiday|vacation|trip)\b",
+    ),
+    _cue(SELF_HARM, r"\bnever wake up\b|\bnot wake up\b", negatable=False),
+    _cue(
+        SELF_HARM,
+        r"\b(?:took|taken|take|taking|swallowed|swallow) (?:\w+ ){0,4}(?:pills|tablets|"
+        r"sleeping pills|painkillers)\b",
+        unless=r"\b(?:vitamin|vitamins|birth control|allergy|headache|forgot to|remember to|"
+        r"need to take my|have to take my|supposed to take)\b",
+    ),
+    _cue(SELF_HARM, r"\boverdos\w*"),
+    _cue(SELF_HARM, r"\bpills (?:saved|stored|hidden|ready)\b|\b(?:sav|stockpil|hoard)\w* pills\b"),
+    _cue(SELF_HARM, r"\bcutting (?:again|my (?:arms?|wrists?|legs?|skin))\b|\bslit my wrists?\b"),
+    _cue(
+        SELF_HARM,
+        r"\bjump(?:ing)? (?:off|from) (?:a|the|my) (?:bridge|building|roof|cliff|balcony)\b|"
+        r"\bjump(?:ing)? in front of\b",
+    ),
+    _cue(
+        SELF_HARM,
+        r"\bdisappear (?:forever|for good|and never come back)\b|"
+        r"\b(?:nobody|no one) would (?:even )?(?:miss|notice|care)\b",
+        negatable=False,
+    ),
+    # --- physical violence --------------------------------------------------------
+    _cue(
+        PHYSICAL,
+        rf"\b{_HARM_VERBS} (?:{_VICTIM}|my (?:face|head|arm|arms|neck|wrist|hair|throat|"
+        r"body|back|stomach|legs?|eye|eyes|chest))\b"
+        r"(?! up\b| out\b| away\b| to (?!the floor|the ground|the wall|death)| off)"
+        # "he hit me with the news": words as the blow.
+        r"(?! with (?:the news|some news|news|it|that|this|the idea|questions|a question|a "
+        r"request|the bill|the truth)\b)",
+        # "it hit me that...", "that hurt me": the subject is a thought, not a person.
+        not_after=r"(?:^|\s)(?:it|that|this|what|which|reality|the thought|the idea|"
+        r"the news|it really|it just|it finally|that really|it suddenly|it kind of)",
+    ),
+    _cue(
+        PHYSICAL,
+        r"\b(?:put|puts|putting|laid|lay|lays|laying) (?:his|her|their|a) (?:hands?|finger) "
+        r"(?:on|around) (?:me|my)\b",
+    ),
+    _cue(
+        PHYSICAL,
+        r"\b(?:throw|throws|threw|throwing|thrown) (?:\w+ ){0,3}at (?:me|my|us)\b|"
+        r"\b(?:throw|throws|threw|throwing|thrown) me (?:on|to|against|down|across|into|out "
+        r"of|off)\b",
+    ),
+    _cue(
+        PHYSICAL,
+        r"\b(?:bruises?|bruised|black eye|concussion|stitches|injur(?:y|ies|ed))\b",
+        unless=r"\b(?:knee|sports|football|gym|fell off my bike)\b",
+    ),
+    _cue(
+        PHYSICAL,
+        r"\bbroke (?:my|both my) (?:arm|wrist|nose|jaw|ribs?|fingers?|legs?|hand|teeth|"
+        r"tooth|collarbone|ankle)\b",
+    ),
+    _cue(
+        PHYSICAL,
+        r"\b(?:held|holds|holding|pinned|pins|pinning) me down\b|\bpull\w* my hair\b|"
+        r"\btwist\w* my (?:arm|wrist)\b|\b(?:gets?|got|is) rough with me\b|"
+        r"\bpunch\w* (?:a hole in )?the wall\b|\b(?:run|ran) me (?:over|off the road)\b|"
+        r"\b(?:being|been|getting|get|got) (?:hit|beaten|beat up|hurt|choked|kicked|slapped|"
+        r"punched|attacked|strangled|pushed around|knocked around)\b|\bknock\w* me\b",
+        not_after=r"(?:^|\s)(?:it|that|this)",
+    ),
+    _cue(PHYSICAL, r"\b(?:violent|violence|abuse|abuses|abused|abusing|abusive|abuser)\b"),
+    _cue(PHYSICAL, r"\b(?:gets|got|getting|is|was|been) (?:\w+ )?physical with me\b"),
+    _cue(PHYSICAL, r"\b(?:tried|trying|tries|try) to (?:kill|strangle|choke|drown) me\b"),
+    _cue(PHYSICAL, r"\bpassed out\b.*\b(?:chok|strangl)|\b(?:chok|strangl)\w*\b.*\bpassed out\b"),
+    # --- threats ----------------------------------------------------------------
+    _cue(
+        THREATS,
+        r"\bthreat(?:en|ens|ened|ening|s)?\b",
+        # Therapy or an idea as the "threat": "he feels threatened by counselling".
+        unless=rf"\bthreatened by (?:\w+ ){{0,2}}{_THERAPY}\b|"
+        rf"\b{_THERAPY} (?:\w+ ){{0,3}}(?:is|as|feels|seems|sounds|like) (?:\w+ )?(?:a )?threat|"
+        r"\bfinds? (?:\w+ ){0,4}threatening\b|"
+        r"\b(?:he|she|they|my \w+) (?:\w+ )?(?:feels?|felt|gets?|got) (?:\w+ )?threatened\b"
+        r"(?! by (?:him|her|them|my))|"
+        rf"\b{_THERAPY} threaten(?:s|ed)? (?:him|her|them|his|their)\b",
+    ),
+    _cue(
+        THREATS,
+        r"\b(?:kill|murder) (?:me|us)\b",
+        # "She'd kill me if she knew" is a figure of speech, unless he said it.
+        unless=_KILL_FIGURE,
+    ),
+    _cue(THREATS, _KILL_FIGURE, negatable=False, unless=r"^(?!.*" + _REPORTED + r").*$"),
+    _cue(
+        THREATS,
+        r"\bif i (?:ever )?(?:leave|left|go|tell|told|call|called)\b(?: \w+){0,3} "
+        r"(?:he|she|they) (?:will|would|is going to|going to) (?:find|kill|hurt|take|make)\b|"
+        r"\b(?:find|kill|hurt) (?:me|us) if i (?:ever )?(?:leave|left|go|tell|told|call)\b",
+    ),
+    _cue(
+        THREATS,
+        r"\b(?:will|would|is going to|going to|threatens to|threatened to|says he will|says "
+        r"she will|said he would|said she would) (?:take|taking) (?:away )?(?:the|my|our) "
+        r"(?:kids|children|son|daughter|baby|babies)\b(?! to\b| for\b| out\b)",
+    ),
+    _cue(
+        THREATS,
+        r"\bnever see (?:the|my|our)? ?(?:kids|children|them|son|daughter|baby|my son|"
+        r"my daughter) again\b",
+        negatable=False,
+    ),
+    _cue(
+        THREATS,
+        rf"\b(?:will|would|might|could|may|going to|is going to|said he would|said she would) "
+        rf"(?:\w+ )?{_THREAT_VERBS} "
+        rf"{_VICTIM}\b",
+        unless=_KILL_FIGURE,
+    ),
+    _cue(
+        THREATS,
+        r"\b(?:has|have|keeps|kept|owns|got|bought|showed me|shows me|pulled|pulls|waved|"
+        r"held|holds) (?:a|his|her|the) (?:gun|knife|weapon|rifle|pistol|shotgun|blade)\b|"
+        r"\bwith a (?:gun|knife|weapon)\b",
+    ),
+    _cue(
+        THREATS,
+        r"\b(?:i will|i would|i am going to|i will end up) (?:be )?dead if i\b|"
+        r"\bruin (?:my life|me)\b|\bmake my life hell\b|\bcall immigration on me\b",
+    ),
+    _cue(
+        THREATS,
+        r"\bmake me pay\b|\b(?:regret it|be sorry|pay for it) if i (?:ever )?(?:leave|left|go|"
+        r"tell|told|call)\b",
+    ),
+    _cue(THREATS, r"\b(?:nobody|no one) will (?:ever )?find (?:my|your) body\b", negatable=False),
+    _cue(THREATS, r"\bburn (?:the house|our house|my house|down|me)\b"),
+    _cue(
+        THREATS,
+        r"\b(?:post|share|send|leak)\w* (?:\w+ )?(?:private|nude|naked|intimate|sexy) "
+        r"(?:photos|pictures|pics|videos)\b",
+    ),
+    _cue(
+        THREATS,
+        r"\b(?:kill|hurt) (?:himself|herself|themselves) if i (?:leave|left|go|break up)\b",
+    ),
+    # --- fear -------------------------------------------------------------------
+    _cue(
+        FEAR,
+        rf"\b(?:afraid|scared|terrified|frightened|fearful) (?:\w+ )?of {_PERSON}\b"
+        # of him, not of his reaction, of her saying no, of him leaving.
+        r"(?!'s|s\b| (?:reaction|response|answer|saying|say|thinking|leaving|finding|"
+        r"getting|being|will|would|might|is|not)\b| \w+ing\b)",
+    ),
+    _cue(
+        FEAR,
+        r"\b(?:afraid|scared|terrified|frightened) (?:to|of) (?:go|going|come|coming) "
+        r"(?:back )?home\b|\b(?:afraid|scared|terrified|frightened) (?:to be|of being) "
+        r"(?:at home|home|alone with)\b",
+    ),
+    _cue(
+        FEAR,
+        r"\b(?:afraid|scared|terrified|fear|fearing|fearful|frightened) for my (?:life|"
+        r"safety|kids|children|children's|son|daughter|family|baby)\b",
+    ),
+    _cue(
+        FEAR,
+        r"\b(?:afraid|scared|terrified|frightened|not know) (?:of )?what (?:he|she|they|my "
+        r"\w+) (?:will|would|might|is going to|could|is capable of) (?:do|doing)\b",
+    ),
+    _cue(
+        FEAR,
+        r"\b(?:he|she|they|my \w+) (?:really )?(?:scares|frightens|terrifies|intimidates) "
+        r"me\b",
+        not_after=r"(?:^|\s)(?:it|that|this|therapy)",
+    ),
+    _cue(
+        FEAR,
+        r"\b(?:do not|does not|did not|never|not|can not) (?:really |ever |always |even )?"
+        r"(?:feel|feeling) (?:safe|secure)\b|\b(?:am|is|was|be|feel|feeling) (?:not|never) "
+        r"(?:\w+ )?safe\b|\bunsafe\b|\bnot safe\b|\bnot sure (?:if |whether |that )?i am "
+        r"safe\b",
+        negatable=False,
+        # "It's not safe, I'm driving": the danger is the road, not the partner.
+        unless=r"\b(?:driv\w*|road|highway|motorway|freeway|traffic|wheel|car|bike|cycling|"
+        r"walking|close my eyes|eyes open|eyes closed|crossing|train|bus|machinery)\b",
+    ),
+    _cue(
+        FEAR,
+        r"\b(?:afraid|scared|terrified|frightened) to leave (?:him|her|them|my)\b|"
+        r"\b(?:live|living|lived) in fear\b|\bin fear of (?:him|her|them|my)\b|"
+        rf"\b(?:he|she|{_PERSON[3:-1]}) is (?:really |very |so )?dangerous\b",
+    ),
+    _cue(FEAR, r"\bin danger\b|\bin (?:real |serious )?danger\b"),
+    _cue(FEAR, r"\bwalk\w* on eggshells\b"),
+    _cue(FEAR, rf"\bhiding (?:\w+ ){{0,4}}from {_PERSON}\b|\bhiding from\b"),
+    # --- sexual violence ----------------------------------------------------------
+    _cue(SEXUAL, r"\brap(?:e|ed|es|ing|ist)\b"),
+    _cue(SEXUAL, r"\bsexual\w* (?:assault\w*|abus\w*|violen\w*|coerc\w*|harass\w*)\b"),
+    _cue(
+        SEXUAL,
+        r"\b(?:forc\w*|pressur\w*|coerc\w*|makes? me|made me|making me|guilt\w*) "
+        r"(?:\w+ ){0,4}(?:sex|sexual|in bed|intimate|sleep with)\b",
+    ),
+    _cue(
+        SEXUAL,
+        r"\b(?:sex with me|touch\w* me|undress\w* me) (?:while|when) i (?:am|was) (?:asleep|"
+        r"sleeping|drunk|passed out|unconscious)\b|\bunwanted (?:sex|touching)\b|"
+        r"\bsex (?:when|even though|even when|that) i (?:do not|did not|said no)\b|"
+        r"\bmolest\w*",
+    ),
+    _cue(SEXUAL, r"\bforc\w* (?:himself|herself|themselves) on me\b"),
+    _cue(SEXUAL, r"\bwithout my consent\b|\bnon consensual\b|\bdid not consent\b"),
+    _cue(
+        SEXUAL,
+        r"\b(?:touch|touches|touched|touching|grope\w*) me (?:when|after|even|without|while)\b",
+    ),
+    _cue(
+        SEXUAL,
+        r"\b(?:does not|did not|will not|would not|never) (?:stop|take no|listen)\b(?: \w+){0,8} "
+        r"(?:say|said|tell|told|saying) (?:him |her )?no\b|"
+        r"\b(?:will not|does not|would not) take no for an answer\b"
+        r".*\b(?:sex\w*|bed\w*|touch\w*)\b",
+        negatable=False,
+    ),
+    # --- coercive control -----------------------------------------------------------
+    _cue(
+        COERCIVE_CONTROL,
+        r"\b(?:takes?|took|taking|keeps?|kept|steals?|stole|stealing) (?:all (?:of )?|away )?"
+        r"my (?:whole |entire )?(?:money|paycheck|paychecks|pay|wages|salary|income|savings|"
+        r"cards?|bank cards?|credit cards?|benefits)\b",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\b(?:controls?|controlling|controlled) (?:all |every )?(?:of )?(?:the|our|my)? ?"
+        r"(?:money|finances|finance|bank accounts?|spending|cards|paycheck)\b",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\b(?:gives|give|gave) me (?:nothing|no money|an allowance|pocket money)\b|"
+        r"\baccount for every (?:penny|cent|dollar|pound|rupee)\b|"
+        r"\bno access to (?:my|our|any) (?:own )?(?:money|bank|account|cards?)\b",
+        negatable=False,
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\b(?:will not|would not|does not|did not|never|not) (?:let|allow) me (?:to )?"
+        r"(?:see|talk to|call|visit|text|meet|go out|speak to|contact|hang out|leave|"
+        r"get a job|work|drive|have (?:any )?(?:friends|money|a phone|my own)|go anywhere|"
+        r"out|use|have|touch|access|spend|keep)\b",
+        negatable=False,
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\bkeeps? me (?:away )?from (?:my|seeing|everyone|anyone|friends|family)\b|"
+        r"\bisolat\w+ me\b|\bcut me off from\b|\bcuts me off from\b",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\bnot allowed to (?:see|leave|go|talk|work|have|call|drive|spend|use|wear|eat)\b|"
+        r"\b(?:need|have|had) to ask (?:his|her|their|for)? ?permission\b|"
+        r"\bwithout asking (?:him|her|them|permission)\b|\bmakes me ask permission\b",
+        negatable=False,
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\b(?:checks?|checking|checked|goes through|went through|going through|reads?|"
+        r"reading|monitors?|monitoring|monitored|tracks?|tracking|tracked|spies on|spying on|"
+        r"watches|records?|recording) (?:all |every )?(?:of )?my (?:phone|texts|messages|"
+        r"emails?|calls|location|social media|whereabouts|car|every move|browser|computer|"
+        r"mail|bank|spending|chats)\b",
+        unless=r"\b(?:let|asked|ask|allowed) (?:him|her|them) to\b",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\b(?:tracker|tracking device|gps tracker|spyware|tracking app|airtag) (?:on|in|to) "
+        r"my\b|\btracks? (?:where i (?:go|am)|me)\b|\bknows where i am (?:all the time|every)\b|"
+        r"\b(?:has|demands|makes me give|took) (?:all )?my passwords\b",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\b(?:checks?|asks?|demands? to know|needs? to know) where i am\b|"
+        r"\bshare my location\b|\bstops? me (?:from )?(?:seeing|going|talking|leaving|"
+        r"working|calling|having)\b|\bdecides? what i (?:can|am allowed|wear|eat)\b|"
+        r"\bhand over (?:all )?my (?:money|salary|paycheck|pay|wages|cards?)\b|\bforbid\w*|"
+        r"\blistens? (?:in )?to my (?:calls|conversations)\b|\breads? my diary\b",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\bcalls? me (?:names|worthless|useless|stupid|fat|ugly|crazy|a \w+ (?:bitch|whore|"
+        r"slut)|a (?:bitch|whore|slut|loser))\b|\bmakes? me feel (?:worthless|small|stupid|"
+        r"like nothing|like dirt|like i am crazy)\b|\bputs? me down\b|\bhumiliat\w* me\b|"
+        r"\b(?:nobody|no one) else would (?:ever )?(?:want|love|have) me\b|\bgaslight\w*",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\block(?:s|ed|ing)? me (?:in|out|inside|up|away)\b|\blocked in\b",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\b(?:took|takes|take|taking|hid|hides|hiding|taken|smashed|broke) (?:away )?my "
+        r"(?:phone|keys|car keys|passport|documents|papers|car|id card|medication|medicine)\b",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\b(?:controls?|controlling|controlled|decides|dictates) (?:what i (?:wear|eat|do|"
+        r"say)|who i (?:see|talk to|text)|where i go|everything|every|me|my life)\b|"
+        r"\b(?:is|so|very|really|super|extremely) controlling\b|\bmonitors? everything\b",
+    ),
+    # --- stalking -------------------------------------------------------------------
+    _cue(STALKING, r"\bstalk\w*"),
+    _cue(
+        STALKING,
+        r"\b(?:follows?|following|followed) me\b(?! on (?:instagram|twitter|tiktok|facebook|"
+        r"social media|x|snapchat|youtube|linkedin)\b)(?! around the house)",
+    ),
+    _cue(
+        STALKING,
+        r"\b(?:shows?|showing|showed|turns?|turning|turned|comes?|came|keeps? coming) up "
+        r"(?:at|outside|near|to) (?:my|where i)\b|\bshows? up wherever\b|"
+        r"\b(?:waits?|waiting|waited|parks?|parked|parking|sits?|sitting|stands?) outside "
+        r"(?:my|where i)\b",
+    ),
+    _cue(
+        STALKING,
+        r"\b(?:will not|does not|would not|never) (?:stop|quit) (?:calling|texting|"
+        r"messaging|contacting|following|emailing|watching|coming)\b|"
+        r"\b(?:will not|does not|would not) leave me alone\b",
+        negatable=False,
+    ),
+    _cue(
+        STALKING,
+        r"\bkeeps? (?:calling|texting|messaging|emailing|contacting|following|watching) "
+        r"me\b.*\b(?:blocked|told|stop|ex|fake|new number|restraining)\b|"
+        r"\b(?:ex|ex \w+) keeps? (?:calling|texting|messaging|emailing|contacting)\b",
+    ),
+    _cue(
+        STALKING,
+        r"\bharass\w*|\bbeing followed\b|\bbroke into my\b|\bspying on me\b|"
+        r"\b(?:wherever|everywhere) i go\b|\bnew accounts?\b.*\b(?:contact|message|text)|"
+        r"\bcreat\w* (?:\w+ )?accounts? to (?:contact|message|reach|watch)\b",
+    ),
+    _cue(STALKING, r"\b(?:restraining|protective|protection|no contact) order\b"),
+    _cue(
+        STALKING,
+        r"\bmoved (?:\w+ ){0,5}(?:still )?found me\b|\bfound me (?:again )?(?:after|even "
+        r"though) i (?:moved|left)\b|\bfake (?:accounts?|profiles?|numbers?)\b",
+    ),
+    _cue(
+        STALKING,
+        r"\b(?:is|keeps|been|always) watching (?:me|my (?:house|home|place|apartment|flat))\b",
+    ),
+)
+
+# Everyday idioms that sound like danger and are not: heard as near misses, so that the
+# classifier, which knows only that they look like the safety samples, cannot call them
+# disclosures either.
+FIGURES = re.compile(
+    r"\bpush\w* my buttons\b|\bfollows? me on (?:instagram|twitter|tiktok|facebook|social "
+    r"media|x|snapchat|youtube|linkedin)\b|\bhit me up\b|\b(?:it|that|this) (?:\w+ )?hit "
+    r"me\b|\b(?:is|are|was) killing me\b|\bdie (?:of|from) (?:embarrassment|laughter|"
+    r"shame|boredom)\b|\bdying (?:to|for)\b|\bpush\w* me (?:away|to)\b|\bkick\w* me "
+    r"out\b|\bbroke my heart\b|\bhit me with (?:the|some|news|it|that|this)\b|\bhurts? my "
+    r"feelings\b|\bto death\b|\bhit the roof\b|\bblew up at me\b|\bshot down\b|"
+    r"\bfollows? me around the house\b|\btakes? my breath away\b|\bkeeps? me up at night\b|"
+    # Fear of the partner's reaction or of a no, not of the partner.
+    r"\b(?:afraid|scared|nervous|worried|terrified|frightened) (?:of )?(?:what|how) (?:he|she|"
+    r"they|my \w+) (?:will|would|might|is going to|could) (?:say|think|react|feel|respond|"
+    r"answer)\b|\b(?:afraid|scared|nervous|worried|terrified|frightened) (?:that )?(?:he|she|"
+    r"they|my \w+) (?:will|would|might|is going to) (?:say no|refuse|laugh|get (?:mad|angry|"
+    r"upset|defensive)|be (?:mad|angry|upset|hurt)|think|leave|walk out)\b|"
+    r"\b(?:afraid|scared|nervous|worried|terrified) of (?:his|her|their) (?:reaction|response|"
+    r"answer)\b"
+)
+
+# The most specific category first: "he sexually abused me" is sexual, not physical.
+_ORDER = (SELF_HARM, SEXUAL, THREATS, STALKING, COERCIVE_CONTROL, FEAR, PHYSICAL)
+CUES = tuple(sorted(CUES, key=lambda cue: _ORDER.index(cue.category)))
+
+# Words that take back a cue shortly after them, and the words that end a clause.
+_NEGATORS = frozenset({"not", "never", "no", "nobody", "nothing", "neither", "nor", "hardly"})
+_BOUNDARIES = frozenset(
+    {
+        "but",
+        "and",
+        "just",
+        "though",
+        "although",
+        "however",
+        "so",
+        "because",
+        "yet",
+        "or",
+        "then",
+        "except",
+        "only",
+        "also",
+        "plus",
+        "while",
+        "when",
+        "if",
+        "after",
+        "before",
+        "until",
+        "since",
+        "that",
+        "who",
+        "which",
+        "where",
+        "whenever",
+        "instead",
+        "rather",
+        "actually",
+    }
+)
+# "not only does he hit me": not a denial of what follows.
+_NOT_NEGATING_NEXT = frozenset({"only", "just", "even"})
+# "I'm not sure he wouldn't hurt me", "I don't know if he'd hurt me": doubt, which
+# denies nothing in the rest of the clause.
+_DOUBT = frozenset({"sure", "know", "certain", "tell"})
+# Someone doing something between the "not" and the cue: the "not" is about that.
+_SUBJECTS = frozenset(
+    {"he", "she", "they", "i", "we", "you", "someone", "somebody", "anyone", "anybody", "my"}
+)
+# "I don't think he'd hurt me" still denies the hurt.
+_OPINION = re.compile(r"^(?:think|believe|say|mean|feel like|feel|would say|suppose)(?: that)?\b")
+# "He doesn't hit me anymore": it happened.
+_STILL_HAPPENED = re.compile(r"\b(?:anymore|any more|again|used to|no longer|stopped)\b")
+_WINDOW = 6
+
+
+def _negated(words: str, start: int) -> bool:
+    """Whether a "not" or "never" before ``start`` denies what comes at ``start``."""
+    before = words[:start].split()
+    if not before:
+        return False
+    clause: list[str] = []
+    for word in reversed(before[-_WINDOW:]):
+        if word in _BOUNDARIES:
+            break
+        clause.insert(0, word)
+    if any(w in _NEGATORS and nxt in _DOUBT for w, nxt in itertools.pairwise(clause)):
+        return False
+    for i, word in enumerate(clause):
+        if word not in _NEGATORS:
+            continue
+        following = clause[i + 1 :]
+        if following[:1] and following[0] in _NOT_NEGATING_NEXT:
+            continue
+        between = " ".join(following)
+        if any(w in _SUBJECTS for w in following) and not _OPINION.match(between):
+            continue
+        return True
+    return False
+
+
+def _clause_after(words: str, start: int) -> str:
+    """The rest of the clause from ``start`` on."""
+    rest = words[start:].split()
+    taken: list[str] = []
+    for word in rest:
+        if word in {"but", "though", "although", "however"}:
+            break
+        taken.append(word)
+    return " ".join(taken)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the safety check heard in one utterance."""
+
+    category: str | None = None  # the first category that held, or None
+    near_miss: bool = False  # cues matched, and every one was taken back
+
+    @property
+    def flagged(self) -> bool:
+        return self.category is not None
+
+
+def _holds(cue: Cue, words: str, match: re.Match[str]) -> bool:
+    if cue.unless is not None and cue.unless.search(words):
+        return False
+    if cue.not_after is not None and cue.not_after.search(words[: match.start()]):
+        return False
+    if cue.negatable and _negated(words, match.start()):
+        return bool(_STILL_HAPPENED.search(_clause_after(words, match.start())))
+    return True
+
+
+def check(words: str) -> Finding:
+    """The safety finding for ``words`` in canonical form (``text.canonical``)."""
+    matched = False
+    for cue in CUES:
+        for match in cue.pattern.finditer(words):
+            matched = True
+            if _holds(cue, words, match):
+                return Finding(cue.category)
+    return Finding(near_miss=matched or bool(FIGURES.search(words)))
