@@ -1,5 +1,5 @@
 // The simulator page: a speaker you type or talk to. All words go to this server's API.
-import { Cancelled, Player, listen, recognitionClass, timeScale, wait } from "./voice.js";
+import { Cancelled, Player, listen, recognitionClass, silenceScale, timeScale, wait } from "./voice.js";
 
 const hooks = window.AllySimulatorHooks || {};
 const SILENCE_MS = 8000; // Alexa listens about eight seconds before it reprompts
@@ -99,7 +99,9 @@ function el(tag, attrs = {}, ...children) {
 }
 
 function line(who, text, cls) {
-  return el("p", { class: cls }, el("span", { class: "who", text: who }), document.createTextNode(text));
+  const words = document.createTextNode(text);
+  if (!who) return el("p", { class: cls }, words);
+  return el("p", { class: cls }, el("span", { class: "who", text: who }), document.createTextNode(" "), words);
 }
 
 function note(text) {
@@ -118,12 +120,17 @@ function card(data) {
   );
 }
 
+function slotList(slots) {
+  const pairs = Object.entries(slots).map(([name, value]) => `${name} = ${value ?? "(empty)"}`);
+  return pairs.length ? pairs.join(", ") : "none";
+}
+
 function debugPanel(turn) {
   const understood = turn.understood;
   const rows = [
     ["Requests sent", turn.requests.length ? turn.requests.join(", ") : "none"],
     ["Intent", understood ? understood.intent || "none (open the skill)" : "—"],
-    ["Slots", understood && Object.keys(understood.slots).length ? JSON.stringify(understood.slots) : "none"],
+    ["Slots", understood ? slotList(understood.slots) : "—"],
     ["Confidence", understood ? `${Math.round(understood.confidence * 100)}%` : "—"],
     ["Opens the skill", understood && understood.launch ? "yes" : "no"],
     ["Dialog action", turn.action || "—"],
@@ -253,7 +260,7 @@ async function play(speech, signal) {
 
 async function waitForWords(signal) {
   setState("listening", "Listening. Say or type your answer.");
-  await wait(SILENCE_MS, signal, (remaining) => showCountdown("Listening", remaining));
+  await wait(SILENCE_MS, signal, (remaining) => showCountdown("Listening", remaining), silenceScale);
   hideCountdown();
   await send("silence", {}, false);
 }
@@ -332,9 +339,12 @@ function askForMicrophone() {
 
 async function startListening() {
   if (state.listening) return;
+  interrupt(); // pressing the button is not silence, even while the notice is read
   if (!state.micAllowed) {
+    setState("waiting", "Read the note about the microphone first.");
     const allowed = await askForMicrophone();
     if (!allowed) {
+      setState("typing", "Type what you would say.");
       ui.text.focus();
       return;
     }

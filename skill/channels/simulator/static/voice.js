@@ -5,31 +5,34 @@
 // speechSynthesis and waits out every silence with a visible countdown.
 
 const hooks = window.AllySimulatorHooks || {};
+const scaleOf = (value, fallback) => (typeof value === "number" && value > 0 ? value : fallback);
 // Tests shrink time (0.05: a 10 s pause lasts half a second); people get real time.
-export const timeScale = typeof hooks.timeScale === "number" && hooks.timeScale > 0 ? hooks.timeScale : 1;
+export const timeScale = scaleOf(hooks.timeScale, 1);
+// The eight seconds of listening may run at a scale of their own.
+export const silenceScale = scaleOf(hooks.silenceScale, timeScale);
 
 export class Cancelled extends Error {}
 
 // Waits `ms` of device time, calling tick(remaining ms) about once a device second.
-export function wait(ms, signal, tick) {
+export function wait(ms, signal, tick, scale = timeScale) {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(new Cancelled());
       return;
     }
     const started = performance.now();
-    const total = ms * timeScale;
+    const total = ms * scale;
     let timer = 0;
     const step = () => {
       const elapsed = performance.now() - started;
       const remaining = Math.max(0, total - elapsed);
-      if (tick) tick(remaining / timeScale);
+      if (tick) tick(remaining / scale);
       if (remaining <= 0) {
         signal.removeEventListener("abort", abort);
         resolve();
         return;
       }
-      timer = setTimeout(step, Math.min(remaining, 1000 * timeScale));
+      timer = setTimeout(step, Math.min(remaining, 1000 * scale));
     };
     const abort = () => {
       clearTimeout(timer);
