@@ -118,6 +118,7 @@ class Script:
     name: str
     locale: str = "en-US"
     steps: tuple[Step, ...] = field(default_factory=tuple)
+    source: str = field(default="", compare=False)  # the file it was read from
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +151,9 @@ def _step(data: Any, where: str) -> Step:
     if len(kinds) != 1:
         raise ScriptError(f"{where}: say exactly one of {', '.join(STEP_KINDS)}")
     say = data.get("say")
+    if isinstance(say, bool):
+        # YAML reads a bare yes, no, on or off as true or false.
+        raise ScriptError(f"{where}: say: {say} is not words; quote them, as in say: 'yes'")
     if say is not None and not isinstance(say, str | int | float):
         raise ScriptError(f"{where}: say must be the words said")
     pauses = _strings(data.get("pauses", []), where, "pauses")
@@ -182,7 +186,8 @@ def from_dict(data: Any, source: str = "script") -> Script:
     if not isinstance(turns, list) or not turns:
         raise ScriptError(f"{source}: turns must be a non-empty list")
     steps = tuple(_step(turn, f"{source}, turn {i}") for i, turn in enumerate(turns, 1))
-    return Script(name=str(data.get("name") or Path(source).stem), locale=locale, steps=steps)
+    name = str(data.get("name") or Path(source).stem)
+    return Script(name=name, locale=locale, steps=steps, source=source)
 
 
 def load(path: Path) -> Script:
@@ -197,10 +202,28 @@ def load(path: Path) -> Script:
 def dump(script: Script, as_json: bool = False) -> str:
     if as_json:
         return json.dumps(script.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    body = yaml.safe_dump(
-        script.to_dict(), sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
-    )
+    data = script.to_dict()
+    for turn in data["turns"]:
+        if "pauses" in turn:
+            turn["pauses"] = _Inline(turn["pauses"])
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2)
     return HEADER + body
+
+
+class _Inline(list[Any]):
+    """A list written on one line: ``pauses: [2, 8, 10]``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, lists indented under their key, short lists of numbers inline."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+_Dumper.add_representer(
+    _Inline, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, True)
+)
 
 
 def slug(name: str) -> str:
@@ -343,7 +366,7 @@ def _check(step: Step, exchange: Exchange, number: int, source: str) -> None:
 def replay(script: Script, handler: Handler, source: str | None = None) -> list[Exchange]:
     """Say each turn of the script to a fresh device; raise ``DialogMismatch`` at the
     first answer that lacks what must be heard. Returns the exchanges."""
-    source = source or script.name
+    source = source or script.source or script.name
     device = Device(handler, REPLAY_USER, script.locale)
     exchanges: list[Exchange] = []
     for number, step in enumerate(script.steps, 1):

@@ -71,7 +71,8 @@ STUBS = """
     speaking: false, pending: false, paused: false,
     getVoices() { return []; },
     speak(utterance) {
-      const entry = { text: utterance.text, lang: utterance.lang, start: performance.now(), end: null };
+      const entry = { text: utterance.text, lang: utterance.lang, end: null };
+      entry.start = performance.now();
       spoken.push(entry);
       current = setTimeout(() => {
         entry.end = performance.now();
@@ -218,6 +219,4 @@ def artifacts_dir() -> Path:
 
 
 def console_errors(driver: Any) -> list[str]:
-    return [
-        json.dumps(entry) for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
-    ]
+    return [json.dumps(entry) for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]

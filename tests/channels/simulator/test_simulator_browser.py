@@ -7,6 +7,7 @@ TIME_SCALE, so the waits below are in scaled device time.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -114,7 +115,7 @@ def test_walkthrough_typed_and_spoken_with_real_pauses_then_a_disclosure(
         "Now ask yourself what you are longing for underneath it.",
         "When you've found it, say ready.",
     ]
-    gaps = [b["start"] - a["end"] for a, b in zip(entries, entries[1:], strict=False)]
+    gaps = [b["start"] - a["end"] for a, b in itertools.pairwise(entries)]
     for gap, pause_ms in zip(gaps, (2000, 8000, 10000), strict=True):
         assert gap >= pause_ms * TIME_SCALE * 0.95, (gaps, pause_ms)
     assert gaps[0] < gaps[2], "a 2 s pause lasted as long as a 10 s one"
