@@ -127,16 +127,17 @@ STUBS = """
 """
 
 
+def _program(variable: str, *names: str) -> str | None:
+    """The program named by ``variable`` if set (and there), else the first of ``names``."""
+    configured = os.environ.get(variable)
+    if configured:
+        return shutil.which(configured)
+    return next((found for name in names if (found := shutil.which(name))), None)
+
+
 def _find_browser() -> tuple[str, str] | None:
-    chromium = os.environ.get(ENV_CHROMIUM) or next(
-        (
-            found
-            for name in ("chromium", "chromium-browser", "google-chrome")
-            if (found := shutil.which(name))
-        ),
-        None,
-    )
-    driver = os.environ.get(ENV_CHROMEDRIVER) or shutil.which("chromedriver")
+    chromium = _program(ENV_CHROMIUM, "chromium", "chromium-browser", "google-chrome")
+    driver = _program(ENV_CHROMEDRIVER, "chromedriver")
     if not chromium or not driver:
         return None
     try:
