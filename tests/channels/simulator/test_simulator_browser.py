@@ -257,3 +257,28 @@ def test_without_speech_recognition_typing_still_does_everything(
     say(driver, "set my direction")
     wait_turns(driver, 1)
     assert "Let's set your direction." in last_turn_text(driver)
+
+
+def test_the_keyboard_alone_can_talk_and_type(page: Callable[[str], Any]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    driver = page("#patient")
+    driver.execute_script("window.__toHear.push('set my direction')")
+    talk = driver.find_element("id", "talk")
+    talk.send_keys(Keys.SPACE)
+    wait_for(driver, lambda d: d.find_element("id", "mic-dialog").is_displayed())
+    focused = driver.switch_to.active_element
+    assert focused.get_attribute("id") == "mic-ok"
+    focused.send_keys(Keys.ENTER)
+    wait_turns(driver, 1)
+    assert "You (spoken) set my direction" in last_turn_text(driver)
+    assert driver.execute_script("return window.__recognitions[0].lang") == "en-US"
+    # Once told, the notice is not shown again.
+    driver.execute_script("window.__toHear.push('next')")
+    talk.send_keys(Keys.ENTER)
+    wait_turns(driver, 2)
+    assert not driver.find_element("id", "mic-dialog").is_displayed()
+    box = driver.find_element("id", "say-text")
+    box.send_keys("where am i", Keys.ENTER)
+    wait_turns(driver, 3)
+    assert "where am i" in last_turn_text(driver)
