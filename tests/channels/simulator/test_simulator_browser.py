@@ -34,6 +34,7 @@ def page(browser: Any, server: Server) -> Iterator[Callable[[str], Any]]:
 
     yield open_page
     errors = console_errors(browser)
+    browser.execute_script("sessionStorage.clear()")  # each test meets the microphone notice
     browser.get("about:blank")  # stops the page's timers before the next test
     assert not errors, "console errors:\n" + "\n".join(errors)
 
@@ -265,8 +266,16 @@ def test_the_keyboard_alone_can_talk_and_type(page: Callable[[str], Any]) -> Non
     driver = page("#patient")
     driver.execute_script("window.__toHear.push('set my direction')")
     talk = driver.find_element("id", "talk")
+    dialog = driver.find_element("id", "mic-dialog")
     talk.send_keys(Keys.SPACE)
-    wait_for(driver, lambda d: d.find_element("id", "mic-dialog").is_displayed())
+    wait_for(driver, lambda d: dialog.is_displayed())
+    # "Type instead": nothing listens, and the text box has the focus.
+    driver.find_element("id", "mic-cancel").click()
+    wait_for(driver, lambda d: d.switch_to.active_element.get_attribute("id") == "say-text")
+    assert not dialog.is_displayed()
+    assert driver.execute_script("return window.__recognitions.length") == 0
+    talk.send_keys(Keys.SPACE)
+    wait_for(driver, lambda d: dialog.is_displayed())
     focused = driver.switch_to.active_element
     assert focused.get_attribute("id") == "mic-ok"
     focused.send_keys(Keys.ENTER)
@@ -277,7 +286,7 @@ def test_the_keyboard_alone_can_talk_and_type(page: Callable[[str], Any]) -> Non
     driver.execute_script("window.__toHear.push('next')")
     talk.send_keys(Keys.ENTER)
     wait_turns(driver, 2)
-    assert not driver.find_element("id", "mic-dialog").is_displayed()
+    assert not dialog.is_displayed()
     box = driver.find_element("id", "say-text")
     box.send_keys("where am i", Keys.ENTER)
     wait_turns(driver, 3)

@@ -325,13 +325,14 @@ function askForMicrophone() {
       ui.micDialog.close();
       ui.micOk.removeEventListener("click", ok);
       ui.micCancel.removeEventListener("click", cancel);
+      ui.micDialog.removeEventListener("cancel", cancel);
       resolve(allowed);
     };
     const ok = () => done(true);
     const cancel = () => done(false);
     ui.micOk.addEventListener("click", ok);
     ui.micCancel.addEventListener("click", cancel);
-    ui.micDialog.addEventListener("cancel", cancel, { once: true });
+    ui.micDialog.addEventListener("cancel", cancel);
     ui.micDialog.showModal();
     ui.micOk.focus();
   });
@@ -355,13 +356,12 @@ async function startListening() {
   setState("hearing", "Listening to you…");
   ui.talk.setAttribute("aria-pressed", "true");
   ui.talk.textContent = "Listening… (release or tap to stop)";
-  const listening = listen(state.locale, (interim) => {
-    ui.text.value = interim;
-  });
-  state.listening = listening;
   let heard = null;
   try {
-    heard = await listening.result;
+    state.listening = listen(state.locale, (interim) => {
+      ui.text.value = interim;
+    });
+    heard = await state.listening.result;
   } catch (error) {
     setState("error", `Speech recognition failed (${error.message}). You can type instead.`);
   } finally {
