@@ -269,8 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         checked = sorted(str(path) for path in expected_files(ROOT, endpoint=args.endpoint))
         derived = ", ".join(locale for locale in locales.LOCALES if locale != locales.SOURCE_LOCALE)
         print(f"checked: the {derived} models are derived from {locales.SOURCE_LOCALE}, and")
-        for relative in checked:
-            print(f"  {relative} is up to date")
+        for name in checked:
+            print(f"  {name} is up to date")
         return 0
     changed = write(ROOT, endpoint=args.endpoint)
     for relative in changed:
