@@ -23,6 +23,7 @@ from skill.channels.simulator.app import (
     CONFIG_DIALOGS,
     CONFIG_STORE,
     CONTENT_SECURITY_POLICY,
+    MAX_PAGES,
     TOKEN_HEADER,
     create_simulator_app,
 )
@@ -115,6 +116,19 @@ def test_the_page_loads_nothing_from_elsewhere(app: Flask) -> None:
 def test_every_page_gets_a_token_of_its_own(app: Flask) -> None:
     client = app.test_client()
     assert Browser(client).token != Browser(client).token
+
+
+def test_the_oldest_page_is_let_go_and_its_session_saved(app: Flask) -> None:
+    client = app.test_client()
+    first = Browser(client)
+    first.say("open ally coach")
+    # A launch alone waits to store its visit until something changes or the session ends.
+    assert first.progress()["stored"]["last_visit"] is None
+    others = [Browser(client) for _ in range(MAX_PAGES)]
+    gone = first.post("say", {"text": "next"})
+    assert gone.status_code == 403 and "reload the page" in gone.get_json()["error"]
+    # Letting the page go ended its session, and that stored the visit.
+    assert others[-1].progress()["stored"]["last_visit"] is not None
 
 
 def test_calls_without_the_pages_token_are_refused(page: Browser) -> None:

@@ -30,6 +30,7 @@ const ui = {
   forgetYes: $("forget-yes"),
   forgetNo: $("forget-no"),
   record: $("record"),
+  recordStatus: $("record-status"),
   scriptForm: $("script-form"),
   scriptName: $("script-name"),
   saveScript: $("save-script"),
@@ -223,8 +224,9 @@ function applyState(data) {
   ui.locale.value = data.locale;
   ui.locale.disabled = data.recording;
   document.documentElement.lang = data.locale;
+  // A toggle button keeps its name; its pressed state and the line beside it say the rest.
   ui.record.setAttribute("aria-pressed", String(data.recording));
-  ui.record.textContent = data.recording ? "Stop recording" : "Start recording";
+  ui.recordStatus.textContent = data.recording ? "Recording." : data.recorded ? `Recorded ${data.recorded} turns.` : "Not recording.";
   ui.scriptForm.hidden = data.recorded === 0;
   ui.saveScript.hidden = !data.save_folder;
   if (data.save_folder) ui.saveScript.textContent = `Save into ${data.save_folder}`;
@@ -354,7 +356,6 @@ async function startListening() {
   }
   interrupt();
   setState("hearing", "Listening to you…");
-  ui.talk.setAttribute("aria-pressed", "true");
   ui.talk.textContent = "Listening… (release or tap to stop)";
   let heard = null;
   try {
@@ -366,7 +367,6 @@ async function startListening() {
     setState("error", `Speech recognition failed (${error.message}). You can type instead.`);
   } finally {
     state.listening = null;
-    ui.talk.setAttribute("aria-pressed", "false");
     ui.talk.textContent = "Hold to talk";
   }
   ui.text.value = "";
