@@ -8,6 +8,7 @@ TIME_SCALE, so the waits below are in scaled device time.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -122,8 +123,11 @@ def test_walkthrough_typed_and_spoken_with_real_pauses_then_a_disclosure(
     assert gaps[0] < gaps[2], "a 2 s pause lasted as long as a 10 s one"
     # A visible countdown in device seconds during each pause.
     countdowns = driver.execute_script("return window.__countdowns")
-    assert "Pause 10 s" in countdowns and "Pause 1 s" in countdowns, countdowns
-    assert "Pause 8 s" in countdowns and "Listening 8 s" in countdowns, countdowns
+    assert "Pause 2 s" in countdowns and "Pause 8 s" in countdowns, countdowns
+    ten = countdowns.index("Pause 10 s")
+    # It counts down (a loaded machine may skip a second, never all of them).
+    assert any(re.fullmatch(r"Pause [1-9] s", shown) for shown in countdowns[ten + 1 :])
+    assert "Listening 8 s" in countdowns[ten:], countdowns
 
     # A disclosure: coaching stops, the safety answer and its card, the session ends.
     say(driver, "my husband hits me")

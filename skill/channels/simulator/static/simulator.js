@@ -1,7 +1,6 @@
 // The simulator page: a speaker you type or talk to. All words go to this server's API.
-import { Cancelled, Player, listen, recognitionClass, silenceScale, timeScale, wait } from "./voice.js";
+import { Cancelled, Player, listen, recognitionClass, silenceScale, wait } from "./voice.js";
 
-const hooks = window.AllySimulatorHooks || {};
 const SILENCE_MS = 8000; // Alexa listens about eight seconds before it reprompts
 const HOLD_MS = 350; // a press longer than this is press-and-hold; shorter is a tap
 const token = document.querySelector('meta[name="simulator-token"]').content;
@@ -498,9 +497,7 @@ async function start() {
     return;
   }
   setState("idle", "Say or type: open ally coach. Or ask straight away: help me talk to my partner.");
-  if (timeScale !== 1) ui.body.dataset.timeScale = String(timeScale);
   refreshProgress();
-  if (hooks.onReady) hooks.onReady();
 }
 
 start();
