@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "skill.channels.simulator.app",
         "talk to the skill in a browser page, with its pauses (development)",
     ),
+    "content": ("skill.tools.content", "check every program's content in every locale"),
     "package": ("skill.tools.skill_package", "assemble the ASK CLI skill package under infra/"),
     "build-lambda": ("skill.tools.packaging", "build the AWS Lambda deployment zip"),
     "prerender": (

@@ -18,6 +18,7 @@ ENV_AWS_REGION = "AWS_REGION"
 ENV_AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
 ENV_TWILIO_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"
 ENV_PUBLIC_BASE_URL = "PUBLIC_BASE_URL"
+ENV_TEMPLATES_DIR = "SKILL_TEMPLATES_DIR"
 
 # The locales the skill speaks: a template folder, a voice model and safety numbers each.
 LOCALES: tuple[str, ...] = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
@@ -49,6 +50,7 @@ class Settings(NamedTuple):  # not a dataclass: cheaper at import, see skill.cor
     aws_region: str | None
     twilio_auth_token: str | None
     public_base_url: str | None
+    templates_dir: str | None  # another content folder (templates and programs) to speak from
 
     @property
     def db_path(self) -> Path:
@@ -75,6 +77,7 @@ class Settings(NamedTuple):  # not a dataclass: cheaper at import, see skill.cor
             aws_region=env.get(ENV_AWS_REGION) or env.get(ENV_AWS_DEFAULT_REGION) or None,
             twilio_auth_token=env.get(ENV_TWILIO_AUTH_TOKEN) or None,
             public_base_url=env.get(ENV_PUBLIC_BASE_URL) or None,
+            templates_dir=env.get(ENV_TEMPLATES_DIR) or None,
         )
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
+
 from skill.alexa.envelopes import SessionDriver
+from skill.core.dialog import Action, Command, Conversation, Reply, handle
+from skill.core.progress import Progress
+from skill.speech.programs import get_catalog
 from skill.speech.ssml import to_text, validate
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -110,14 +117,20 @@ def reach_tip(talk: Talk, tip: int, now: datetime | None = None) -> Said:
     return said
 
 
-def tip_view_data(tip: int, **overrides: Any) -> dict[str, Any]:
-    """The data the dialog gives the "tip" view, as ``skill.core.dialog._tip`` builds it."""
-    data: dict[str, Any] = {
-        "tip": tip,
-        "intro": False,
-        "partner": None,
-        "note": None,
-        "practiced": False,
-        "question": "practice",
-    }
-    return {**data, **overrides}
+def tip_reply(tip: int, *, intro: bool = False, partner: str | None = None) -> Reply:
+    """The reply of the dialog core for a tip of "Motivate your partner", as a user gets it:
+    tip 1 with the intro when the program is started, any tip when asked for by number."""
+    catalog = get_catalog()
+    if intro:
+        command = Command(Action.START_PROGRAM, program="motivate", partner=partner)
+    else:
+        command = Command(Action.GO_TO_STEP, number=tip)
+    reply = handle(Conversation(), Progress(), command, 1_800_000_000, catalog).reply
+    assert reply.view == "step" and reply.data["step"] == tip
+    return reply
+
+
+def request_envelope(user_id: str, person_id: str | None = None) -> RequestEnvelope:
+    """A launch envelope of ``user_id`` as the SDK's model object, for calling stores."""
+    raw = SessionDriver(user_id=user_id, person_id=person_id).launch()
+    return DefaultSerializer().deserialize(json.dumps(raw), RequestEnvelope)

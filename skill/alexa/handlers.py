@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.utils import get_intent_name, is_request_type
 
-from skill.alexa.intents import INTENT_ACTIONS, to_command
+from skill.alexa.intents import knows, to_command
 from skill.core.dialog import Action, Command
 from skill.speech.render import DEFAULT_LOCALE
 from skill.store.base import StorageError, short_hash, user_key
@@ -40,12 +40,12 @@ class DialogIntentHandler(_RunnerHandler):
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_request_type("IntentRequest")(handler_input)) and (
-            get_intent_name(handler_input) in INTENT_ACTIONS
+            knows(str(get_intent_name(handler_input)), self.runner.catalog)
         )
 
     def handle(self, handler_input: HandlerInput) -> Response:
         intent = _request(handler_input).intent
-        command = to_command(intent.name, slot_values(intent.slots))
+        command = to_command(intent.name, slot_values(intent.slots), self.runner.catalog)
         return self.runner.run(handler_input, command)
 
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from skill.core.dialog import Action, Command
+from skill.core.program import Catalog
 from skill.understanding.numbers import parse_number
 
 INTENT_ACTIONS: dict[str, Action] = {
-    "MotivatePartnerIntent": Action.START_MOTIVATE,
-    "SetDirectionIntent": Action.START_DIRECTION,
-    "GoToTipIntent": Action.GO_TO_TIP,
-    "ListTipsIntent": Action.LIST_TIPS,
+    # Which program an intent starts is the content's to say (program.json start_intents).
+    "MotivatePartnerIntent": Action.START_PROGRAM,
+    "SetDirectionIntent": Action.START_PROGRAM,
+    "StartProgramIntent": Action.START_PROGRAM,
+    "GoToTipIntent": Action.GO_TO_STEP,
+    "ListTipsIntent": Action.LIST_STEPS,
     "WhereAmIIntent": Action.WHERE_AM_I,
     "ReadyIntent": Action.READY,
     "SafetyIntent": Action.SAFETY,
@@ -35,15 +38,32 @@ INTENT_ACTIONS: dict[str, Action] = {
 CUSTOM_INTENTS = frozenset(name for name in INTENT_ACTIONS if not name.startswith("AMAZON."))
 
 
-def to_command(intent_name: str, slots: Mapping[str, str | None]) -> Command:
+def knows(intent_name: str, catalog: Catalog) -> bool:
+    """The code or the content has something to do for this intent."""
+    return intent_name in INTENT_ACTIONS or catalog.for_intent(intent_name) is not None
+
+
+def to_command(intent_name: str, slots: Mapping[str, str | None], catalog: Catalog) -> Command:
     """The command for an intent; ``slots`` maps slot names to resolved values or words.
 
     Unknown intents become FALLBACK, so a model ahead of the code still gets an answer.
     """
+    starts = catalog.for_intent(intent_name)
+    if starts is not None:
+        return Command(
+            Action.START_PROGRAM, program=starts.id, partner=slots.get("partner") or None
+        )
     action = INTENT_ACTIONS.get(intent_name, Action.FALLBACK)
-    if action is Action.GO_TO_TIP:
+    if action is Action.START_PROGRAM:
+        heard = slots.get("program")
+        named = catalog.named(heard)
+        return Command(
+            action,
+            program=named.id if named else None,
+            heard=heard,
+            partner=slots.get("partner") or None,
+        )
+    if action is Action.GO_TO_STEP:
         heard = slots.get("number") or slots.get("ordinal")
-        return Command(action, tip=parse_number(heard), heard=heard)
-    if action is Action.START_MOTIVATE:
-        return Command(action, partner=slots.get("partner") or None)
+        return Command(action, number=parse_number(heard), heard=heard)
     return Command(action)

@@ -15,15 +15,22 @@ from skill.alexa.handlers import (
     UnknownIntentHandler,
 )
 from skill.alexa.turns import TurnRunner
+from skill.core.program import Catalog
+from skill.speech.programs import get_catalog
 from skill.speech.render import Speech, get_speech
 from skill.store.base import ProgressAdapter
 
 
 def build_skill(
-    adapter: ProgressAdapter, *, speech: Speech | None = None, skill_id: str | None = None
+    adapter: ProgressAdapter,
+    *,
+    speech: Speech | None = None,
+    catalog: Catalog | None = None,
+    skill_id: str | None = None,
 ) -> CustomSkill:
-    """The skill, wired to a store. Touches no AWS and no file until a request comes."""
-    runner = TurnRunner(adapter, speech or get_speech())
+    """The skill, wired to a store and to the programs of the content. Touches no AWS
+    until a request comes."""
+    runner = TurnRunner(adapter, speech or get_speech(), catalog or get_catalog())
     builder = CustomSkillBuilder(persistence_adapter=adapter)
     if skill_id:
         builder.skill_id = skill_id  # type: ignore[assignment]  # the SDK types it as None

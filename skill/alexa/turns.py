@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ask_sdk_model.ui import StandardCard
 
 from skill.core.dialog import Command, Conversation, Reply, Turn, handle
+from skill.core.program import Catalog
 from skill.core.progress import Progress
 from skill.speech.render import DEFAULT_LOCALE, Rendered, Speech
 from skill.store.base import (
@@ -42,9 +43,10 @@ ERROR_REPLY = Reply("error")
 
 
 class TurnRunner:
-    def __init__(self, adapter: ProgressAdapter, speech: Speech) -> None:
+    def __init__(self, adapter: ProgressAdapter, speech: Speech, catalog: Catalog) -> None:
         self.adapter = adapter
         self.speech = speech
+        self.catalog = catalog
 
     # --- the turn ---------------------------------------------------------------------
 
@@ -58,7 +60,7 @@ class TurnRunner:
         pending = bool(session.get(SESSION_VISIT_PENDING))
         new_session = bool(envelope.session and envelope.session.new)
 
-        turn = handle(conversation, progress, command, now)
+        turn = handle(conversation, progress, command, now, self.catalog)
         new_progress = turn.progress
         if new_session and not turn.forget:
             new_progress = replace(new_progress, last_visit=now)

@@ -4,6 +4,10 @@ Pure and channel-agnostic: no ASK SDK, no storage, no clock of its own. Alexa ha
 the terminal chat and the phone line are adapters that turn their input into a
 ``Command`` and render the ``Reply`` through the templates.
 
+It walks any program of the ``Catalog`` it is given (``skill.core.program``): next, back,
+repeat, a step by number, the list, where am I, pause and resume, practices, and resuming
+across sessions all come from the program's content. No program is known here by name.
+
 The immutable values here are NamedTuples, not frozen dataclasses: a dataclass costs
 about 1.3 ms to create at import (it compiles its methods), a NamedTuple a fifth of
 that, and every Lambda cold start imports this module (bench/README.md).
@@ -12,25 +16,23 @@ that, and every Lambda cold start imports this module (bench/README.md).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from skill.core.program import DIRECTION_STEPS, LONG_ABSENCE_SECONDS, PRACTICE_STEPS, TIP_COUNT
-from skill.core.progress import Progress
+from skill.core.program import LONG_ABSENCE_SECONDS, Catalog, Program
+from skill.core.progress import ProgramProgress, Progress
 
 
 class Action(StrEnum):
     LAUNCH = "launch"
-    START_MOTIVATE = "start_motivate"
-    START_DIRECTION = "start_direction"
+    START_PROGRAM = "start_program"
     NEXT = "next"
     PREVIOUS = "previous"
     REPEAT = "repeat"
     START_OVER = "start_over"
-    GO_TO_TIP = "go_to_tip"
-    LIST_TIPS = "list_tips"
+    GO_TO_STEP = "go_to_step"
+    LIST_STEPS = "list_steps"
     WHERE_AM_I = "where_am_i"
     PAUSE = "pause"
     RESUME = "resume"
@@ -49,27 +51,27 @@ class Action(StrEnum):
 class Question(StrEnum):
     """The yes/no question the user was last asked; it decides what yes and no mean."""
 
-    START = "start"  # hear the five tips?
-    RESUME = "resume"  # continue where you left off?
-    PRACTICE = "practice"  # try this tip's practice?
+    OFFER = "offer"  # try the program ``Conversation.offer``?
+    RESUME = "resume"  # go on with ``offer`` where you left off?
+    RESTART = "restart"  # start ``offer`` from its first step?
+    PRACTICE = "practice"  # try this step's practice?
     READY = "ready"  # a pause in a guided exercise: say ready to go on
-    REFLECT = "reflect"  # the question that closes a practice
-    NEXT_TIP = "next_tip"  # go on to the next tip?
-    DIRECTION = "direction"  # try "Set your direction"?
-    DIRECTION_REFLECT = "direction_reflect"  # did you find your small step?
+    REFLECT = "reflect"  # the question that closes a practice, or a guided program
+    NEXT_STEP = "next_step"  # go on to the next step?
     FORGET = "forget"  # really delete your progress?
 
 
-class Program(StrEnum):
-    MOTIVATE = "motivate"
-    DIRECTION = "direction"
+# Questions whose reprompt names the program offered, or the step under way.
+_ABOUT_AN_OFFER = frozenset({Question.OFFER, Question.RESUME, Question.RESTART})
+_ABOUT_THE_STEP = frozenset({Question.PRACTICE, Question.NEXT_STEP})
 
 
 class Command(NamedTuple):
     action: Action
-    tip: int | None = None  # GO_TO_TIP: the number asked for, if one was understood
-    heard: str | None = None  # GO_TO_TIP: the words heard, for "there is no tip nine"
-    partner: str | None = None  # START_MOTIVATE: "husband", "wife", ... when said
+    number: int | None = None  # GO_TO_STEP: the number asked for, if one was understood
+    heard: str | None = None  # the words heard, for "there is no tip nine"
+    partner: str | None = None  # START_PROGRAM: "husband", "wife", ... when said
+    program: str | None = None  # START_PROGRAM: the program's id; None if not one we have
 
 
 # A reply without data shares this one: read-only, so no reply can change another's.
@@ -105,19 +107,23 @@ class Reply(NamedTuple):
 class Conversation(NamedTuple):
     """Where this session is. Lives in session attributes, or per call on the phone."""
 
-    program: Program | None = None
-    tip: int = 0  # 1..TIP_COUNT while in the motivate program
-    step: int = 0  # practice step (motivate) or reflection step (direction); 0 = none
+    program: str | None = None  # the program being walked
+    step: int = 0  # its step, from 1; 0 = none
+    part: int = 0  # the part of the step's practice; 0 = not in a practice
     question: Question | None = None
+    offer: str | None = None  # the program an offer, resume or restart question is about
+    skip: tuple[str, ...] = ()  # programs not to offer again this session: declined or done
     paused: bool = False
     last: Reply | None = None  # what "repeat" says again
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "program": self.program.value if self.program else None,
-            "tip": self.tip,
+            "program": self.program,
             "step": self.step,
+            "part": self.part,
             "question": self.question.value if self.question else None,
+            "offer": self.offer,
+            "skip": list(self.skip),
             "paused": self.paused,
             "last": self.last.to_dict() if self.last else None,
         }
@@ -127,17 +133,32 @@ class Conversation(NamedTuple):
         if not data:
             return cls()
         try:
+            if "tip" in data:
+                return _from_v2_session(data)
             return cls(
-                program=Program(data["program"]) if data.get("program") else None,
-                tip=min(max(int(data.get("tip") or 0), 0), TIP_COUNT),
-                step=int(data.get("step") or 0),
+                program=str(data["program"]) if data.get("program") else None,
+                step=max(int(data.get("step") or 0), 0),
+                part=max(int(data.get("part") or 0), 0),
                 question=Question(data["question"]) if data.get("question") else None,
+                offer=str(data["offer"]) if data.get("offer") else None,
+                skip=tuple(str(p) for p in data.get("skip") or ()),
                 paused=bool(data.get("paused")),
                 last=Reply.from_dict(data["last"]) if data.get("last") else None,
             )
         except (ValueError, KeyError, TypeError):
             # A session from an older deployment: start the conversation afresh.
             return cls()
+
+
+def _from_v2_session(data: Mapping[str, Any]) -> Conversation:
+    """A session written before programs were content: {"program", "tip", "step", ...}.
+    Its place is kept; its open question, whose meaning changed, is asked afresh."""
+    program = data.get("program")
+    if program == "motivate":
+        return Conversation(program="motivate", step=int(data["tip"]), part=int(data["step"]))
+    if program == "direction":
+        return Conversation(program="direction", step=int(data["step"]))
+    return Conversation()
 
 
 class Turn(NamedTuple):
@@ -147,9 +168,13 @@ class Turn(NamedTuple):
     forget: bool = False  # the user confirmed deleting their stored progress
 
 
-def handle(conversation: Conversation, progress: Progress, command: Command, now: int) -> Turn:
+def handle(
+    conversation: Conversation, progress: Progress, command: Command, now: int, catalog: Catalog
+) -> Turn:
     """Answer one command. ``now`` is epoch seconds, used only for visits and recaps."""
-    turn = _dispatch(conversation, progress, command, now)
+    if catalog.get(conversation.program) is None and conversation.program is not None:
+        conversation = Conversation(last=conversation.last)  # a program the content dropped
+    turn = _Dialog(catalog, conversation, progress, now).dispatch(command)
     reply = turn.reply
     state = turn.conversation
     # "Repeat" says again what the user was last taken through, not the pause notice.
@@ -160,345 +185,456 @@ def handle(conversation: Conversation, progress: Progress, command: Command, now
     return turn._replace(conversation=state)
 
 
-# --- dispatch -------------------------------------------------------------------------
+class _Dialog:
+    """One turn's view of the catalog, the conversation and the progress."""
 
+    def __init__(self, catalog: Catalog, c: Conversation, p: Progress, now: int) -> None:
+        self.catalog = catalog
+        self.c = c
+        self.p = p
+        self.now = now
 
-def _dispatch(c: Conversation, p: Progress, cmd: Command, now: int) -> Turn:
-    a = cmd.action
-    if a is Action.SAFETY:
-        # Coaching stops: no persuasion advice, just where to find help now.
-        return Turn(Conversation(), p, Reply("safety", end_session=True, card="safety"))
-    if a is Action.SESSION_ENDED:
-        return Turn(c, p, Reply(None, end_session=True))
-    if a is Action.LAUNCH:
-        return _launch(p, now)
-    if a is Action.STOP:
-        return Turn(
-            Conversation(), p, Reply("goodbye", {"started": not p.is_new}, end_session=True)
-        )
-    if a is Action.HELP:
-        return _say(c, p, "help", {"context": _context(c, p)})
-    if a is Action.FALLBACK:
-        return _say(c, p, "fallback", {"context": _context(c, p)})
-    if a is Action.REPEAT:
-        if c.last is None:
-            return _menu(c, p)
-        return Turn(c, p, c.last)
-    if a is Action.PAUSE:
-        return _say(c._replace(paused=True), p, "paused", {"context": _context(c, p)})
-    if a is Action.HOME:
-        return _menu(c, p)
-    if a is Action.FORGET:
-        return _ask(c, p, "forget_confirm", {}, Question.FORGET)
-    if a is Action.START_MOTIVATE:
-        if not p.is_new and not p.program_finished and c.program is None and p.current_tip > 1:
-            return _ask(
-                c, p, "resume_offer", {"tip": p.resume_tip, "partner": cmd.partner}, Question.RESUME
-            )
-        return _tip(c, p, 1, intro=True, partner=cmd.partner)
-    if a is Action.START_DIRECTION:
-        return _direction_step(c, p, 1)
-    if a is Action.START_OVER:
-        if c.program is Program.DIRECTION:
-            return _direction_step(c, p, 1)
-        return _tip(c, p, 1, intro=True)
-    if a is Action.GO_TO_TIP:
-        return _go_to_tip(c, p, cmd)
-    if a is Action.LIST_TIPS:
-        return _say(c, p, "list_tips", {"context": _context(c, p)})
-    if a is Action.WHERE_AM_I:
-        return _say(
-            c,
-            p,
-            "where_am_i",
-            {
-                "context": _context(c, p),
-                "program": c.program.value if c.program else None,
-                "tip": c.tip or p.current_tip,
-                "step": c.step,
-                "finished": len(p.finished_tips),
-            },
-        )
-    if a is Action.RESUME:
-        return _resume(c, p)
-    if a is Action.NEXT:
-        return _next(c, p)
-    if a is Action.PREVIOUS:
-        return _previous(c, p)
-    if a in (Action.YES, Action.NO, Action.READY):
-        return _answer(c, p, a)
-    raise ValueError(f"unhandled action {a}")  # pragma: no cover - every Action is above
+    # --- dispatch ---------------------------------------------------------------------
 
-
-# --- building blocks ------------------------------------------------------------------
-
-
-def _say(c: Conversation, p: Progress, view: str, data: Mapping[str, Any]) -> Turn:
-    """An aside (help, list, pause...): the question that was open stays open."""
-    return Turn(c, p, Reply(view, {**data, "question": _q(c)}))
-
-
-def _ask(
-    c: Conversation,
-    p: Progress,
-    view: str,
-    data: Mapping[str, Any],
-    question: Question,
-    card: str | None = None,
-) -> Turn:
-    state = c._replace(question=question, paused=False)
-    return Turn(state, p, Reply(view, {**data, "question": question.value}, card=card))
-
-
-def _q(c: Conversation) -> str | None:
-    return c.question.value if c.question else None
-
-
-def _context(c: Conversation, p: Progress) -> str:
-    """A name for where the user is, so help and fallback can say what fits here."""
-    if c.paused:
-        return "paused"
-    if c.question is not None:
-        return c.question.value
-    if c.program is Program.MOTIVATE:
-        return "tip"
-    if c.program is Program.DIRECTION:
-        return "direction"
-    return "menu"
-
-
-def _launch(p: Progress, now: int) -> Turn:
-    # The adapter records the visit itself (every new session is one, not only launches).
-    away = now - p.last_visit if p.last_visit is not None else None
-    c = Conversation()
-    if p.is_new:
-        return _ask(c, p, "welcome", {}, Question.START)
-    recap = away is not None and away > LONG_ABSENCE_SECONDS
-    if p.program_finished or (p.heard_all and p.current_tip == TIP_COUNT):
-        return _ask(
-            c,
-            p,
-            "welcome_back",
-            {
-                "finished_all": True,
-                "direction_done": p.direction_finished,
-                "last_tip": p.current_tip,
-                "next_tip": None,
-                "recap": recap,
-            },
-            Question.DIRECTION if not p.direction_finished else Question.START,
-        )
-    if p.current_tip == 0:
-        # Only "Set your direction" done so far.
-        return _ask(
-            c,
-            p,
-            "welcome_back",
-            {
-                "finished_all": False,
-                "direction_done": True,
-                "last_tip": 0,
-                "next_tip": 1,
-                "recap": recap,
-            },
-            Question.START,
-        )
-    return _ask(
-        c,
-        p,
-        "welcome_back",
-        {
-            "finished_all": False,
-            "direction_done": p.direction_finished,
-            "last_tip": p.current_tip if p.current_tip in p.finished_tips else 0,
-            "next_tip": p.resume_tip,
-            "recap": recap,
-        },
-        Question.RESUME,
-    )
-
-
-def _menu(c: Conversation, p: Progress) -> Turn:
-    state = Conversation(last=c.last)
-    return _ask(state, p, "menu", {"started": not p.is_new}, Question.START)
-
-
-def _tip(
-    c: Conversation,
-    p: Progress,
-    n: int,
-    *,
-    intro: bool = False,
-    partner: str | None = None,
-    note: str | None = None,
-) -> Turn:
-    state = Conversation(program=Program.MOTIVATE, tip=n, last=c.last)
-    progress = replace(p, current_tip=n, finished_tips=p.finished_tips | {n})
-    data = {
-        "tip": n,
-        "intro": intro,
-        "partner": partner,
-        "note": note,
-        "practiced": n in p.finished_practices,
-    }
-    return _ask(state, progress, "tip", data, Question.PRACTICE, card="tip")
-
-
-def _practice(c: Conversation, p: Progress, step: int) -> Turn:
-    state = c._replace(program=Program.MOTIVATE, step=step)
-    last = step >= PRACTICE_STEPS
-    return _ask(
-        state,
-        p,
-        "practice",
-        {"tip": c.tip, "step": step, "last_step": last},
-        Question.REFLECT if last else Question.READY,
-    )
-
-
-def _after_tip(c: Conversation, p: Progress) -> Turn:
-    """Leaving the current tip forwards: the next tip, or the end of the program."""
-    if c.tip >= TIP_COUNT:
-        done = replace(p, program_finished=True)
-        state = Conversation(program=Program.MOTIVATE, tip=TIP_COUNT, last=c.last)
-        return _ask(
-            state,
-            done,
-            "program_done",
-            {"direction_done": p.direction_finished},
-            Question.DIRECTION,
-        )
-    return _tip(c, p, c.tip + 1)
-
-
-def _direction_step(c: Conversation, p: Progress, step: int) -> Turn:
-    state = Conversation(program=Program.DIRECTION, step=step, last=c.last)
-    last = step >= DIRECTION_STEPS
-    return _ask(
-        state,
-        p,
-        "direction",
-        {"step": step, "last_step": last},
-        Question.DIRECTION_REFLECT if last else Question.READY,
-    )
-
-
-def _go_to_tip(c: Conversation, p: Progress, cmd: Command) -> Turn:
-    if cmd.tip is None or not 1 <= cmd.tip <= TIP_COUNT:
-        return _say(
-            c,
-            p,
-            "tip_out_of_range",
-            {"heard": cmd.heard, "number": cmd.tip, "count": TIP_COUNT, "context": _context(c, p)},
-        )
-    return _tip(c, p, cmd.tip)
-
-
-def _resume(c: Conversation, p: Progress) -> Turn:
-    if c.question is Question.RESUME:
-        return _answer(c, p, Action.YES)
-    if c.paused and c.last is not None:
-        return Turn(c._replace(paused=False), p, c.last)
-    if c.program is Program.MOTIVATE and c.tip and c.step:
-        return _practice(c, p, c.step)
-    if c.program is Program.MOTIVATE and c.tip:
-        return _tip(c, p, c.tip)
-    if c.program is Program.DIRECTION and c.step:
-        return _direction_step(c, p, c.step)
-    if p.program_finished:
-        return _ask(
-            c, p, "program_done", {"direction_done": p.direction_finished}, Question.DIRECTION
-        )
-    return _tip(c, p, p.resume_tip, intro=p.resume_tip == 1)
-
-
-def _next(c: Conversation, p: Progress) -> Turn:
-    if c.program is Program.DIRECTION:
-        if c.step >= DIRECTION_STEPS:
-            return _direction_finished(c, p, answered=None)
-        return _direction_step(c, p, c.step + 1)
-    if c.program is Program.MOTIVATE and c.tip:
-        if c.question is Question.READY and c.step:
-            # "next" in the middle of a practice moves on within the practice.
-            return _practice(c, p, c.step + 1)
-        return _after_tip(c, p)
-    if p.program_finished or p.is_new:
-        return _tip(c, p, 1, intro=True)
-    return _tip(c, p, p.resume_tip)
-
-
-def _previous(c: Conversation, p: Progress) -> Turn:
-    if c.program is Program.DIRECTION:
-        return _direction_step(c, p, max(c.step - 1, 1))
-    if c.program is Program.MOTIVATE and c.tip:
-        if c.step > 1:
-            return _practice(c, p, c.step - 1)
-        if c.step == 1 or (c.tip == TIP_COUNT and c.question is Question.DIRECTION):
-            return _tip(c, p, c.tip)
-        if c.tip == 1:
-            return _tip(c, p, 1, note="first")
-        return _tip(c, p, c.tip - 1)
-    return _menu(c, p)
-
-
-def _direction_finished(c: Conversation, p: Progress, answered: bool | None) -> Turn:
-    done = replace(p, direction_finished=True)
-    state = Conversation(last=c.last)
-    return _ask(
-        state,
-        done,
-        "direction_done",
-        {"answered": answered, "program_finished": p.program_finished},
-        Question.START,
-    )
-
-
-def _answer(c: Conversation, p: Progress, a: Action) -> Turn:
-    yes = a in (Action.YES, Action.READY)
-    q = c.question
-    if q is Question.START:
-        if yes:
-            if p.program_finished or p.is_new or p.current_tip <= 1:
-                return _tip(c, p, 1, intro=True)
-            return _tip(c, p, p.resume_tip)
-        return _ask(Conversation(last=c.last), p, "menu_declined", {}, Question.DIRECTION)
-    if q is Question.RESUME:
-        if yes:
-            return _tip(c, p, p.resume_tip, intro=p.resume_tip == 1)
-        return _ask(Conversation(last=c.last), p, "resume_declined", {}, Question.START)
-    if q is Question.PRACTICE:
-        return _practice(c, p, 1) if yes else _after_tip(c, p)
-    if q is Question.READY:
-        if not yes:
-            return _say(c, p, "take_your_time", {"program": c.program.value if c.program else None})
-        if c.program is Program.DIRECTION:
-            return _direction_step(c, p, c.step + 1)
-        return _practice(c, p, c.step + 1)
-    if q is Question.REFLECT:
-        practiced = replace(p, finished_practices=p.finished_practices | {c.tip})
-        state = c._replace(step=0)
-        return _ask(
-            state,
-            practiced,
-            "practice_done",
-            {"tip": c.tip, "answered": yes, "last_tip": c.tip >= TIP_COUNT},
-            Question.NEXT_TIP,
-        )
-    if q is Question.NEXT_TIP:
-        if yes:
-            return _after_tip(c, p)
-        return _ask(c, p, "stay_on_tip", {"tip": c.tip}, Question.NEXT_TIP)
-    if q is Question.DIRECTION:
-        if yes:
-            return _direction_step(c, p, 1)
-        return Turn(Conversation(), p, Reply("goodbye", {"started": True}, end_session=True))
-    if q is Question.DIRECTION_REFLECT:
-        return _direction_finished(c, p, answered=yes)
-    if q is Question.FORGET:
-        if yes:
+    def dispatch(self, cmd: Command) -> Turn:
+        a, c, p = cmd.action, self.c, self.p
+        if a is Action.SAFETY:
+            # Coaching stops: no persuasion advice, just where to find help now.
+            return Turn(Conversation(), p, Reply("safety", end_session=True, card="safety"))
+        if a is Action.SESSION_ENDED:
+            return Turn(c, p, Reply(None, end_session=True))
+        if a is Action.LAUNCH:
+            return self.launch()
+        if a is Action.STOP:
             return Turn(
-                Conversation(), Progress(), Reply("forgotten", end_session=True), forget=True
+                Conversation(), p, Reply("goodbye", {"started": not p.is_new}, end_session=True)
             )
-        return _ask(Conversation(last=c.last), p, "forget_cancelled", {}, Question.START)
-    # Yes or no with no question open.
-    return _say(c, p, "fallback", {"context": _context(c, p)})
+        if a is Action.HELP:
+            return self.aside("help")
+        if a is Action.FALLBACK:
+            return self.aside("fallback")
+        if a is Action.REPEAT:
+            return Turn(c, p, c.last) if c.last is not None else self.menu()
+        if a is Action.PAUSE:
+            turn = self.aside("paused")
+            return turn._replace(conversation=c._replace(paused=True))
+        if a is Action.HOME:
+            return self.menu()
+        if a is Action.FORGET:
+            return self.ask("forget_confirm", {}, Question.FORGET)
+        if a is Action.START_PROGRAM:
+            return self.start_program(cmd)
+        if a is Action.START_OVER:
+            program = self.program or self.catalog.main
+            return self.step(program, 1, intro=True)
+        if a is Action.GO_TO_STEP:
+            return self.go_to_step(cmd)
+        if a is Action.LIST_STEPS:
+            return self.aside("list_steps", program=self.numbered.id)
+        if a is Action.WHERE_AM_I:
+            return self.where_am_i()
+        if a is Action.RESUME:
+            return self.resume()
+        if a is Action.NEXT:
+            return self.next()
+        if a is Action.PREVIOUS:
+            return self.previous()
+        if a in (Action.YES, Action.NO, Action.READY):
+            return self.answer(a)
+        raise ValueError(f"unhandled action {a}")  # pragma: no cover - every Action is above
+
+    # --- where we are -----------------------------------------------------------------
+
+    @property
+    def program(self) -> Program | None:
+        return self.catalog.get(self.c.program)
+
+    @property
+    def numbered(self) -> Program:
+        """The program whose steps "tip three" and "list the tips" are about."""
+        program = self.program
+        if program is not None and program.numbered:
+            return program
+        current = self.catalog.get(self.p.current)
+        if current is not None and current.numbered:
+            return current
+        return self.catalog.main
+
+    def context(self) -> str:
+        """A name for where the user is, so help and fallback can say what fits here."""
+        c = self.c
+        if c.paused:
+            return "paused"
+        if c.question is not None:
+            return c.question.value
+        if c.program is not None:
+            return "step"
+        return "menu"
+
+    def base(self) -> dict[str, Any]:
+        """What every view may mention: where we are and what was last asked. Only what
+        the words can depend on, so that equal words are one reply (one pre-rendered entry)."""
+        c = self.c
+        return {
+            "question": c.question.value if c.question else None,
+            "context": self.context(),
+            "program": c.program if c.question in _ABOUT_THE_STEP or c.question is None else None,
+            "offer": c.offer if c.question in _ABOUT_AN_OFFER else None,
+        }
+
+    # --- building blocks --------------------------------------------------------------
+
+    def aside(self, view: str, **data: Any) -> Turn:
+        """Help, the list, a pause...: the question that was open stays open."""
+        return Turn(self.c, self.p, Reply(view, {**self.base(), **data}))
+
+    def ask(
+        self,
+        view: str,
+        data: Mapping[str, Any],
+        question: Question,
+        *,
+        state: Conversation | None = None,
+        progress: Progress | None = None,
+        card: str | None = None,
+    ) -> Turn:
+        state = (state or self.c)._replace(question=question, paused=False)
+        full = {
+            "context": question.value,
+            "program": state.program,
+            "offer": state.offer if question in _ABOUT_AN_OFFER else None,
+            **data,
+            "question": question.value,
+        }
+        return Turn(state, progress or self.p, Reply(view, full, card=card))
+
+    def at_rest(self, **changes: Any) -> Conversation:
+        """No program under way (the menu, an offer): only what the session remembers."""
+        return Conversation(skip=self.c.skip, last=self.c.last)._replace(**changes)
+
+    def completed(self, program: Program) -> bool:
+        progress = self.p.of(program.id)
+        return progress.finished or _at_end(program, progress)
+
+    def next_offer(self, after: Program | None, *, again: bool) -> Program | None:
+        """The program to suggest after ``after``: the one it names, else the main one,
+        else any other; never one declined or done this session. One not yet done comes
+        first; with ``again``, one done before may be offered once more."""
+        skip = set(self.c.skip) | ({after.id} if after else set())
+        names = [after.then] if after and after.then else []
+        names += [program.id for program in self.catalog]
+        pool = [self.catalog[n] for n in dict.fromkeys(names) if n not in skip]
+        fresh = [program for program in pool if not self.completed(program)]
+        if fresh:
+            return fresh[0]
+        return pool[0] if again and pool else None
+
+    def offer(self, view: str, offered: Program, data: Mapping[str, Any], **state: Any) -> Turn:
+        """Ask whether to do ``offered``; ``again`` tells the view it was done before."""
+        return self.ask(
+            view,
+            {**data, "offer": offered.id, "again": self.completed(offered)},
+            Question.OFFER,
+            state=self.at_rest(offer=offered.id, **state),
+        )
+
+    # --- launch and the menu -------------------------------------------------------------
+
+    def launch(self) -> Turn:
+        # The adapter records the visit itself (every new session is one, not only launches).
+        p, main = self.p, self.catalog.main
+        if p.is_new:
+            return self.offer("welcome", main, {})
+        away = self.now - p.last_visit if p.last_visit is not None else None
+        recap = away is not None and away > LONG_ABSENCE_SECONDS
+        resumable = self.resumable()
+        if resumable is not None:
+            progress = p.of(resumable.id)
+            reached = min(progress.position, resumable.size)
+            last = reached if reached in progress.heard else 0
+            upcoming = progress.resume_step(resumable.size)
+            return self.ask(
+                "welcome_back",
+                {
+                    "resume": resumable.id,
+                    "last_step": last,
+                    "last_id": resumable.step(last or upcoming).id,
+                    "next_step": upcoming,
+                    "recap": recap,
+                    "done": None,
+                    "offer": resumable.id,
+                },
+                Question.RESUME,
+                state=self.at_rest(offer=resumable.id),
+            )
+        # Nothing under way: say what was done last, and offer what comes next; when
+        # everything is done, the main program once more.
+        done = self.catalog.get(p.current)
+        if done is None or not self.completed(done):
+            done = next((x for x in self.catalog if self.completed(x)), None)
+        offer = self.next_offer(done, again=False) or main
+        data = {"resume": None, "done": done.id if done else None, "recap": recap}
+        return self.offer("welcome_back", offer, data)
+
+    def resumable(self) -> Program | None:
+        """The program a returning person is part way through: the one they worked on
+        last, else the main one."""
+        for program_id in (self.p.current, self.catalog.main.id):
+            program = self.catalog.get(program_id)
+            if program is None:
+                continue
+            progress = self.p.of(program.id)
+            if progress.started and not self.completed(program):
+                return program
+        return None
+
+    def menu(self) -> Turn:
+        main = self.catalog.main
+        others = " ".join(program.id for program in self.catalog if program.id != main.id)
+        self.c = Conversation(last=self.c.last)
+        return self.offer("menu", main, {"started": not self.p.is_new, "others": others})
+
+    def start_program(self, cmd: Command) -> Turn:
+        program = self.catalog.get(cmd.program)
+        if program is None:
+            return self.aside("program_unknown", heard=cmd.heard)
+        progress = self.p.of(program.id)
+        part_way = (
+            self.c.program is None
+            and progress.started
+            and not self.completed(program)
+            and progress.resume_step(program.size) > 1
+        )
+        if part_way:
+            step = progress.resume_step(program.size)
+            return self.ask(
+                "resume_offer",
+                {
+                    "resume": program.id,
+                    "next_step": step,
+                    "next_id": program.step(step).id,
+                    "partner": cmd.partner,
+                },
+                Question.RESUME,
+                state=self.at_rest(offer=program.id),
+            )
+        return self.step(program, 1, intro=True, partner=cmd.partner)
+
+    # --- walking a program ------------------------------------------------------------
+
+    def step(
+        self,
+        program: Program,
+        n: int,
+        *,
+        intro: bool = False,
+        partner: str | None = None,
+        note: str | None = None,
+    ) -> Turn:
+        step = program.step(n)
+        state = Conversation(program=program.id, step=n, skip=self.c.skip, last=self.c.last)
+        old = self.p.of(program.id)
+        # A lesson is heard once it is said; a guided step is part of the exercise.
+        heard = old.heard | {n}
+        progress = self.p.with_program(program.id, old._replace(position=n, heard=heard))
+        if step.practice:
+            question = Question.PRACTICE
+        elif step.kind == "guided":
+            question = Question.REFLECT if program.last_guided(n) else Question.READY
+        else:
+            question = Question.NEXT_STEP
+        data = {
+            "step": n,
+            "step_id": step.id,
+            "count": program.size,
+            "intro": intro,
+            "partner": partner,
+            "note": note,
+            "practiced": n in old.practiced,
+        }
+        card = "step" if program.card else None
+        return self.ask("step", data, question, state=state, progress=progress, card=card)
+
+    def practice(self, part: int) -> Turn:
+        program = self.program
+        assert program is not None  # a practice is only offered inside a program
+        step = program.step(self.c.step)
+        last = part >= step.practice
+        return self.ask(
+            "practice",
+            {"step": self.c.step, "step_id": step.id, "part": part, "last_part": last},
+            Question.REFLECT if last else Question.READY,
+            state=self.c._replace(part=part),
+        )
+
+    def after_step(self) -> Turn:
+        """Leaving the current step forwards: the next step, or the end of the program."""
+        program = self.program
+        assert program is not None
+        if self.c.step >= program.size:
+            return self.program_done(program, answered=None)
+        return self.step(program, self.c.step + 1)
+
+    def program_done(self, program: Program, answered: bool | None) -> Turn:
+        old = self.p.of(program.id)
+        self.p = self.p.with_program(program.id, old._replace(finished=True))
+        self.c = self.c._replace(skip=_with(self.c.skip, program.id))
+        # Everything done this session: the main program once more, never the one just done
+        # (unless it is the only one).
+        main = self.catalog.main
+        offer = self.next_offer(program, again=True) or (main if main != program else program)
+        # The place stays at the last step, so "back" returns to it.
+        data = {"done": program.id, "answered": answered}
+        return self.offer("program_done", offer, data, program=program.id, step=program.size)
+
+    def go_to_step(self, cmd: Command) -> Turn:
+        program = self.numbered
+        if cmd.number is None or not 1 <= cmd.number <= program.size:
+            return self.aside(
+                "step_out_of_range",
+                program=program.id,
+                heard=cmd.heard,
+                number=cmd.number,
+                count=program.size,
+            )
+        return self.step(program, cmd.number)
+
+    def where_am_i(self) -> Turn:
+        program = self.program or self.numbered
+        progress = self.p.of(program.id)
+        step = self.c.step or min(progress.position, program.size)
+        return self.aside(
+            "where_am_i",
+            program=program.id,
+            active=self.c.program is not None,
+            step=step,
+            step_id=program.step(step).id if step else None,
+            count=program.size,
+            part=self.c.part,
+            heard=len([n for n in progress.heard if n <= program.size]),
+        )
+
+    def resume(self) -> Turn:
+        c, p = self.c, self.p
+        if c.question is Question.RESUME:
+            return self.answer(Action.YES)
+        if c.paused and c.last is not None:
+            return Turn(c._replace(paused=False), p, c.last)
+        program = self.program
+        if program is not None and c.step and c.part:
+            return self.practice(c.part)
+        if program is not None and c.step:
+            return self.step(program, c.step)
+        resumable = self.resumable()
+        if resumable is not None:
+            step = p.of(resumable.id).resume_step(resumable.size)
+            return self.step(resumable, step, intro=step == 1)
+        return self.menu()
+
+    def next(self) -> Turn:
+        c, program = self.c, self.program
+        if program is not None and c.step:
+            if c.question is Question.READY and c.part:
+                # "next" in the middle of a practice moves on within the practice.
+                return self.practice(c.part + 1)
+            if program.last_guided(c.step):
+                return self.program_done(program, answered=None)
+            return self.after_step()
+        main = self.catalog.main
+        progress = self.p.of(main.id)
+        if progress.finished or not progress.started:
+            return self.step(main, 1, intro=True)
+        return self.step(main, progress.resume_step(main.size))
+
+    def previous(self) -> Turn:
+        c, program = self.c, self.program
+        if program is None or not c.step:
+            return self.menu()
+        if c.part > 1:
+            return self.practice(c.part - 1)
+        if c.part == 1 or (c.step == program.size and c.question is Question.OFFER):
+            return self.step(program, c.step)
+        if c.step == 1:
+            return self.step(program, 1, note="first")
+        return self.step(program, c.step - 1)
+
+    # --- answers to the open question ----------------------------------------------------
+
+    def answer(self, a: Action) -> Turn:
+        yes = a in (Action.YES, Action.READY)
+        c, q = self.c, self.c.question
+        offered = self.catalog.get(c.offer)
+        if q is Question.OFFER and offered is not None:
+            if yes:
+                progress = self.p.of(offered.id)
+                if progress.started and not self.completed(offered):
+                    step = progress.resume_step(offered.size)
+                    return self.step(offered, step, intro=step == 1)
+                return self.step(offered, 1, intro=True)
+            return self.declined(offered)
+        if q is Question.RESUME and offered is not None:
+            if yes:
+                step = self.p.of(offered.id).resume_step(offered.size)
+                return self.step(offered, step, intro=step == 1)
+            return self.ask(
+                "resume_declined", {}, Question.RESTART, state=self.at_rest(offer=offered.id)
+            )
+        if q is Question.RESTART and offered is not None:
+            return self.step(offered, 1, intro=True) if yes else self.declined(offered)
+        program = self.program
+        if q is Question.PRACTICE and program is not None:
+            return self.practice(1) if yes else self.after_step()
+        if q is Question.READY and program is not None:
+            if not yes:
+                return self.aside("take_your_time")
+            if c.part:
+                return self.practice(c.part + 1)
+            return self.after_step()
+        if q is Question.REFLECT and program is not None:
+            if not c.part:
+                return self.program_done(program, answered=yes)
+            old = self.p.of(program.id)
+            practiced = self.p.with_program(
+                program.id, old._replace(practiced=old.practiced | {c.step})
+            )
+            return self.ask(
+                "practice_done",
+                {"step": c.step, "answered": yes, "last_step": c.step >= program.size},
+                Question.NEXT_STEP,
+                state=c._replace(part=0),
+                progress=practiced,
+            )
+        if q is Question.NEXT_STEP and program is not None:
+            if yes:
+                return self.after_step()
+            return self.ask("stay_on_step", {"step": c.step}, Question.NEXT_STEP)
+        if q is Question.FORGET:
+            if yes:
+                return Turn(
+                    Conversation(), Progress(), Reply("forgotten", end_session=True), forget=True
+                )
+            main = self.catalog.main
+            return self.offer("forget_cancelled", main, {})
+        # Yes or no with no question open.
+        return self.aside("fallback")
+
+    def declined(self, offered: Program) -> Turn:
+        """No to a program: suggest one not yet done, once; else say goodbye."""
+        self.c = self.c._replace(skip=_with(self.c.skip, offered.id))
+        alternative = self.next_offer(offered, again=False)
+        if alternative is None:
+            return self.goodbye()
+        return self.offer("offer_declined", alternative, {"declined": offered.id})
+
+    def goodbye(self) -> Turn:
+        return Turn(Conversation(), self.p, Reply("goodbye", {"started": True}, end_session=True))
+
+
+def _with(programs: tuple[str, ...], program_id: str) -> tuple[str, ...]:
+    """A set of program ids kept as a sorted tuple: it lives in session attributes."""
+    return tuple(sorted({*programs, program_id}))
+
+
+def _at_end(program: Program, progress: ProgramProgress) -> bool:
+    """Every step heard and the last one reached: nothing left to resume."""
+    return progress.heard_all(program.size) and progress.position >= program.size

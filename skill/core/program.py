@@ -1,8 +1,159 @@
-"""The shape of the programs: how many tips and steps. The words are in templates/."""
+"""The shape of a program, as its content describes it: steps, practices, what starts it.
+
+A program is a folder of content (``templates/<lang>/programs/<id>/``): a ``program.json``
+read by ``skill.speech.programs`` into the values below, and one template per step. The
+dialog core walks any program from these values alone; it never knows a program by name.
+
+NamedTuples, not dataclasses: every Lambda cold start builds these (see skill.core.dialog).
+"""
 
 from __future__ import annotations
 
-TIP_COUNT = 5
-PRACTICE_STEPS = 2  # every tip's practice: a prompt with pauses, then a reflection question
-DIRECTION_STEPS = 3  # "Set your direction": three reflections, the last ending in a question
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
 LONG_ABSENCE_SECONDS = 14 * 24 * 3600  # after this, a returning person hears a recap
+
+AUDIENCES = ("solo", "couple")
+# How a step ends when it has no practice: a lesson asks whether to go on, a guided step
+# (part of an exercise done with pauses) asks the user to say ready, and the last guided
+# step of a program ends with the program's reflection question.
+STEP_KINDS = ("lesson", "guided")
+
+
+class ContentError(ValueError):
+    """A program's content does not describe a program the dialog can walk."""
+
+
+class Step(NamedTuple):
+    id: str  # its template: programs/<program>/<id>.ssml.j2
+    kind: str = "lesson"
+    practice: int = 0  # parts of the step's guided practice; 0 = none
+    minutes: float = 1.0  # about how long it takes, with its practice
+
+
+class Program(NamedTuple):
+    id: str
+    audience: str
+    steps: tuple[Step, ...]
+    start_intents: tuple[str, ...] = ()  # interaction-model intents that start it
+    names: tuple[str, ...] = ()  # what people call it: the ProgramType slot's values
+    numbered: bool = False  # its steps can be asked for by number ("tip three")
+    card: bool = False  # each step is also shown as a card in the Alexa app
+    then: str | None = None  # the program to offer when this one is done
+
+    @property
+    def size(self) -> int:
+        return len(self.steps)
+
+    def step(self, n: int) -> Step:
+        """Step ``n``, counted from 1."""
+        return self.steps[n - 1]
+
+    def last_guided(self, n: int) -> bool:
+        """Step ``n`` ends the program's exercise with its reflection question."""
+        return n == self.size and self.step(n).kind == "guided"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Program:
+        """A program from its ``program.json``; raises ContentError when it cannot be walked."""
+        try:
+            program_id = str(data["id"])
+            steps = tuple(
+                Step(
+                    id=str(step["id"]),
+                    kind=str(step.get("kind", "lesson")),
+                    practice=int(step.get("practice", 0)),
+                    minutes=float(step.get("minutes", 1.0)),
+                )
+                for step in data["steps"]
+            )
+            program = cls(
+                id=program_id,
+                audience=str(data.get("audience", "solo")),
+                steps=steps,
+                start_intents=tuple(str(i) for i in data.get("start_intents", ())),
+                names=tuple(str(n) for n in data.get("names", ())),
+                numbered=bool(data.get("numbered", False)),
+                card=bool(data.get("card", False)),
+                then=str(data["then"]) if data.get("then") else None,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ContentError(f"program {data.get('id')!r}: {exc}") from exc
+        problems = program.problems()
+        if problems:
+            raise ContentError(f"program {program.id!r}: " + "; ".join(problems))
+        return program
+
+    def problems(self) -> list[str]:
+        found = []
+        if not self.steps:
+            found.append("it has no steps")
+        if self.audience not in AUDIENCES:
+            found.append(f"audience {self.audience!r} is not one of {AUDIENCES}")
+        ids = [step.id for step in self.steps]
+        if len(set(ids)) != len(ids):
+            found.append("two steps share an id")
+        for step in self.steps:
+            if step.kind not in STEP_KINDS:
+                found.append(f"step {step.id!r}: kind {step.kind!r} is not one of {STEP_KINDS}")
+            if step.practice < 0:
+                found.append(f"step {step.id!r}: a negative practice")
+            if step.kind == "guided" and step.practice:
+                found.append(f"step {step.id!r}: a guided step is itself the practice")
+        return found
+
+
+class Catalog:
+    """Every program the skill offers, in the order the menu names them."""
+
+    __slots__ = ("_by_id", "programs")
+
+    def __init__(self, programs: tuple[Program, ...]) -> None:
+        self.programs = programs
+        self._by_id = {program.id: program for program in programs}
+
+    def __repr__(self) -> str:
+        return f"Catalog({[program.id for program in self.programs]})"
+
+    @property
+    def main(self) -> Program:
+        """The program a new user is offered first."""
+        return self.programs[0]
+
+    def get(self, program_id: str | None) -> Program | None:
+        return self._by_id.get(program_id) if program_id else None
+
+    def __getitem__(self, program_id: str) -> Program:
+        return self._by_id[program_id]
+
+    def __iter__(self) -> Iterator[Program]:
+        return iter(self.programs)
+
+    def for_intent(self, intent: str) -> Program | None:
+        for program in self.programs:
+            if intent in program.start_intents:
+                return program
+        return None
+
+    def named(self, words: str | None) -> Program | None:
+        """The program people call ``words`` (a ProgramType slot value), if any."""
+        wanted = " ".join((words or "").lower().split())
+        if not wanted:
+            return None
+        for program in self.programs:
+            if wanted == program.id or wanted in (n.lower() for n in program.names):
+                return program
+        return None
+
+    def problems(self) -> list[str]:
+        found = []
+        ids = [program.id for program in self.programs]
+        if not ids:
+            found.append("no programs")
+        if len(set(ids)) != len(ids):
+            found.append("two programs share an id")
+        for program in self.programs:
+            if program.then is not None and program.then not in ids:
+                found.append(f"program {program.id!r} offers {program.then!r}, which is not one")
+        return found

@@ -1,62 +1,118 @@
-"""A user's progress through the programs: what is stored between sessions."""
+"""A user's progress through the programs: what is stored between sessions.
+
+Progress is kept per program id, so a program added as content needs no new field. The
+stored form is versioned (``SCHEMA_VERSION``) and every older version is migrated on read;
+nothing a user stored is dropped, not even progress in a program the content no longer has.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
-from skill.core.program import TIP_COUNT
+SCHEMA_VERSION = 3
+# The two programs of schema versions 1 and 2, which stored each under its own key.
+_V2_PROGRAMS = ("motivate", "direction")
 
-SCHEMA_VERSION = 2
+
+class ProgramProgress(NamedTuple):  # a NamedTuple: cheap to define on a cold start
+    """Where a person is in one program and what they have done there."""
+
+    position: int = 0  # the step last reached, from 1; 0 = not started
+    heard: frozenset[int] = frozenset()  # steps heard to the end of their teaching
+    practiced: frozenset[int] = frozenset()  # steps whose practice was done
+    finished: bool = False  # the program was taken to its end
+
+    @property
+    def started(self) -> bool:
+        return self.position > 0 or bool(self.heard) or self.finished
+
+    def resume_step(self, count: int) -> int:
+        """The step to go on with: the one reached if it was not heard to the end, else
+        the next one, else (after the last) the first one missed."""
+        position = min(self.position, count)
+        if position <= 0:
+            return 1
+        if position not in self.heard:
+            return position
+        if position < count:
+            return position + 1
+        missed = [n for n in range(1, count + 1) if n not in self.heard]
+        return missed[0] if missed else count
+
+    def heard_all(self, count: int) -> bool:
+        return all(n in self.heard for n in range(1, count + 1))
+
+    def merge(self, other: ProgramProgress) -> ProgramProgress:
+        return ProgramProgress(
+            position=max(self.position, other.position),
+            heard=self.heard | other.heard,
+            practiced=self.practiced | other.practiced,
+            finished=self.finished or other.finished,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "heard": sorted(self.heard),
+            "practiced": sorted(self.practiced),
+            "finished": self.finished,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> ProgramProgress:
+        data = data or {}
+        return cls(
+            position=max(int(data.get("position") or 0), 0),
+            heard=_steps(data.get("heard")),
+            practiced=_steps(data.get("practiced")),
+            finished=bool(data.get("finished")),
+        )
+
+
+NOT_STARTED = ProgramProgress()
+
+
+def _steps(values: Iterable[Any] | None) -> frozenset[int]:
+    return frozenset(int(v) for v in values or () if int(v) >= 1)
 
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a person is in "Motivate your partner" and what they have finished.
+    """Everything stored about one person.
 
     ``revision`` is the stored item's version for optimistic locking; it is not part of
     the person's progress and is ignored when comparing what changed.
     """
 
-    current_tip: int = 0  # the tip last reached, 1..TIP_COUNT; 0 = not started
-    finished_tips: frozenset[int] = frozenset()
-    finished_practices: frozenset[int] = frozenset()
-    program_finished: bool = False
-    direction_finished: bool = False
-    last_visit: int | None = None  # epoch seconds of the last launch
+    programs: Mapping[str, ProgramProgress] = field(default_factory=dict)
+    current: str | None = None  # the program the person last worked on
+    last_visit: int | None = None  # epoch seconds of the last visit
     revision: int = field(default=0, compare=False)
 
     @property
     def is_new(self) -> bool:
-        return self.current_tip == 0 and not self.direction_finished and not self.finished_tips
+        return not any(p.started for p in self.programs.values())
 
-    @property
-    def heard_all(self) -> bool:
-        return len(self.finished_tips) == TIP_COUNT
+    def of(self, program_id: str) -> ProgramProgress:
+        return self.programs.get(program_id, NOT_STARTED)
 
-    @property
-    def resume_tip(self) -> int:
-        """The tip a returning person should hear next: the one they were on if they did
-        not finish it, else the next one, else (after the last) the first they missed."""
-        if self.current_tip == 0:
-            return 1
-        if self.current_tip not in self.finished_tips:
-            return self.current_tip
-        if self.current_tip < TIP_COUNT:
-            return self.current_tip + 1
-        missed = [n for n in range(1, TIP_COUNT + 1) if n not in self.finished_tips]
-        return missed[0] if missed else TIP_COUNT
+    def with_program(self, program_id: str, progress: ProgramProgress) -> Progress:
+        """This progress with ``program_id``'s replaced; it becomes the current program."""
+        programs = {**self.programs, program_id: progress}
+        return replace(self, programs=programs, current=program_id)
 
     def merge(self, other: Progress) -> Progress:
-        """Combine two diverging copies so nothing finished is lost; the furthest tip wins."""
+        """Combine two diverging copies so nothing done is lost; the furthest step wins."""
+        programs = dict(other.programs)
+        for program_id, mine in self.programs.items():
+            theirs = programs.get(program_id)
+            programs[program_id] = mine.merge(theirs) if theirs else mine
         visits = [v for v in (self.last_visit, other.last_visit) if v is not None]
         return Progress(
-            current_tip=max(self.current_tip, other.current_tip),
-            finished_tips=self.finished_tips | other.finished_tips,
-            finished_practices=self.finished_practices | other.finished_practices,
-            program_finished=self.program_finished or other.program_finished,
-            direction_finished=self.direction_finished or other.direction_finished,
+            programs=programs,
+            current=self.current or other.current,
             last_visit=max(visits) if visits else None,
             revision=max(self.revision, other.revision),
         )
@@ -68,45 +124,33 @@ class Progress:
         return {
             "schema_version": SCHEMA_VERSION,
             "revision": self.revision,
-            "motivate": {
-                "current_tip": self.current_tip,
-                "finished_tips": sorted(self.finished_tips),
-                "finished_practices": sorted(self.finished_practices),
-                "finished": self.program_finished,
-            },
-            "direction": {"finished": self.direction_finished},
+            "programs": {pid: p.to_dict() for pid, p in sorted(self.programs.items())},
+            "current": self.current,
             "last_visit": self.last_visit,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Progress:
-        """Read stored progress of any schema version; content that moved resumes sensibly."""
+        """Read stored progress of any schema version."""
         if not data:
             return cls()
         data = migrate(dict(data))
-        motivate = data.get("motivate") or {}
-        tips = range(1, TIP_COUNT + 1)
-
-        def tip_set(values: Any) -> frozenset[int]:
-            return frozenset(int(v) for v in values or () if int(v) in tips)
-
-        current = int(motivate.get("current_tip") or 0)
-        # A stored tip number beyond today's program (content renumbered) resumes at the end.
-        current = min(max(current, 0), TIP_COUNT)
+        programs = {
+            str(pid): ProgramProgress.from_dict(stored)
+            for pid, stored in (data.get("programs") or {}).items()
+        }
         last_visit = data.get("last_visit")
+        current = data.get("current")
         return cls(
-            current_tip=current,
-            finished_tips=tip_set(motivate.get("finished_tips")),
-            finished_practices=tip_set(motivate.get("finished_practices")),
-            program_finished=bool(motivate.get("finished")),
-            direction_finished=bool((data.get("direction") or {}).get("finished")),
+            programs=programs,
+            current=str(current) if current else None,
             last_visit=int(last_visit) if last_visit is not None else None,
             revision=int(data.get("revision") or 0),
         )
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring a stored dict of an older schema up to ``SCHEMA_VERSION``."""
+    """Bring a stored dict of an older schema up to ``SCHEMA_VERSION``, step by step."""
     version = int(data.get("schema_version") or 1)
     if version == 1:
         # Version 1 kept flat keys: {"tip": n, "done": [..], "practiced": [..]}.
@@ -117,9 +161,33 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
                 "current_tip": data.get("tip", 0),
                 "finished_tips": data.get("done", []),
                 "finished_practices": data.get("practiced", []),
-                "finished": len(set(data.get("done", []))) >= TIP_COUNT,
+                # Version 1 had no flag: all five tips heard was the end of the program.
+                "finished": len(set(data.get("done", []))) >= 5,
             },
             "direction": {"finished": bool(data.get("direction_done"))},
+            "last_visit": data.get("last_visit"),
+        }
+        version = 2
+    if version == 2:
+        # Version 2 had one key per program; version 3 keeps them all under "programs".
+        motivate = data.get("motivate") or {}
+        direction = data.get("direction") or {}
+        programs = {
+            "motivate": {
+                "position": motivate.get("current_tip", 0),
+                "heard": motivate.get("finished_tips", []),
+                "practiced": motivate.get("finished_practices", []),
+                "finished": bool(motivate.get("finished")),
+            },
+            "direction": {"finished": bool(direction.get("finished"))},
+        }
+        started = [pid for pid in _V2_PROGRAMS if ProgramProgress.from_dict(programs[pid]).started]
+        data = {
+            "schema_version": 3,
+            "revision": data.get("revision", 0),
+            "programs": programs,
+            # Version 2 resumed the tips whenever they were under way.
+            "current": started[0] if started else None,
             "last_visit": data.get("last_visit"),
         }
     return data

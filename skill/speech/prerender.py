@@ -13,71 +13,122 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from skill.config import LOCALES
 from skill.core.dialog import Action, Command, Conversation, Reply, handle
-from skill.core.program import TIP_COUNT
-from skill.core.progress import Progress
+from skill.core.program import LONG_ABSENCE_SECONDS, Catalog
+from skill.core.progress import ProgramProgress, Progress
+from skill.speech.programs import get_catalog
 from skill.speech.render import PRERENDERED_DIR, Speech, reply_key, templates_digest
 
 NOW = 1_800_000_000  # any fixed time: replies depend on time only through these offsets
 DAY = 86_400
-DEPTH = 6  # turns from each start; deep enough to reach every view (a test checks)
-
-STARTS = (
-    Progress(),
-    Progress(current_tip=2, finished_tips=frozenset({1, 2}), last_visit=NOW - 3600),
-    Progress(current_tip=3, finished_tips=frozenset({1, 2, 3}), last_visit=NOW - 30 * DAY),
-    Progress(
-        current_tip=TIP_COUNT,
-        finished_tips=frozenset(range(1, TIP_COUNT + 1)),
-        program_finished=True,
-        last_visit=NOW - DAY,
-    ),
-    Progress(
-        current_tip=TIP_COUNT,
-        finished_tips=frozenset(range(1, TIP_COUNT + 1)),
-        program_finished=True,
-        direction_finished=True,
-        last_visit=NOW - DAY,
-    ),
-    Progress(direction_finished=True, last_visit=NOW - DAY),
-)
+DEPTH = 5  # turns from each start; deep enough to reach every view and step (tests check)
 
 
-def commands(partners: Iterable[str] = ("husband",)) -> list[Command]:
-    """Every command, with tip numbers in and out of range and the partner words given."""
-    plain = [Command(a) for a in Action if a not in (Action.GO_TO_TIP, Action.START_MOTIVATE)]
-    tips = [Command(Action.GO_TO_TIP, tip=n, heard=str(n)) for n in (*range(1, TIP_COUNT + 1),)]
-    wrong = [Command(Action.GO_TO_TIP, tip=n, heard=str(n)) for n in (0, TIP_COUNT + 1, 9)] + [
-        Command(Action.GO_TO_TIP, heard="banana"),
-        Command(Action.GO_TO_TIP),
+def starts(catalog: Catalog) -> list[Progress]:
+    """Where people can be when they open the skill: new, part way through each program
+    (recently and after a long absence), having finished it, and having done them all."""
+    found = [Progress()]
+    for program in catalog:
+        n = program.size
+        part_way = ProgramProgress(position=min(2, n), heard=frozenset(range(1, min(2, n) + 1)))
+        done = ProgramProgress(position=n, heard=frozenset(range(1, n + 1)), finished=True)
+        for program_progress, visit in (
+            (part_way, NOW - 3600),
+            (part_way, NOW - 30 * DAY),
+            (done, NOW - DAY),
+        ):
+            found.append(
+                replace(Progress().with_program(program.id, program_progress), last_visit=visit)
+            )
+    everything = Progress()
+    for program in catalog:
+        n = program.size
+        everything = everything.with_program(
+            program.id, ProgramProgress(position=n, heard=frozenset(range(1, n + 1)), finished=True)
+        )
+    found.append(replace(everything, last_visit=NOW - DAY))
+    return found
+
+
+def commands(catalog: Catalog, partners: Iterable[str] = ("husband",)) -> list[Command]:
+    """Every command, with step numbers in and out of range and the partner words given.
+
+    Of the numbers in range only the first, a middle one and the last are asked for: the
+    others give the same replies with another number (walking with "next" reaches them
+    all), and each jump multiplies the progress the search must follow.
+    """
+    plain = [Command(a) for a in Action if a not in (Action.GO_TO_STEP, Action.START_PROGRAM)]
+    most = (
+        max(program.size for program in catalog if program.numbered)
+        if any(program.numbered for program in catalog)
+        else 1
+    )
+    steps = [
+        Command(Action.GO_TO_STEP, number=n, heard=str(n))
+        for n in sorted({1, (most + 1) // 2, most})
     ]
-    starts = [Command(Action.START_MOTIVATE)] + [
-        Command(Action.START_MOTIVATE, partner=p) for p in partners
+    wrong = [Command(Action.GO_TO_STEP, number=n, heard=str(n)) for n in (0, most + 1)] + [
+        Command(Action.GO_TO_STEP, heard="banana"),
+        Command(Action.GO_TO_STEP),
     ]
-    return plain + tips + wrong + starts
+    begin = [Command(Action.START_PROGRAM, program=program.id) for program in catalog]
+    begin += [
+        Command(Action.START_PROGRAM, program=program.id, partner=partner)
+        for program in catalog
+        for partner in partners
+    ]
+    begin += [Command(Action.START_PROGRAM, heard="banana"), Command(Action.START_PROGRAM)]
+    return plain + steps + wrong + begin
+
+
+def _key(conversation: Conversation, progress: Progress, catalog: Catalog) -> str:
+    """What the replies from here on depend on, coarsely: states that agree on it are
+    searched once. "last" only feeds "repeat" and the visit time only whether a launch
+    recaps. Of a program's progress, the replies see the step reached, whether it was heard
+    and practised, how many were heard, where a resume would go and whether it is done;
+    which of the other steps were heard or practised only changes a later reply about
+    them, which another path reaches too."""
+    absent = progress.last_visit is not None and NOW - progress.last_visit > LONG_ABSENCE_SECONDS
+    programs = []
+    for program in catalog:
+        p = progress.of(program.id)
+        at = min(p.position, program.size)
+        programs.append(
+            (
+                at,
+                at in p.heard,
+                at in p.practiced,
+                len([n for n in p.heard if n <= program.size]),
+                p.resume_step(program.size),
+                p.heard_all(program.size),
+                p.finished,
+            )
+        )
+    return repr((conversation._replace(last=None), programs, progress.current, absent))
 
 
 def explore(
-    partners: Iterable[str] = ("husband",), depth: int = DEPTH
+    catalog: Catalog, partners: Iterable[str] = ("husband",), depth: int = DEPTH
 ) -> Iterator[tuple[Reply, str]]:
     """Each reply reachable within ``depth`` turns, with the path that reached it."""
-    every = commands(partners)
-    seen: set[tuple[str, str]] = set()
-    frontier = [(Conversation(), p, "start") for p in STARTS]
+    every = commands(catalog, partners)
+    seen: set[str] = set()
+    frontier = [(Conversation(), p, "start") for p in starts(catalog)]
     for _ in range(depth):
         next_frontier = []
         for conversation, progress, path in frontier:
-            # "last" only feeds "repeat"; leaving it out of the key keeps the search small.
-            key = (repr(conversation._replace(last=None).to_dict()), repr(progress.to_dict()))
+            key = _key(conversation, progress, catalog)
             if key in seen:
                 continue
             seen.add(key)
             for command in every:
-                turn = handle(conversation, progress, command, NOW)
+                turn = handle(conversation, progress, command, NOW, catalog)
                 label = f"{path} > {command.action.value}"
                 yield turn.reply, label
                 if not turn.reply.end_session:
@@ -85,13 +136,21 @@ def explore(
         frontier = next_frontier
 
 
-def reachable_replies(partners: Iterable[str] = ("husband",)) -> list[tuple[Reply, str]]:
+def reachable_replies(
+    catalog: Catalog | None = None, partners: Iterable[str] = ("husband",)
+) -> list[tuple[Reply, str]]:
     """The distinct replies with speech, each with one path that reaches it."""
+    return list(_reachable(catalog or get_catalog(), tuple(partners)))
+
+
+@lru_cache(maxsize=8)
+def _reachable(catalog: Catalog, partners: tuple[str, ...]) -> tuple[tuple[Reply, str], ...]:
+    # The search takes seconds; a build or a test run asks for it more than once.
     unique: dict[str, tuple[Reply, str]] = {}
-    for reply, label in explore(partners):
+    for reply, label in explore(catalog, partners):
         if reply.view is not None:
             unique.setdefault(reply_key(reply.view, reply.data, reply.card), (reply, label))
-    return list(unique.values())
+    return tuple(unique.values())
 
 
 def partner_words(model_path: Path) -> list[str]:
@@ -110,6 +169,7 @@ def build(out_dir: Path, locales: Iterable[str] = LOCALES, model_dir: Path | Non
 
     model_dir = model_dir or MODEL_DIR
     speech = Speech(prerendered_dir=None)
+    catalog = get_catalog()
     digest = templates_digest()
     count = 0
     explored: dict[tuple[str, ...], list[tuple[Reply, str]]] = {}
@@ -117,7 +177,7 @@ def build(out_dir: Path, locales: Iterable[str] = LOCALES, model_dir: Path | Non
         model = model_dir / f"{locale}.json"
         partners = tuple(partner_words(model if model.exists() else model_dir / "en-US.json"))
         if partners not in explored:  # the search is the same for locales with one model
-            explored[partners] = reachable_replies(partners)
+            explored[partners] = reachable_replies(catalog, partners)
         tables: dict[str, dict[str, list[str | None]]] = {}
         for reply, _ in explored[partners]:
             assert reply.view is not None

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 # Written at build time by ``python -m skill prerender``, one JSON table per locale and
 # view (``en-US/welcome.json``) so a cold start parses only what it says; absent in a
 # checkout.
-PRERENDERED_DIR = TEMPLATES_DIR / "_prerendered"
+PRERENDERED = "_prerendered"
+PRERENDERED_DIR = TEMPLATES_DIR / PRERENDERED
 DEFAULT_LOCALE = "en-US"
 _SPACE = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,?!;:])")
@@ -66,8 +67,10 @@ class Speech:
         environment: Environment | None = None,
         cache_size: int = RENDER_CACHE_SIZE,
         prerendered_dir: Path | None = PRERENDERED_DIR,
+        root: Path = TEMPLATES_DIR,
     ) -> None:
         self._env = environment
+        self._root = root
         self._cached = lru_cache(maxsize=cache_size)(self._render_key)
         self._prerendered_dir = prerendered_dir
         self._prerendered: dict[tuple[str, str], dict[str, list[str | None]]] = {}
@@ -77,7 +80,7 @@ class Speech:
         if self._env is None:
             from skill.speech.templating import build_environment
 
-            self._env = build_environment()
+            self._env = build_environment(self._root)
         return self._env
 
     def render(
@@ -107,7 +110,7 @@ class Speech:
                 except (OSError, ValueError):
                     stored = {}  # no table for this view: render on demand
                 # A table from other templates (edited since) would say old words.
-                if stored.get("templates") == templates_digest():
+                if stored.get("templates") == templates_digest(self._root):
                     table = stored["replies"]
             self._prerendered[(locale, view)] = table
         return table
@@ -137,14 +140,14 @@ class Speech:
 
 
 def template_files(root: Path = TEMPLATES_DIR) -> list[str]:
-    """Every template under ``root``, as sorted POSIX paths relative to it."""
+    """Every template and program file under ``root``, as sorted POSIX paths relative to it."""
     found: list[str] = []
     # os.walk, not Path.rglob: this runs on a cold start, and rglob is several times slower.
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [d for d in subfolders if not d.startswith(("_", "."))]
         relative = os.path.relpath(folder, root).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
-        found.extend(prefix + name for name in files if name.endswith(".j2"))
+        found.extend(prefix + name for name in files if name.endswith((".j2", ".json")))
     return sorted(found)
 
 

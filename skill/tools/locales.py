@@ -109,7 +109,9 @@ LOCALES: tuple[str, ...] = (SOURCE_LOCALE, *RULES)
 def _respell(text: str, spellings: Mapping[str, str]) -> str:
     if not spellings:
         return text
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, spellings)) + r")\b", re.IGNORECASE)
+    # Not inside {braces}: "{program}" names a slot, whatever the locale spells.
+    words = "|".join(map(re.escape, spellings))
+    pattern = re.compile(r"(?<!\{)\b(" + words + r")\b(?!\})", re.IGNORECASE)
 
     def local(match: re.Match[str]) -> str:
         word = spellings[match.group(0).lower()]

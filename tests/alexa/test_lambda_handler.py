@@ -186,15 +186,15 @@ def test_a_broken_template_context_is_a_bug_not_a_silence(
     and the traceback is logged for us."""
     from skill.core import dialog
 
-    original = dialog._tip
+    original = dialog._Dialog.step
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         turn = original(*args, **kwargs)
         data = dict(turn.reply.data)
-        del data["tip"]
+        del data["step"]
         return turn._replace(reply=turn.reply._replace(data=data))
 
-    monkeypatch.setattr(dialog, "_tip", broken)
+    monkeypatch.setattr(dialog._Dialog, "step", broken)
     person.launch()
     said = person.say("AMAZON.YesIntent")
     assert "something went wrong" in said.text and not said.ended

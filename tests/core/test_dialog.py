@@ -1,117 +1,149 @@
-"""The dialog core on its own: no ASK SDK, no storage, no templates."""
+"""The dialog core on its own: no ASK SDK, no storage, no templates.
+
+The programs are the content's (``templates/en/programs/``), read once here; a second,
+made-up catalog shows the core walks programs it has never heard of.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from skill.core.dialog import Action, Command, Conversation, Question, Turn, handle
-from skill.core.program import PRACTICE_STEPS, TIP_COUNT
-from skill.core.progress import Progress
+from skill.core.program import Catalog, Program, Step
+from skill.core.progress import ProgramProgress, Progress
+from skill.speech.programs import get_catalog
 
 NOW = 1_800_000_000
+CATALOG = get_catalog()
+MOTIVATE = CATALOG["motivate"]
+TIP_COUNT = MOTIVATE.size
+PRACTICE_PARTS = MOTIVATE.step(1).practice
+START_MOTIVATE = Command(Action.START_PROGRAM, program="motivate")
+START_DIRECTION = Command(Action.START_PROGRAM, program="direction")
 
 
-def run(*actions: Action | Command, progress: Progress | None = None) -> Turn:
+def run(
+    *actions: Action | Command, progress: Progress | None = None, catalog: Catalog = CATALOG
+) -> Turn:
     conversation, p = Conversation(), progress or Progress()
     turn = None
     for action in actions:
         command = action if isinstance(action, Command) else Command(action)
-        turn = handle(conversation, p, command, NOW)
+        turn = handle(conversation, p, command, NOW, catalog)
         conversation, p = turn.conversation, turn.progress
     assert turn is not None
     return turn
 
 
-def test_new_user_is_welcomed_and_asked_to_start() -> None:
+def tips(position: int, heard: set[int], **more: object) -> Progress:
+    motivate = ProgramProgress(position=position, heard=frozenset(heard), **more)  # type: ignore[arg-type]
+    return Progress().with_program("motivate", motivate)
+
+
+def test_the_content_describes_both_programs() -> None:
+    assert [program.id for program in CATALOG] == ["motivate", "direction"]
+    assert CATALOG.main is MOTIVATE and TIP_COUNT == 5 and PRACTICE_PARTS == 2
+    assert CATALOG.for_intent("SetDirectionIntent") is CATALOG["direction"]
+    assert CATALOG.named("Set my direction") is CATALOG["direction"]
+    assert CATALOG.named("the weather") is None
+
+
+def test_new_user_is_welcomed_and_offered_the_main_program() -> None:
     turn = run(Action.LAUNCH)
     assert turn.reply.view == "welcome"
-    assert turn.conversation.question is Question.START
+    assert turn.conversation.question is Question.OFFER
+    assert turn.conversation.offer == "motivate"
 
 
 def test_yes_starts_tip_one_with_the_intro_and_records_it() -> None:
     turn = run(Action.LAUNCH, Action.YES)
-    assert turn.reply.view == "tip"
-    assert turn.reply.data["tip"] == 1 and turn.reply.data["intro"] is True
-    assert turn.progress.current_tip == 1 and 1 in turn.progress.finished_tips
-    assert turn.reply.card == "tip"
+    assert turn.reply.view == "step"
+    assert turn.reply.data["step"] == 1 and turn.reply.data["intro"] is True
+    assert turn.reply.data["step_id"] == "relationship"
+    assert turn.progress.of("motivate").position == 1 and 1 in turn.progress.of("motivate").heard
+    assert turn.progress.current == "motivate"
+    assert turn.reply.card == "step"
 
 
 def test_next_walks_all_five_tips_then_offers_set_your_direction() -> None:
-    actions = [Action.START_MOTIVATE] + [Action.NEXT] * (TIP_COUNT - 1)
-    assert run(*actions).reply.data["tip"] == TIP_COUNT
+    actions = [START_MOTIVATE] + [Action.NEXT] * (TIP_COUNT - 1)
+    assert run(*actions).reply.data["step"] == TIP_COUNT
     done = run(*actions, Action.NEXT)
-    assert done.reply.view == "program_done"
-    assert done.progress.program_finished
-    assert done.progress.finished_tips == frozenset(range(1, TIP_COUNT + 1))
+    assert done.reply.view == "program_done" and done.reply.data["done"] == "motivate"
+    assert done.reply.data["offer"] == "direction"
+    assert done.progress.of("motivate").finished
+    assert done.progress.of("motivate").heard == frozenset(range(1, TIP_COUNT + 1))
     direction = run(*actions, Action.NEXT, Action.YES)
-    assert direction.reply.view == "direction" and direction.reply.data["step"] == 1
+    assert direction.reply.view == "step" and direction.reply.data["program"] == "direction"
+    assert direction.reply.data["step"] == 1 and direction.reply.data["intro"] is True
 
 
 def test_practice_chains_through_ready_and_ends_in_a_question() -> None:
-    turn = run(Action.START_MOTIVATE, Action.YES)
-    assert turn.reply.view == "practice" and turn.reply.data["step"] == 1
+    turn = run(START_MOTIVATE, Action.YES)
+    assert turn.reply.view == "practice" and turn.reply.data["part"] == 1
     assert turn.conversation.question is Question.READY
-    for _ in range(PRACTICE_STEPS - 1):
-        turn = run(Action.START_MOTIVATE, Action.YES, Action.READY)
+    turn = run(START_MOTIVATE, Action.YES, *[Action.READY] * (PRACTICE_PARTS - 1))
     assert turn.conversation.question is Question.REFLECT
-    done = run(Action.START_MOTIVATE, Action.YES, Action.READY, Action.NO)
+    done = run(START_MOTIVATE, Action.YES, Action.READY, Action.NO)
     assert done.reply.view == "practice_done" and done.reply.data["answered"] is False
-    assert done.progress.finished_practices == frozenset({1})
-    assert (
-        run(Action.START_MOTIVATE, Action.YES, Action.READY, Action.NO, Action.YES).reply.data[
-            "tip"
-        ]
-        == 2
-    )
+    assert done.progress.of("motivate").practiced == frozenset({1})
+    after = run(START_MOTIVATE, Action.YES, Action.READY, Action.NO, Action.YES)
+    assert after.reply.data["step"] == 2
 
 
 def test_no_to_the_practice_moves_on_to_the_next_tip() -> None:
-    turn = run(Action.START_MOTIVATE, Action.NO)
-    assert turn.reply.view == "tip" and turn.reply.data["tip"] == 2
-    assert turn.progress.finished_practices == frozenset()
+    turn = run(START_MOTIVATE, Action.NO)
+    assert turn.reply.view == "step" and turn.reply.data["step"] == 2
+    assert turn.progress.of("motivate").practiced == frozenset()
 
 
 def test_not_ready_keeps_waiting_without_losing_the_place() -> None:
-    turn = run(Action.START_MOTIVATE, Action.YES, Action.NO)
+    turn = run(START_MOTIVATE, Action.YES, Action.NO)
     assert turn.reply.view == "take_your_time"
-    assert turn.conversation.question is Question.READY and turn.conversation.step == 1
+    assert turn.conversation.question is Question.READY and turn.conversation.part == 1
 
 
 def test_previous_and_jump_and_out_of_range() -> None:
-    assert (
-        run(Action.START_MOTIVATE, Action.NEXT, Action.NEXT, Action.PREVIOUS).reply.data["tip"] == 2
-    )
-    first = run(Action.START_MOTIVATE, Action.PREVIOUS)
-    assert first.reply.data == {**first.reply.data, "tip": 1, "note": "first"}
-    jump = run(Action.START_MOTIVATE, Command(Action.GO_TO_TIP, tip=4, heard="four"))
-    assert jump.reply.data["tip"] == 4
-    bad = run(Action.START_MOTIVATE, Command(Action.GO_TO_TIP, tip=9, heard="nine"))
-    assert bad.reply.view == "tip_out_of_range" and bad.reply.data["number"] == 9
+    assert run(START_MOTIVATE, Action.NEXT, Action.NEXT, Action.PREVIOUS).reply.data["step"] == 2
+    first = run(START_MOTIVATE, Action.PREVIOUS)
+    assert first.reply.data["step"] == 1 and first.reply.data["note"] == "first"
+    jump = run(START_MOTIVATE, Command(Action.GO_TO_STEP, number=4, heard="four"))
+    assert jump.reply.data["step"] == 4
+    bad = run(START_MOTIVATE, Command(Action.GO_TO_STEP, number=9, heard="nine"))
+    assert bad.reply.view == "step_out_of_range" and bad.reply.data["number"] == 9
+    assert bad.reply.data["count"] == TIP_COUNT
     # The open question survives the detour: yes still means "practice tip 1".
-    assert bad.conversation.question is Question.PRACTICE and bad.conversation.tip == 1
-    missing = run(Action.START_MOTIVATE, Command(Action.GO_TO_TIP))
-    assert missing.reply.view == "tip_out_of_range" and missing.reply.data["number"] is None
+    assert bad.conversation.question is Question.PRACTICE and bad.conversation.step == 1
+    missing = run(START_MOTIVATE, Command(Action.GO_TO_STEP))
+    assert missing.reply.view == "step_out_of_range" and missing.reply.data["number"] is None
+
+
+def test_a_tip_number_in_the_reflection_goes_to_that_tip() -> None:
+    turn = run(START_DIRECTION, Command(Action.GO_TO_STEP, number=3, heard="3"))
+    assert turn.reply.data["program"] == "motivate" and turn.reply.data["step"] == 3
 
 
 def test_repeat_says_the_last_thing_again_and_asides_do_not_replace_it() -> None:
-    tip = run(Action.START_MOTIVATE, Action.NEXT).reply
-    assert run(Action.START_MOTIVATE, Action.NEXT, Action.REPEAT).reply == tip
-    assert run(Action.START_MOTIVATE, Action.NEXT, Action.PAUSE, Action.REPEAT).reply == tip
+    tip = run(START_MOTIVATE, Action.NEXT).reply
+    assert run(START_MOTIVATE, Action.NEXT, Action.REPEAT).reply == tip
+    assert run(START_MOTIVATE, Action.NEXT, Action.PAUSE, Action.REPEAT).reply == tip
 
 
 def test_pause_and_resume_return_to_the_same_place() -> None:
-    paused = run(Action.START_MOTIVATE, Action.YES, Action.PAUSE)
+    paused = run(START_MOTIVATE, Action.YES, Action.PAUSE)
     assert paused.reply.view == "paused" and paused.conversation.paused
-    resumed = run(Action.START_MOTIVATE, Action.YES, Action.PAUSE, Action.RESUME)
-    assert resumed.reply.view == "practice" and resumed.reply.data["step"] == 1
+    resumed = run(START_MOTIVATE, Action.YES, Action.PAUSE, Action.RESUME)
+    assert resumed.reply.view == "practice" and resumed.reply.data["part"] == 1
     assert not resumed.conversation.paused
 
 
 def test_help_and_fallback_depend_on_where_the_user_is() -> None:
     assert run(Action.HELP).reply.data["context"] == "menu"
-    assert run(Action.LAUNCH, Action.HELP).reply.data["context"] == "start"
-    assert run(Action.START_MOTIVATE, Action.FALLBACK).reply.data["context"] == "practice"
-    assert run(Action.START_MOTIVATE, Action.YES, Action.HELP).reply.data["context"] == "ready"
+    assert run(Action.LAUNCH, Action.HELP).reply.data["context"] == "offer"
+    assert run(START_MOTIVATE, Action.FALLBACK).reply.data["context"] == "practice"
+    assert run(START_MOTIVATE, Action.YES, Action.HELP).reply.data["context"] == "ready"
     # Help leaves the question open.
-    assert run(Action.LAUNCH, Action.HELP).conversation.question is Question.START
+    assert run(Action.LAUNCH, Action.HELP).conversation.question is Question.OFFER
 
 
 def test_yes_with_no_question_open_is_not_taken_as_consent() -> None:
@@ -121,69 +153,154 @@ def test_yes_with_no_question_open_is_not_taken_as_consent() -> None:
 
 
 def test_safety_stops_coaching_and_ends_the_session() -> None:
-    turn = run(Action.START_MOTIVATE, Action.NEXT, Action.SAFETY)
+    turn = run(START_MOTIVATE, Action.NEXT, Action.SAFETY)
     assert turn.reply.view == "safety" and turn.reply.end_session
     assert turn.conversation == Conversation()
 
 
 def test_stop_says_goodbye_and_keeps_progress() -> None:
-    turn = run(Action.START_MOTIVATE, Action.NEXT, Action.STOP)
+    turn = run(START_MOTIVATE, Action.NEXT, Action.STOP)
     assert turn.reply.view == "goodbye" and turn.reply.end_session
-    assert turn.progress.current_tip == 2
+    assert turn.progress.of("motivate").position == 2
 
 
 def test_session_end_is_silent() -> None:
-    turn = run(Action.START_MOTIVATE, Action.SESSION_ENDED)
+    turn = run(START_MOTIVATE, Action.SESSION_ENDED)
     assert turn.reply.view is None and turn.reply.end_session
 
 
 def test_returning_user_is_offered_to_resume_after_the_last_finished_tip() -> None:
-    progress = Progress(current_tip=2, finished_tips=frozenset({1, 2}), last_visit=NOW - 60)
+    progress = replace(tips(2, {1, 2}), last_visit=NOW - 60)
     turn = run(Action.LAUNCH, progress=progress)
-    assert turn.reply.view == "welcome_back"
-    assert turn.reply.data["last_tip"] == 2 and turn.reply.data["next_tip"] == 3
+    assert turn.reply.view == "welcome_back" and turn.reply.data["resume"] == "motivate"
+    assert turn.reply.data["last_step"] == 2 and turn.reply.data["next_step"] == 3
     assert turn.reply.data["recap"] is False
-    assert run(Action.LAUNCH, Action.YES, progress=progress).reply.data["tip"] == 3
-    assert run(Action.LAUNCH, Action.RESUME, progress=progress).reply.data["tip"] == 3
+    assert run(Action.LAUNCH, Action.YES, progress=progress).reply.data["step"] == 3
+    assert run(Action.LAUNCH, Action.RESUME, progress=progress).reply.data["step"] == 3
     over = run(Action.LAUNCH, Action.START_OVER, progress=progress)
-    assert over.reply.data["tip"] == 1 and over.reply.data["intro"]
+    assert over.reply.data["step"] == 1 and over.reply.data["intro"]
+
+
+def test_declining_the_resume_then_yes_to_the_beginning_means_tip_one() -> None:
+    progress = tips(3, {1, 2, 3})
+    declined = run(Action.LAUNCH, Action.NO, progress=progress)
+    assert declined.reply.view == "resume_declined"
+    assert declined.conversation.question is Question.RESTART
+    turn = run(Action.LAUNCH, Action.NO, Action.YES, progress=progress)
+    assert turn.reply.data["step"] == 1 and turn.reply.data["intro"] is True
 
 
 def test_long_absence_gets_a_recap() -> None:
-    progress = Progress(current_tip=2, finished_tips=frozenset({1, 2}), last_visit=NOW - 15 * 86400)
+    progress = replace(tips(2, {1, 2}), last_visit=NOW - 15 * 86400)
     assert run(Action.LAUNCH, progress=progress).reply.data["recap"] is True
 
 
 def test_forget_asks_first_and_only_yes_deletes() -> None:
-    progress = Progress(current_tip=2, finished_tips=frozenset({1, 2}))
+    progress = tips(2, {1, 2})
     asked = run(Action.FORGET, progress=progress)
     assert asked.reply.view == "forget_confirm" and not asked.forget
     kept = run(Action.FORGET, Action.NO, progress=progress)
-    assert not kept.forget and kept.progress.current_tip == 2
+    assert not kept.forget and kept.progress.of("motivate").position == 2
     gone = run(Action.FORGET, Action.YES, progress=progress)
     assert gone.forget and gone.progress == Progress() and gone.reply.end_session
 
 
 def test_set_your_direction_on_its_own() -> None:
-    turn = run(Action.START_DIRECTION, Action.READY, Action.READY)
-    assert turn.conversation.question is Question.DIRECTION_REFLECT
-    done = run(Action.START_DIRECTION, Action.READY, Action.READY, Action.YES)
-    assert done.reply.view == "direction_done" and done.progress.direction_finished
-    assert done.progress.current_tip == 0
-    assert run(Action.START_DIRECTION, Action.NEXT, Action.PREVIOUS).reply.data["step"] == 1
+    turn = run(START_DIRECTION, Action.READY, Action.READY)
+    assert turn.conversation.question is Question.REFLECT
+    done = run(START_DIRECTION, Action.READY, Action.READY, Action.YES)
+    assert done.reply.view == "program_done" and done.reply.data["done"] == "direction"
+    assert done.reply.data["answered"] is True and done.reply.data["offer"] == "motivate"
+    assert done.progress.of("direction").finished
+    assert not done.progress.of("motivate").started
+    assert run(START_DIRECTION, Action.NEXT, Action.PREVIOUS).reply.data["step"] == 1
+
+
+def test_no_loops_after_everything_is_done() -> None:
+    """After both programs, no to the offer ends the session: nothing just done is offered."""
+    walk = [START_MOTIVATE, *[Action.NEXT] * TIP_COUNT, Action.YES, Action.READY, Action.READY]
+    done = run(*walk, Action.YES)
+    assert done.reply.data["offer"] == "motivate" and done.reply.data["again"] is True
+    bye = run(*walk, Action.YES, Action.NO)
+    assert bye.reply.view == "goodbye" and bye.reply.end_session
+
+
+def test_no_to_the_tips_offers_the_reflection_once_then_says_goodbye() -> None:
+    declined = run(Action.LAUNCH, Action.NO)
+    assert declined.reply.view == "offer_declined" and declined.reply.data["offer"] == "direction"
+    assert run(Action.LAUNCH, Action.NO, Action.NO).reply.view == "goodbye"
 
 
 def test_conversation_survives_a_round_trip_through_session_attributes() -> None:
-    turn = run(Action.START_MOTIVATE, Action.YES)
+    turn = run(START_MOTIVATE, Action.YES)
     again = Conversation.from_dict(turn.conversation.to_dict())
     assert again == turn.conversation
-    assert Conversation.from_dict({"program": "gone-program"}) == Conversation()
+    # A program the content no longer has is dropped on the next turn, not crashed on.
+    gone = Conversation.from_dict({"program": "gone-program", "step": 2})
+    assert (
+        run(Action.NEXT).reply == handle(gone, Progress(), Command(Action.NEXT), NOW, CATALOG).reply
+    )
+
+
+def test_a_session_from_before_programs_were_content_keeps_its_place() -> None:
+    old = {"program": "motivate", "tip": 3, "step": 1, "question": "ready", "paused": False}
+    conversation = Conversation.from_dict(old)
+    assert (conversation.program, conversation.step, conversation.part) == ("motivate", 3, 1)
+    turn = handle(conversation, tips(3, {1, 2, 3}), Command(Action.RESUME), NOW, CATALOG)
+    assert turn.reply.view == "practice" and turn.reply.data["step"] == 3
 
 
 def test_heard_the_last_tip_without_saying_next_counts_as_done() -> None:
-    heard = Progress(current_tip=TIP_COUNT, finished_tips=frozenset(range(1, TIP_COUNT + 1)))
+    heard = tips(TIP_COUNT, set(range(1, TIP_COUNT + 1)))
     turn = run(Action.LAUNCH, progress=heard)
-    assert turn.reply.data["finished_all"] is True
-    assert turn.conversation.question is Question.DIRECTION
-    jumped = Progress(current_tip=TIP_COUNT, finished_tips=frozenset({1, TIP_COUNT}))
-    assert run(Action.LAUNCH, progress=jumped).reply.data["next_tip"] == 2
+    assert turn.reply.data["resume"] is None and turn.reply.data["done"] == "motivate"
+    assert turn.conversation.offer == "direction"
+    jumped = tips(TIP_COUNT, {1, TIP_COUNT})
+    assert run(Action.LAUNCH, progress=jumped).reply.data["next_step"] == 2
+
+
+# --- a program the core has never heard of ------------------------------------------------
+
+BREATH = Program(
+    id="breath",
+    audience="couple",
+    steps=(Step("arrive", kind="guided"), Step("listen", kind="guided")),
+    names=("breathe together",),
+)
+LESSONS = Program(
+    id="lessons",
+    audience="solo",
+    steps=(Step("one"), Step("two", practice=3), Step("three")),
+    numbered=True,
+    then="breath",
+)
+OTHER = Catalog((LESSONS, BREATH))
+
+
+def test_any_program_is_walked_from_its_content() -> None:
+    start = Command(Action.START_PROGRAM, program="lessons")
+    first = run(start, catalog=OTHER)
+    assert (
+        first.reply.data["step_id"] == "one" and first.conversation.question is Question.NEXT_STEP
+    )
+    practice = run(start, Action.YES, Action.YES, catalog=OTHER)
+    assert practice.reply.view == "practice" and practice.reply.data["step_id"] == "two"
+    parts = run(start, Action.YES, Action.YES, Action.READY, Action.READY, catalog=OTHER)
+    assert parts.reply.data["part"] == 3 and parts.conversation.question is Question.REFLECT
+    jump = run(start, Command(Action.GO_TO_STEP, number=3), catalog=OTHER)
+    assert jump.reply.data["step_id"] == "three"
+    end = run(start, Command(Action.GO_TO_STEP, number=3), Action.YES, catalog=OTHER)
+    assert end.reply.view == "program_done" and end.reply.data["offer"] == "breath"
+    breath = run(start, Command(Action.GO_TO_STEP, number=3), Action.YES, Action.YES, catalog=OTHER)
+    assert (
+        breath.reply.data["step_id"] == "arrive" and breath.conversation.question is Question.READY
+    )
+    last = run(Command(Action.START_PROGRAM, program="breath"), Action.READY, catalog=OTHER)
+    assert last.conversation.question is Question.REFLECT
+    assert run(start, Command(Action.GO_TO_STEP, number=4), catalog=OTHER).reply.data["count"] == 3
+
+
+def test_an_unknown_program_name_is_answered_not_started() -> None:
+    turn = run(Command(Action.START_PROGRAM, heard="juggling"))
+    assert turn.reply.view == "program_unknown" and turn.reply.data["heard"] == "juggling"
+    assert turn.progress == Progress()

@@ -12,12 +12,14 @@ import re
 import pytest
 
 from skill.core.dialog import Reply
-from skill.core.program import TIP_COUNT
 from skill.speech.prerender import LOCALES, reachable_replies
+from skill.speech.programs import get_catalog
 from skill.speech.render import Rendered, Speech
 from skill.speech.ssml import to_text, validate
 
-from support import tip_view_data
+from support import tip_reply
+
+TIP_COUNT = get_catalog()["motivate"].size
 
 MAX_WORDS_PER_SENTENCE = 26  # about one breath when spoken
 
@@ -85,8 +87,7 @@ def test_open_sessions_tell_the_user_what_to_say() -> None:
 
 def test_tip_cards_carry_the_tip_text() -> None:
     for n in range(1, TIP_COUNT + 1):
-        data = tip_view_data(n)
-        rendered = LIVE.render("en-US", "tip", data, "tip")
+        rendered = render("en-US", tip_reply(n))
         assert rendered.card_title and rendered.card_title.startswith(f"Tip {n}:")
         assert rendered.card_text and "Instead of:" in rendered.card_text
         assert "<" not in rendered.card_text, "SSML leaked into a card"
@@ -98,7 +99,6 @@ def test_tip_cards_carry_the_tip_text() -> None:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_each_tip_is_explained_in_two_or_three_short_sentences(locale: str) -> None:
     for n in range(1, TIP_COUNT + 1):
-        data = tip_view_data(n)
-        meaning = (LIVE.render(locale, "tip", data, "tip").card_text or "").split("\n\n")[0]
+        meaning = (render(locale, tip_reply(n)).card_text or "").split("\n\n")[0]
         sentences = [s for s in re.split(r"(?<=[.?!])\s+", meaning) if s]
         assert 2 <= len(sentences) <= 3, (n, sentences)

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from skill.core.dialog import Reply
+from skill.core.dialog import Action, Command, Conversation, handle
+from skill.core.progress import Progress
 from skill.speech import prerender
+from skill.speech.programs import get_catalog
 from skill.speech.render import Speech, reply_key, templates_digest
 
-from support import tip_view_data
+from support import tip_reply
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,35 +47,38 @@ def test_tables_hold_exactly_what_the_templates_say(tables: Path) -> None:
 
 
 def test_every_partner_word_of_the_model_is_rendered_ahead(tables: Path) -> None:
-    replies = prerender.load(tables, "en-US")["tip"]["replies"]
+    replies = prerender.load(tables, "en-US")["step"]["replies"]
     partners = prerender.partner_words(ROOT / "interaction_model" / "en-US.json")
     assert "husband" in partners and "girlfriend" in partners
     for partner in partners:
-        data = tip_view_data(1, intro=True, partner=partner)
-        assert reply_key("tip", data, "tip") in replies
+        reply = tip_reply(1, intro=True, partner=partner)
+        assert reply_key("step", reply.data, reply.card) in replies
 
 
 def test_a_table_from_other_templates_is_not_used(tables: Path, tmp_path: Path) -> None:
     document = prerender.load(tables, "en-US")["welcome"]
-    key = reply_key("welcome", {"question": "start"}, None)
+    welcome = handle(Conversation(), Progress(), Command(Action.LAUNCH), 0, get_catalog()).reply
+    key = reply_key("welcome", welcome.data, None)
     document["replies"][key] = ["Old words.", "Old reprompt.", None, None]
     (tmp_path / "en-US").mkdir()
     (tmp_path / "en-US" / "welcome.json").write_text(json.dumps(document))
     assert (
-        Speech(prerendered_dir=tmp_path).render("en-US", "welcome", {"question": "start"}).speech
+        Speech(prerendered_dir=tmp_path).render("en-US", "welcome", welcome.data).speech
         == "Old words."
     )
     document["templates"] = "0" * 64  # templates edited since the table was made
     (tmp_path / "en-US" / "welcome.json").write_text(json.dumps(document))
-    fresh = Speech(prerendered_dir=tmp_path).render("en-US", "welcome", {"question": "start"})
+    fresh = Speech(prerendered_dir=tmp_path).render("en-US", "welcome", welcome.data)
     assert fresh.speech and fresh.speech.startswith("Welcome to Ally Coach")
 
 
 def test_a_rebuild_drops_tables_of_views_that_are_gone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    welcome = Reply("welcome", {"question": "start"})
-    monkeypatch.setattr(prerender, "reachable_replies", lambda partners: [(welcome, "start")])
+    welcome = handle(Conversation(), Progress(), Command(Action.LAUNCH), 0, get_catalog()).reply
+    monkeypatch.setattr(
+        prerender, "reachable_replies", lambda catalog, partners: [(welcome, "start")]
+    )
     (tmp_path / "en-US").mkdir()
     (tmp_path / "en-US" / "renamed_view.json").write_text("{}")
     assert prerender.build(tmp_path, ["en-US"]) == 1
@@ -81,8 +86,8 @@ def test_a_rebuild_drops_tables_of_views_that_are_gone(
 
 
 def test_unforeseen_slot_words_are_rendered_on_demand(tables: Path) -> None:
-    data = tip_view_data(1, intro=True, partner="sweetheart")
-    rendered = Speech(prerendered_dir=tables).render("en-US", "tip", data, "tip")
+    reply = tip_reply(1, intro=True, partner="sweetheart")
+    rendered = Speech(prerendered_dir=tables).render("en-US", "step", reply.data, reply.card)
     assert rendered.speech and "inviting your sweetheart" in rendered.speech
 
 

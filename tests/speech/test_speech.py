@@ -11,20 +11,20 @@ from skill.speech.render import Speech, get_speech
 from skill.speech.ssml import validate
 from skill.speech.templating import build_environment
 
-from support import tip_view_data
+from support import tip_reply
 
-TIP = tip_view_data(2, intro=True)
+TIP = dict(tip_reply(1, intro=True).data)
 
 
 def test_values_are_escaped_in_speech_but_not_in_cards() -> None:
-    rendered = get_speech().render("en-US", "tip", {**TIP, "partner": "Tom & <Jerry>"}, "tip")
+    rendered = get_speech().render("en-US", "step", {**TIP, "partner": "Tom & <Jerry>"}, "step")
     assert "Tom &amp; &lt;Jerry&gt;" in (rendered.speech or "")
     validate(rendered.speech or "")
 
 
 def test_missing_values_fail_loudly() -> None:
     with pytest.raises(UndefinedError):
-        get_speech().render("en-US", "tip", {"question": "practice"})
+        get_speech().render("en-US", "step", {"question": "practice"})
 
 
 def test_locale_overrides_only_what_differs(tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_templates_are_read_and_compiled_once(
 
     monkeypatch.setattr(loader, "get_source", counting)
     for _ in range(5):
-        speech.render("en-US", "tip", TIP, "tip")
+        speech.render("en-US", "step", TIP, "step")
     assert len(calls) == len(set(calls)), f"templates read more than once: {calls}"
     assert get_speech() is get_speech()
 

@@ -30,7 +30,7 @@ from test_store_contract import (
 
 from skill import config, lambda_function
 from skill.alexa.skill_builder import build_skill
-from skill.core.progress import Progress
+from skill.core.progress import SCHEMA_VERSION, Progress
 from skill.lambda_function import invoke
 from skill.store.base import short_hash
 from skill.store.dynamodb import TOTAL_ATTEMPTS, DynamoDbProgressAdapter, create_table
@@ -156,7 +156,7 @@ def practice(talk: Talk) -> Said:
     talk.say("AMAZON.YesIntent")
     talk.say("ReadyIntent")
     said = talk.say("AMAZON.YesIntent")
-    assert said.attributes["conversation"]["question"] == "next_tip", said.text
+    assert said.attributes["conversation"]["question"] == "next_step", said.text
     return said
 
 
@@ -197,7 +197,7 @@ def test_a_session_reads_once_and_writes_only_when_progress_changes(aws: Aws) ->
 
     stored = aws.stored()
     assert stored is not None
-    assert stored.finished_practices == {1}
+    assert stored.of("motivate").practiced == {1}
     assert stored.last_visit == int((T0 + timedelta(days=1)).timestamp())
     assert stored.revision == 3
 
@@ -228,9 +228,9 @@ def test_two_devices_interleaved_lose_no_finished_tip_or_practice(aws: Aws) -> N
 
     stored = aws.stored()
     assert stored is not None
-    assert stored.finished_tips == {1, 2, 3, 4}
-    assert stored.finished_practices == {1, 3}
-    assert stored.current_tip == 4  # the furthest tip wins
+    assert stored.of("motivate").heard == {1, 2, 3, 4}
+    assert stored.of("motivate").practiced == {1, 3}
+    assert stored.of("motivate").position == 4  # the furthest tip wins
     # The saves did collide: each conflict re-read the item before merging.
     assert aws.calls.take().count("GetItem") > 2
 
@@ -254,7 +254,7 @@ def test_a_throttled_write_keeps_progress_in_the_session_and_saves_it_next_turn(
     assert "Tip 1." in said.text  # the normal answer
     assert ERROR_WORDS not in said.text
     assert said.attributes["unsaved"] is True
-    assert said.attributes["progress"]["motivate"]["current_tip"] == 1
+    assert said.attributes["progress"]["programs"]["motivate"]["position"] == 1
     assert aws.stored() is None  # nothing written yet (the launch's visit rides along)
 
     aws.calls.take()
@@ -264,7 +264,7 @@ def test_a_throttled_write_keeps_progress_in_the_session_and_saves_it_next_turn(
     assert said.attributes["unsaved"] is False
     stored = aws.stored()
     assert stored is not None
-    assert stored.current_tip == 1
+    assert stored.of("motivate").position == 1
 
 
 def test_what_is_unsaved_is_saved_when_the_session_ends(aws: Aws) -> None:
@@ -281,7 +281,7 @@ def test_what_is_unsaved_is_saved_when_the_session_ends(aws: Aws) -> None:
     assert aws.calls.take() == ["PutItem"]
     stored = aws.stored()
     assert stored is not None
-    assert stored.current_tip == 1
+    assert stored.of("motivate").position == 1
 
 
 @pytest.mark.parametrize("failure", sorted(FAILURES))
@@ -312,9 +312,9 @@ def test_a_failed_first_read_starts_fresh_without_overwriting_what_is_stored(
     assert said.attributes["unsaved"] is False
     stored = aws.stored()
     assert stored is not None
-    assert stored.finished_tips == {1, 2, 3}
-    assert stored.current_tip == 3
-    assert said.attributes["progress"]["motivate"]["current_tip"] == 3
+    assert stored.of("motivate").heard == {1, 2, 3}
+    assert stored.of("motivate").position == 3
+    assert said.attributes["progress"]["programs"]["motivate"]["position"] == 3
     talk.say("AMAZON.StopIntent")
 
     back = aws.talk().launch(T0 + timedelta(days=2))
@@ -341,7 +341,7 @@ def test_a_conflict_whose_re_read_fails_is_resolved_next_turn(aws: Aws) -> None:
     assert said.attributes["unsaved"] is False
     stored = aws.stored()
     assert stored is not None
-    assert stored.finished_tips == {1, 2}
+    assert stored.of("motivate").heard == {1, 2}
 
 
 def test_a_store_down_all_session_costs_no_answer(aws: Aws) -> None:
@@ -446,7 +446,7 @@ def test_a_returning_user_can_start_over(aws: Aws) -> None:
     assert "Here are five tips" in said.text
     stored = aws.stored()
     assert stored is not None
-    assert stored.finished_tips == {1, 2, 3}  # starting over forgets nothing finished
+    assert stored.of("motivate").heard == {1, 2, 3}  # starting over forgets nothing finished
 
 
 @pytest.mark.parametrize(("days", "recap"), [(13, False), (15, True), (120, True)])
@@ -485,11 +485,13 @@ def test_stored_progress_of_an_older_schema_resumes(aws: Aws) -> None:
     assert "Tip 3." in talk.say("AMAZON.YesIntent").text
     stored = aws.stored()
     assert stored is not None
-    assert stored.revision == 8  # read as v1, written back as v2 with tip 3 and the visit
-    assert stored.current_tip == 3
-    assert stored.finished_practices == {1}
+    assert (
+        stored.revision == 8
+    )  # read as v1, written back in the current schema with tip 3 and the visit
+    assert stored.of("motivate").position == 3
+    assert stored.of("motivate").practiced == {1}
     item = aws.items()[0]
-    assert item["attributes"]["M"]["schema_version"] == {"N": "2"}
+    assert item["attributes"]["M"]["schema_version"] == {"N": str(SCHEMA_VERSION)}
 
 
 # --- privacy --------------------------------------------------------------------------
@@ -544,6 +546,6 @@ def test_lambda_handler_uses_the_table_named_in_the_environment(
         back = Talk(lambda_function.lambda_handler, user_id=USER).launch(T0 + timedelta(days=1))
 
     assert isinstance(lambda_function.get_skill().persistence_adapter, DynamoDbProgressAdapter)
-    assert stored["motivate"]["current_tip"] == 2
+    assert stored["programs"]["motivate"]["position"] == 2
     assert "Last time, you finished tip 2." in back.text
     assert not (tmp_path / "default.sqlite3").exists()  # nothing went to the local store

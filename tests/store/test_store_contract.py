@@ -11,19 +11,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ask_sdk_core.serialize import DefaultSerializer
-from ask_sdk_model import RequestEnvelope
 
-from skill.alexa.envelopes import SessionDriver
 from skill.alexa.skill_builder import build_skill
-from skill.core.progress import SCHEMA_VERSION, Progress
+from skill.core.progress import SCHEMA_VERSION, ProgramProgress, Progress
 from skill.lambda_function import invoke
 from skill.store.base import (
     TTL_SECONDS,
@@ -34,7 +31,7 @@ from skill.store.base import (
 )
 from skill.store.sqlite import SqliteProgressAdapter
 
-from support import Talk, reach_tip
+from support import Talk, reach_tip, request_envelope
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REGION = "eu-west-1"
@@ -159,18 +156,15 @@ def store(
         yield from _dynamodb_store(monkeypatch, tmp_path, clock)
 
 
-def envelope(user_id: str, person_id: str | None = None) -> RequestEnvelope:
-    raw = SessionDriver(user_id=user_id, person_id=person_id).launch()
-    return DefaultSerializer().deserialize(json.dumps(raw), RequestEnvelope)
+envelope = request_envelope
 
 
 def progress(tip: int, revision: int = 0, practices: tuple[int, ...] = ()) -> dict[str, Any]:
-    return Progress(
-        current_tip=tip,
-        finished_tips=frozenset(range(1, tip + 1)),
-        finished_practices=frozenset(practices),
-        last_visit=int(START),
-        revision=revision,
+    motivate = ProgramProgress(
+        position=tip, heard=frozenset(range(1, tip + 1)), practiced=frozenset(practices)
+    )
+    return replace(
+        Progress().with_program("motivate", motivate), last_visit=int(START), revision=revision
     ).to_dict()
 
 
@@ -190,7 +184,7 @@ def test_saved_progress_reads_back_with_its_revision(store: Store) -> None:
     assert loaded == {**saved, "revision": 1}
     assert loaded["schema_version"] == SCHEMA_VERSION
     # Numbers come back as int (DynamoDB hands out Decimal), so they compare and serialise.
-    assert all(type(n) is int for n in loaded["motivate"]["finished_tips"])
+    assert all(type(n) is int for n in loaded["programs"]["motivate"]["heard"])
     assert type(loaded["last_visit"]) is int
     assert Progress.from_dict(loaded) == Progress.from_dict(saved)
 
@@ -204,7 +198,7 @@ def test_revision_counts_up_with_each_save(store: Store) -> None:
     loaded = store.adapter.get_attributes(env)
 
     assert loaded["revision"] == 3
-    assert loaded["motivate"]["current_tip"] == 3
+    assert loaded["programs"]["motivate"]["position"] == 3
     assert store.raw(ALICE) is not None
     assert store.raw(ALICE)["version"] == 3  # type: ignore[index]
 
@@ -245,7 +239,7 @@ def test_a_stale_revision_conflicts_and_changes_nothing(store: Store) -> None:
 
     loaded = store.adapter.get_attributes(env)
     assert loaded["revision"] == 2
-    assert loaded["motivate"]["current_tip"] == 2
+    assert loaded["programs"]["motivate"]["position"] == 2
 
 
 def test_a_second_first_save_conflicts(store: Store) -> None:
@@ -256,7 +250,7 @@ def test_a_second_first_save_conflicts(store: Store) -> None:
     with pytest.raises(ConflictError):
         store.adapter.save_attributes(env, progress(3))
 
-    assert store.adapter.get_attributes(env)["motivate"]["current_tip"] == 1
+    assert store.adapter.get_attributes(env)["programs"]["motivate"]["position"] == 1
 
 
 def test_saving_a_revision_that_was_deleted_conflicts(store: Store) -> None:
@@ -295,7 +289,7 @@ def test_expired_progress_reads_as_absent_before_it_is_reaped(store: Store, cloc
     store.adapter.save_attributes(env, progress(3))
 
     clock.now += TTL_SECONDS - 60
-    assert store.adapter.get_attributes(env)["motivate"]["current_tip"] == 3
+    assert store.adapter.get_attributes(env)["programs"]["motivate"]["position"] == 3
 
     clock.now += 120
     assert store.adapter.get_attributes(env) == {}
@@ -305,7 +299,7 @@ def test_expired_progress_reads_as_absent_before_it_is_reaped(store: Store, cloc
     store.adapter.save_attributes(env, progress(1))
     loaded = store.adapter.get_attributes(env)
     assert loaded["revision"] == 1
-    assert loaded["motivate"]["current_tip"] == 1
+    assert loaded["programs"]["motivate"]["position"] == 1
 
 
 # --- people and accounts --------------------------------------------------------------
@@ -321,9 +315,9 @@ def test_each_recognised_person_has_their_own_progress(store: Store) -> None:
     store.adapter.save_attributes(anna, progress(4))
     store.adapter.save_attributes(ben, progress(2))
 
-    assert store.adapter.get_attributes(account)["motivate"]["current_tip"] == 1
-    assert store.adapter.get_attributes(anna)["motivate"]["current_tip"] == 4
-    assert store.adapter.get_attributes(ben)["motivate"]["current_tip"] == 2
+    assert store.adapter.get_attributes(account)["programs"]["motivate"]["position"] == 1
+    assert store.adapter.get_attributes(anna)["programs"]["motivate"]["position"] == 4
+    assert store.adapter.get_attributes(ben)["programs"]["motivate"]["position"] == 2
     assert store.keys() == {ALICE, person_key(anna), person_key(ben)}
     # Every item names its account, so the account can be forgotten whole.
     for env in (account, anna, ben):
@@ -440,7 +434,7 @@ def test_forget_answered_no_keeps_everything(
 
     talk.say("AMAZON.NoIntent")
 
-    assert store.adapter.get_attributes(envelope(ALICE))["motivate"]["current_tip"] == 2
+    assert store.adapter.get_attributes(envelope(ALICE))["programs"]["motivate"]["position"] == 2
 
 
 def test_two_people_on_one_device_keep_their_own_place(

@@ -228,8 +228,13 @@ def test_australian_numbers_are_said_the_australian_way(speech: Speech) -> None:
     [("en-US", "counseling")] + [(locale, "counselling") for locale in sorted(locales.RULES)],
 )
 def test_content_uses_local_spelling(locale: str, spelling: str) -> None:
-    module = build_environment().get_template(f"{locale}/_content.ssml.j2").make_module({})
-    assert f"signed us up for {spelling}" in str(module.tip(3, "avoid"))
+    path = f"{locale}/programs/motivate/unknown.ssml.j2"
+    module = build_environment().get_template(path).make_module({})
+    assert f"signed us up for {spelling}" in str(module.avoid())
+
+
+def test_slot_names_are_not_respelled() -> None:
+    assert locales.respell("start {program} program", "en-GB") == "start {program} programme"
 
 
 def test_the_skill_speaks_the_locales_the_models_are_derived_for() -> None:
