@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import os
 import secrets
 import sys
 import threading
@@ -48,8 +49,8 @@ from skill.channels.simulator.script import (
 )
 from skill.channels.simulator.speech_plan import plan_dicts
 from skill.channels.web.app import CONFIG_BLUEPRINTS, CONFIG_SKILL_HANDLER, create_app
-from skill.config import DEFAULT_LOCALE, ENV_DB_PATH, LOCALES
-from skill.core.program import TIP_COUNT
+from skill.config import DEFAULT_LOCALE, ENV_DB_PATH, ENV_TEMPLATES_DIR, LOCALES
+from skill.core.program import Catalog
 from skill.core.progress import Progress
 from skill.speech.ssml import to_text
 from skill.store.base import ProgressAdapter, StorageError
@@ -306,19 +307,38 @@ def _state_json(page: Page) -> dict[str, Any]:
         "recording": page.recording is not None,
         "recorded": len(page.recording if page.recording is not None else page.recorded),
         "save_folder": str(dialogs) if dialogs else None,
-        "tip_count": TIP_COUNT,
     }
+
+
+def _catalog() -> Catalog:
+    """The programs the skill speaks: the same content folder lambda_handler's skill uses."""
+    from skill.config import get_settings
+    from skill.speech.programs import get_catalog
+
+    root = get_settings().templates_dir
+    return get_catalog(Path(root).expanduser().resolve()) if root else get_catalog()
 
 
 def _progress_summary(data: Mapping[str, Any] | None) -> dict[str, Any]:
     progress = Progress.from_dict(data)
+    programs = []
+    for program in _catalog():
+        mine = progress.of(program.id)
+        programs.append(
+            {
+                "id": program.id,
+                "name": program.names[0] if program.names else program.id,
+                "steps": [step.id for step in program.steps],
+                "position": mine.position,
+                "heard": sorted(mine.heard),
+                "practiced": sorted(mine.practiced),
+                "finished": mine.finished,
+            }
+        )
     visit = progress.last_visit
     return {
-        "tips_heard": sorted(progress.finished_tips),
-        "practices_done": sorted(progress.finished_practices),
-        "current_tip": progress.current_tip,
-        "program_finished": progress.program_finished,
-        "direction_finished": progress.direction_finished,
+        "programs": programs,
+        "current": progress.current,
         "last_visit": datetime.fromtimestamp(visit, UTC).isoformat() if visit else None,
         "is_new": progress.is_new,
     }
@@ -337,7 +357,6 @@ def _progress_json(page: Page) -> Response:
         stored=_progress_summary(stored),
         session=_progress_summary(session["progress"]) if "progress" in session else None,
         unsaved=bool(session.get("unsaved") or session.get("visit_pending")),
-        tip_count=TIP_COUNT,
         recording=page.recording is not None,
     )
 
@@ -511,15 +530,22 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--user", help="the Alexa user ID to talk as (default: as the chat)")
     parser.add_argument("--locale", default=DEFAULT_LOCALE, choices=LOCALES)
     parser.add_argument(
+        "--templates",
+        metavar="DIR",
+        help="speak from another content folder (templates and programs), as "
+        "SKILL_TEMPLATES_DIR does: try a program before it ships",
+    )
+    parser.add_argument(
         "--save-dialogs",
         metavar="DIR",
         help="let the page save recorded dialog scripts into DIR (e.g. tests/dialogs)",
     )
     args = parser.parse_args(argv)
+    # Settings are read once, when the skill is first built: set them before that.
     if args.db:
-        import os
-
         os.environ[ENV_DB_PATH] = args.db
+    if args.templates:
+        os.environ[ENV_TEMPLATES_DIR] = args.templates
     from skill.config import get_settings
 
     logging.basicConfig(

@@ -6,8 +6,10 @@ lambda_handler's skill saves to and the simulator reads progress from.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -30,12 +32,14 @@ from skill.channels.simulator.app import (
 from skill.channels.simulator.script import load, replay
 from skill.channels.web.app import CONFIG_SKILL_HANDLER, create_app
 from skill.lambda_function import invoke, lambda_handler
+from skill.paths import TEMPLATES_DIR
 from skill.store.base import ProgressAdapter, StorageError
 from skill.store.sqlite import SqliteProgressAdapter
 
 ROOT = Path(__file__).resolve().parents[3]
 STATIC = ROOT / "skill" / "channels" / "simulator" / "static"
 PAGE = ROOT / "skill" / "channels" / "simulator" / "page.html"
+GOOD_THINGS = ROOT / "tests" / "fixtures" / "programs" / "good_things"
 
 
 class Browser:
@@ -74,6 +78,12 @@ class Browser:
         assert response.status_code == 200, response.get_json()
         data: dict[str, Any] = response.get_json()
         return data
+
+
+def heard(stored: dict[str, Any], key: str = "heard", program: str = "motivate") -> list[int]:
+    """The steps of ``program`` in a progress summary that were heard (or practiced)."""
+    found: list[int] = next(p[key] for p in stored["programs"] if p["id"] == program)
+    return found
 
 
 @pytest.fixture
@@ -184,7 +194,7 @@ def test_words_go_through_the_resolver_and_the_skill(page: Browser) -> None:
         "launch": False,
     }
     assert turn["requests"] == ["IntentRequest"]
-    assert turn["view"] == "tip" and turn["action"] == "start_motivate"
+    assert turn["view"] == "step" and turn["action"] == "start_program"
     assert "Tip 1. Focus on the relationship, not on your partner." in turn["speech"]["text"]
     assert turn["card"]["title"] == "Tip 1: Focus on the relationship, not on your partner."
     assert turn["reprompt"]["text"] and turn["session_open"] and not turn["ended"]
@@ -229,7 +239,7 @@ def test_silence_plays_the_reprompt_then_ends_the_session(page: Browser) -> None
     assert second["requests"] == ["SessionEndedRequest"]
     assert second["ended"] and not second["session_open"] and second["speech"] is None
     # The session's end stored the visit; the next launch greets a returning person.
-    assert page.progress()["stored"]["tips_heard"] == [1]
+    assert heard(page.progress()["stored"]) == [1]
     assert page.say("open ally coach")["view"] == "welcome_back"
 
 
@@ -289,10 +299,14 @@ def test_progress_is_read_from_the_skills_store_and_can_be_forgotten(page: Brows
     page.say("yes")  # practice 1 done
     page.say("yes")  # tip 2
     progress = page.progress()
-    assert progress["stored"]["tips_heard"] == [1, 2]
-    assert progress["stored"]["practices_done"] == [1]
-    assert progress["session"]["tips_heard"] == [1, 2]
-    assert progress["tip_count"] == 5
+    assert heard(progress["stored"]) == [1, 2]
+    assert heard(progress["stored"], "practiced") == [1]
+    assert heard(progress["session"]) == [1, 2]
+    assert progress["stored"]["current"] == "motivate"
+    programs = {p["id"]: p for p in progress["stored"]["programs"]}
+    assert programs["motivate"]["name"] == "motivate your partner"
+    assert programs["motivate"]["steps"][0] == "relationship"
+    assert programs["direction"]["heard"] == [] and not programs["direction"]["finished"]
 
     forgotten = page.post("forget")
     assert forgotten.status_code == 200
@@ -348,7 +362,7 @@ def test_a_recording_becomes_a_script_that_replays(page: Browser, app: Flask) ->
     state = page.post("record", {"on": False}).get_json()
     assert not state["recording"] and state["recorded"] == 3
     # Back to the person's own progress.
-    assert page.progress()["stored"]["tips_heard"] == [1]
+    assert heard(page.progress()["stored"]) == [1]
 
     picks = {
         "0": suggested,
@@ -421,16 +435,36 @@ def test_the_recording_listener_is_forgotten_when_recording_stops(page: Browser)
 # --- the command --------------------------------------------------------------------------
 
 
+def content_with_a_third_program(tmp_path: Path) -> Path:
+    root = tmp_path / "templates"
+    shutil.copytree(
+        TEMPLATES_DIR, root, ignore=shutil.ignore_patterns("_prerendered", "__pycache__")
+    )
+    shutil.copytree(GOOD_THINGS, root / "en" / "programs" / "good_things")
+    return root
+
+
+def test_progress_lists_every_program_of_the_skills_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skill import config
+
+    monkeypatch.setenv(config.ENV_TEMPLATES_DIR, str(content_with_a_third_program(tmp_path)))
+    config.get_settings.cache_clear()
+    page = Browser(create_simulator_app().test_client())
+    programs = {p["id"]: p for p in page.progress()["stored"]["programs"]}
+    assert set(programs) == {"motivate", "direction", "good_things"}
+    assert programs["good_things"]["heard"] == []
+
+
 @pytest.mark.slow
 def test_the_command_serves_the_page_on_loopback_and_prints_its_url(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_")}
+    command = [sys.executable, "-m", "skill", "simulator", "--port", "0"]
+    command += ["--db", str(tmp_path / "p.db")]
+    command += ["--templates", str(content_with_a_third_program(tmp_path))]
     process = subprocess.Popen(
-        [sys.executable, "-m", "skill", "simulator", "--port", "0", "--db", str(tmp_path / "p.db")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         assert process.stdout is not None
@@ -438,12 +472,21 @@ def test_the_command_serves_the_page_on_loopback_and_prints_its_url(tmp_path: Pa
         url = r"(http://127\.0\.0\.1:\d+/simulator/)"
         found = re.match(rf"Ally Coach simulator: {url}$", first.strip())
         assert found, first
-        with urllib.request.urlopen(found.group(1), timeout=10) as response:
+        page_url = found.group(1)
+        with urllib.request.urlopen(page_url, timeout=10) as response:
             html = response.read().decode("utf-8")
-        assert 'name="simulator-token"' in html
-        home = found.group(1).removesuffix("simulator/")
+        token = re.search(r'name="simulator-token" content="([^"]+)"', html)
+        assert token
+        home = page_url.removesuffix("simulator/")
         with urllib.request.urlopen(home, timeout=10) as response:
-            assert response.url == found.group(1)  # / leads to the page
+            assert response.url == page_url  # / leads to the page
+        asked = urllib.request.Request(
+            page_url + "api/progress", headers={TOKEN_HEADER: token.group(1)}
+        )
+        with urllib.request.urlopen(asked, timeout=10) as response:
+            progress = json.loads(response.read())
+        # --templates: the skill speaks from that folder, with its third program.
+        assert "good_things" in [p["id"] for p in progress["stored"]["programs"]]
     finally:
         process.terminate()
         process.wait(timeout=10)

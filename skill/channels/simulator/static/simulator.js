@@ -45,7 +45,6 @@ const state = {
   sessionOpen: false,
   recording: false,
   saveFolder: null,
-  tipCount: 5,
   controller: new AbortController(), // aborted whenever the person speaks again
   micAllowed: sessionStorage.getItem("ally-sim-mic") === "yes",
   listening: null,
@@ -183,19 +182,27 @@ function renderTurn(turn, voice) {
   ui.announcer.textContent = words ? `Alexa: ${words}` : turn.ended ? "The session has ended." : "";
 }
 
+function capitalised(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
 function renderProgress(data) {
   const stored = data.stored;
   const box = el("div");
-  const list = el("ul", { class: "tips" });
-  for (let n = 1; n <= data.tip_count; n += 1) {
-    const heard = stored.tips_heard.includes(n);
-    const practised = stored.practices_done.includes(n);
-    const label = `Tip ${n}: ${heard ? "heard" : "not heard"}${practised ? ", practised" : ""}`;
-    list.append(el("li", { class: heard ? "done" : "", text: label }));
+  for (const program of stored.programs) {
+    const heading = capitalised(program.name) + (stored.current === program.id ? " (current)" : "");
+    box.append(el("h3", { class: "program", text: heading }));
+    const list = el("ol", { class: "steps" });
+    program.steps.forEach((step, i) => {
+      const n = i + 1;
+      const heard = program.heard.includes(n);
+      const practised = program.practiced.includes(n);
+      const label = `${step.replace(/_/g, " ")}: ${heard ? "heard" : "not heard"}${practised ? ", practised" : ""}`;
+      list.append(el("li", { class: heard ? "done" : "", text: label }));
+    });
+    box.append(list);
+    box.append(el("p", { text: `Finished: ${program.finished ? "yes" : "no"}` }));
   }
-  box.append(list);
-  box.append(el("p", { text: `Set your direction: ${stored.direction_finished ? "done" : "not yet"}` }));
-  box.append(el("p", { text: `All five tips finished: ${stored.program_finished ? "yes" : "no"}` }));
   if (stored.last_visit) box.append(el("p", { text: `Last visit: ${new Date(stored.last_visit).toLocaleString()}` }));
   if (stored.is_new) box.append(el("p", { class: "hint", text: "Nothing stored yet for this listener." }));
   if (data.unsaved) box.append(el("p", { class: "hint", text: "This session holds changes not stored yet: they are stored with the next change or when the session ends." }));
@@ -216,7 +223,6 @@ function applyState(data) {
   state.sessionOpen = data.session_open;
   state.recording = data.recording;
   state.saveFolder = data.save_folder;
-  state.tipCount = data.tip_count;
   if (ui.locale.options.length !== data.locales.length) {
     ui.locale.replaceChildren(...data.locales.map((code) => el("option", { value: code, text: code })));
   }
