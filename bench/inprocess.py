@@ -88,7 +88,7 @@ def embedded_turns(workdir: Path, sessions: int, warmup: int) -> dict[str, Any]:
         speech._prerendered.clear()
         uncached: list[float] = []
         for _ in range(max(1, sessions // 4)):
-            speech._cached.cache_clear()
+            speech.cache.clear()
             for seconds in run_session(ours, ALLY_COACH_SCRIPT).seconds:
                 uncached.append(seconds)
         get_speech.cache_clear()  # later measurements get the tables back

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from functools import lru_cache
@@ -33,6 +34,29 @@ def _default_db_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, appauthor=False)) / DEFAULT_DB_FILENAME
+
+
+DEFAULT_LOG_LEVEL = "INFO"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(value: str | None) -> str:
+    """A level name logging accepts; anything else (``verbose``) is INFO, with a warning
+    rather than a process that cannot log, and so cannot start."""
+    if value is None or not value.strip():
+        return DEFAULT_LOG_LEVEL
+    name = value.strip().upper()
+    name = {"WARN": "WARNING", "FATAL": "CRITICAL"}.get(name, name)
+    if name in LOG_LEVELS:
+        return name
+    logging.getLogger(__name__).warning(
+        "%s=%.40r is not a log level (%s); using %s",
+        ENV_LOG_LEVEL,
+        value,
+        ", ".join(LOG_LEVELS),
+        DEFAULT_LOG_LEVEL,
+    )
+    return DEFAULT_LOG_LEVEL
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -73,7 +97,7 @@ class Settings(NamedTuple):  # not a dataclass: cheaper at import, see skill.cor
             db_path_setting=db_path or None,
             skill_id=env.get(ENV_SKILL_ID) or None,
             verify_requests=_flag(env.get(ENV_VERIFY_REQUESTS), default=True),
-            log_level=env.get(ENV_LOG_LEVEL, "INFO").upper(),
+            log_level=_log_level(env.get(ENV_LOG_LEVEL)),
             aws_region=env.get(ENV_AWS_REGION) or env.get(ENV_AWS_DEFAULT_REGION) or None,
             twilio_auth_token=env.get(ENV_TWILIO_AUTH_TOKEN) or None,
             public_base_url=env.get(ENV_PUBLIC_BASE_URL) or None,

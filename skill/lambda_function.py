@@ -1,4 +1,10 @@
-"""AWS Lambda entry point: ``skill.lambda_function.lambda_handler``."""
+"""AWS Lambda entry point: ``skill.lambda_function.lambda_handler``.
+
+``lambda_handler`` answers every request with something Alexa accepts; the one thing it
+lets fail is a skill event the skill could not act on, so that Alexa delivers it again
+(``skill.alexa.invoke``). ``handle`` is the strict form the web endpoint uses: it raises
+``UnreadableRequest`` for an envelope it cannot read, which becomes a 400 there.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
 
-from skill.alexa.invoke import invoke
+from skill.alexa.invoke import answer, invoke
 from skill.alexa.skill_builder import build_skill
 from skill.config import get_settings
 from skill.speech.programs import get_catalog
@@ -35,7 +41,12 @@ def get_skill() -> CustomSkill:
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return answer(get_skill(), event, context)
+
+
+def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """One request, strictly: raises ``UnreadableRequest`` instead of answering it."""
     return invoke(get_skill(), event, context)
 
 
-__all__ = ["get_skill", "invoke", "lambda_handler"]
+__all__ = ["answer", "get_skill", "handle", "invoke", "lambda_handler"]

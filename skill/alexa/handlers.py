@@ -9,8 +9,9 @@ from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractR
 from ask_sdk_core.utils import get_intent_name, is_request_type
 
 from skill.alexa.intents import knows, to_command
+from skill.alexa.invoke import SPEAKING_REQUESTS, EventNotAcknowledged
 from skill.core.dialog import Action, Command
-from skill.speech.render import DEFAULT_LOCALE
+from skill.speech.render import speakable
 from skill.store.base import StorageError, short_hash, user_key
 
 if TYPE_CHECKING:
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
     from skill.alexa.turns import TurnRunner
 
 logger = logging.getLogger(__name__)
+
+# Slot values are what Alexa heard, a few words. Anything longer is not speech, and
+# would make the reply that repeats it too long for Alexa (8000 characters).
+MAX_SLOT_CHARS = 100
 
 
 class _RunnerHandler(AbstractRequestHandler):
@@ -56,7 +61,8 @@ class UnknownIntentHandler(_RunnerHandler):
         return bool(is_request_type("IntentRequest")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        logger.warning("unknown intent %s", get_intent_name(handler_input))
+        name = getattr(getattr(_request(handler_input), "intent", None), "name", None)
+        logger.warning("unknown intent %.80s", name)
         return self.runner.run(handler_input, Command(Action.FALLBACK))
 
 
@@ -72,7 +78,14 @@ class SessionEndedRequestHandler(_RunnerHandler):
 
 
 class SkillDisabledEventHandler(_RunnerHandler):
-    """The user disabled the skill: if Alexa says their data is not kept, delete it all."""
+    """The user disabled the skill: if Alexa says their data is not kept, delete it all.
+
+    Alexa redelivers a skill event that the skill does not acknowledge, for up to an hour
+    ("Delivery of events to the skill" in Amazon's skill and list events docs); a
+    successful invocation is the acknowledgement. So a delete that fails fails the
+    invocation (EventNotAcknowledged), and a later delivery finishes the job. Deleting is
+    idempotent: a redelivery after a partial delete deletes the rest.
+    """
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_request_type("AlexaSkillEvent.SkillDisabled")(handler_input))
@@ -81,14 +94,19 @@ class SkillDisabledEventHandler(_RunnerHandler):
         envelope = handler_input.request_envelope
         if self.persistence_status(envelope.request) == "NOT_PERSISTED":
             user_id = user_key(envelope)
+            deadline = self.runner.retry.deadline(handler_input.context)
+            adapter = self.runner.adapter
             try:
-                self.runner.adapter.delete_user(user_id)
-                logger.info("skill disabled: deleted data of user=%s", short_hash(user_id))
+                deadline.call(lambda: adapter.delete_user(user_id), adapter.slowest_call_seconds)
             except StorageError as exc:
-                # Alexa does not retry events; the TTL removes the data in the end.
                 logger.error(
-                    "skill disabled: delete failed for user=%s: %s", short_hash(user_id), exc
+                    "skill disabled: delete failed for user=%s, asking Alexa to deliver the "
+                    "event again: %s",
+                    short_hash(user_id),
+                    exc,
                 )
+                raise EventNotAcknowledged("the user's data could not be deleted yet") from exc
+            logger.info("skill disabled: deleted data of user=%s", short_hash(user_id))
         return handler_input.response_builder.response
 
     @staticmethod
@@ -116,35 +134,80 @@ class SystemExceptionHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         error = _request(handler_input).error
         logger.error(
-            "Alexa reported an error in our response: %s %s",
+            "Alexa reported an error in our response: %s %.300s",
             getattr(error, "object_type", None),
             getattr(error, "message", None),
         )
         return handler_input.response_builder.response
 
 
+class UnhandledRequestHandler(AbstractRequestHandler):
+    """Every request type the skill has no use for: AudioPlayer.*, PlaybackController.*,
+    Messaging.MessageReceived, AlexaHouseholdListEvent.*, Display.ElementSelected,
+    GameEngine.*, SessionResumedRequest, Connections.Response, the other skill events...
+
+    The skill never plays audio, shows a screen, starts a connection or asks for list
+    access, so none of these is part of a conversation with it. Most forbid speech in the
+    response; an empty response is valid for all of them, and is what they get. Registered
+    last: it answers whatever no other handler took.
+    """
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = _request(handler_input)
+        logger.info("request type=%.80s not used here: empty response", request.object_type)
+        return handler_input.response_builder.response
+
+
 class UnexpectedErrorHandler(AbstractExceptionHandler):
     """The last resort, so the user hears an apology instead of Alexa's generic error.
-    It logs the full traceback: this is a bug to fix, never a path the skill relies on."""
+    It logs the full traceback: this is a bug to fix, never a path the skill relies on.
+
+    It must not fail itself: the apology is rendered for the request's locale, else for
+    the default one, and a response without speech is the answer when neither renders.
+    It speaks only where Alexa allows speech. ``EventNotAcknowledged`` is not its to
+    handle: that one must fail the invocation.
+    """
 
     def __init__(self, runner: TurnRunner) -> None:
         self.runner = runner
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
-        return True
+        return not isinstance(exception, EventNotAcknowledged)
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         logger.exception("unhandled error in a turn", exc_info=exception)
         from skill.alexa.turns import build_response
 
-        locale = getattr(handler_input.request_envelope.request, "locale", None)
-        rendered = self.runner.speech.render(locale or DEFAULT_LOCALE, "error", {})
-        return build_response(handler_input, rendered, end_session=False)
+        request: Any = handler_input.request_envelope.request
+        builder = handler_input.response_builder
+        if getattr(request, "object_type", None) not in SPEAKING_REQUESTS:
+            return builder.response
+        for locale in (getattr(request, "locale", None), None):
+            try:
+                rendered = self.runner.speech.render(locale, "error", {})
+                return build_response(handler_input, rendered, end_session=False)
+            except Exception:
+                logger.exception("the apology failed to render for locale %.20r", locale)
+        # Nothing could be said: end the session silently rather than fail the request.
+        builder.set_should_end_session(True)
+        return builder.response
 
 
 def _request(handler_input: HandlerInput) -> Any:
     """The request, typed loosely: each handler knows which request type it was given."""
     return handler_input.request_envelope.request
+
+
+def clean_slot(value: Any) -> str | None:
+    """A slot value fit to be spoken back: text only, nothing SSML cannot carry, no
+    longer than a few words."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join(speakable(value).split())[:MAX_SLOT_CHARS].strip()
+    return text or None
 
 
 def slot_values(slots: dict[str, Any] | None) -> dict[str, str | None]:
@@ -158,7 +221,7 @@ def slot_values(slots: dict[str, Any] | None) -> dict[str, str | None]:
             if getattr(status, "value", status) == "ER_SUCCESS_MATCH" and authority.values:
                 value = authority.values[0].value.name
                 break
-        values[name] = value
+        values[name] = clean_slot(value)
     return values
 
 
@@ -169,5 +232,6 @@ __all__ = [
     "SkillDisabledEventHandler",
     "SystemExceptionHandler",
     "UnexpectedErrorHandler",
+    "UnhandledRequestHandler",
     "UnknownIntentHandler",
 ]

@@ -19,6 +19,9 @@ INTENT_ACTIONS: dict[str, Action] = {
     "WhereAmIIntent": Action.WHERE_AM_I,
     "ReadyIntent": Action.READY,
     "SafetyIntent": Action.SAFETY,
+    "SelfHarmIntent": Action.SELF_HARM,
+    "MisunderstoodIntent": Action.MISUNDERSTOOD,
+    "EyesOpenIntent": Action.EYES_OPEN,
     "ForgetProgressIntent": Action.FORGET,
     "AMAZON.HelpIntent": Action.HELP,
     "AMAZON.StopIntent": Action.STOP,
@@ -65,5 +68,13 @@ def to_command(intent_name: str, slots: Mapping[str, str | None], catalog: Catal
         )
     if action is Action.GO_TO_STEP:
         heard = slots.get("number") or slots.get("ordinal")
-        return Command(action, number=parse_number(heard), heard=heard)
+        number = parse_number(heard)
+        if number is None and (
+            any(c.isdigit() for c in heard or "") or not any(c.isalpha() for c in heard or "")
+        ):
+            # "?" is what Alexa sends for a number it did not catch; "12²" or thousands of
+            # digits are no tip either. Words ("banana") are worth repeating back; digits
+            # and signs are not: the answer asks which tip instead.
+            heard = None
+        return Command(action, number=number, heard=heard)
     return Command(action)

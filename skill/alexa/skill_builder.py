@@ -5,6 +5,8 @@ from __future__ import annotations
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
+from skill.alexa.budget import RetryPolicy
+from skill.alexa.canfulfill import CanFulfillIntentRequestHandler
 from skill.alexa.handlers import (
     DialogIntentHandler,
     LaunchRequestHandler,
@@ -12,6 +14,7 @@ from skill.alexa.handlers import (
     SkillDisabledEventHandler,
     SystemExceptionHandler,
     UnexpectedErrorHandler,
+    UnhandledRequestHandler,
     UnknownIntentHandler,
 )
 from skill.alexa.turns import TurnRunner
@@ -27,10 +30,14 @@ def build_skill(
     speech: Speech | None = None,
     catalog: Catalog | None = None,
     skill_id: str | None = None,
+    retry: RetryPolicy | None = None,
 ) -> CustomSkill:
     """The skill, wired to a store and to the programs of the content. Touches no AWS
-    until a request comes."""
-    runner = TurnRunner(adapter, speech or get_speech(), catalog or get_catalog())
+    until a request comes.
+
+    ``retry`` sets how store calls are retried within a turn (skill.alexa.budget).
+    """
+    runner = TurnRunner(adapter, speech or get_speech(), catalog or get_catalog(), retry)
     builder = CustomSkillBuilder(persistence_adapter=adapter)
     if skill_id:
         builder.skill_id = skill_id  # type: ignore[assignment]  # the SDK types it as None
@@ -39,8 +46,10 @@ def build_skill(
         DialogIntentHandler(runner),
         UnknownIntentHandler(runner),
         SessionEndedRequestHandler(runner),
+        CanFulfillIntentRequestHandler(runner.catalog),
         SkillDisabledEventHandler(runner),
         SystemExceptionHandler(),
+        UnhandledRequestHandler(),  # last: whatever no handler above takes
     ):
         builder.add_request_handler(handler)
     builder.add_exception_handler(UnexpectedErrorHandler(runner))

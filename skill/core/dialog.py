@@ -43,8 +43,11 @@ class Action(StrEnum):
     FALLBACK = "fallback"
     STOP = "stop"
     HOME = "home"
-    SAFETY = "safety"
+    SAFETY = "safety"  # danger from a partner or an ex
+    SELF_HARM = "self_harm"  # thoughts of self-harm or suicide
+    MISUNDERSTOOD = "misunderstood"  # "you misunderstood me", after a safety answer
     FORGET = "forget"
+    EYES_OPEN = "eyes_open"  # "I'm driving", "I can't close my eyes"
     SESSION_ENDED = "session_ended"
 
 
@@ -60,6 +63,10 @@ class Question(StrEnum):
     NEXT_STEP = "next_step"  # go on to the next step?
     FORGET = "forget"  # really delete your progress?
 
+
+# What is answered as usual while coaching is held after a safety answer: a new session,
+# its end, and deleting one's data (which can matter most to someone at risk).
+_WHILE_HELD = frozenset({Action.LAUNCH, Action.SESSION_ENDED, Action.FORGET})
 
 # Questions whose reprompt names the program offered, or the step under way.
 _ABOUT_AN_OFFER = frozenset({Question.OFFER, Question.RESUME, Question.RESTART})
@@ -114,6 +121,12 @@ class Conversation(NamedTuple):
     offer: str | None = None  # the program an offer, resume or restart question is about
     skip: tuple[str, ...] = ()  # programs not to offer again this session: declined or done
     paused: bool = False
+    eyes_open: bool = False  # never ask to close the eyes: driving, or asked not to
+    # After a safety answer coaching is held: it only comes back if the user says they
+    # were misunderstood, and then exactly where they were (``before``). What was
+    # disclosed is not kept, not even which answer was given.
+    hold: bool = False
+    before: Conversation | None = None
     last: Reply | None = None  # what "repeat" says again
 
     def to_dict(self) -> dict[str, Any]:
@@ -125,6 +138,9 @@ class Conversation(NamedTuple):
             "offer": self.offer,
             "skip": list(self.skip),
             "paused": self.paused,
+            "eyes_open": self.eyes_open,
+            "hold": self.hold,
+            "before": self.before.to_dict() if self.before else None,
             "last": self.last.to_dict() if self.last else None,
         }
 
@@ -143,6 +159,9 @@ class Conversation(NamedTuple):
                 offer=str(data["offer"]) if data.get("offer") else None,
                 skip=tuple(str(p) for p in data.get("skip") or ()),
                 paused=bool(data.get("paused")),
+                eyes_open=bool(data.get("eyes_open")),
+                hold=bool(data.get("hold")),
+                before=Conversation.from_dict(data["before"]) if data.get("before") else None,
                 last=Reply.from_dict(data["last"]) if data.get("last") else None,
             )
         except (ValueError, KeyError, TypeError):
@@ -177,9 +196,10 @@ def handle(
     turn = _Dialog(catalog, conversation, progress, now).dispatch(command)
     reply = turn.reply
     state = turn.conversation
-    # "Repeat" says again what the user was last taken through, not the pause notice.
+    # "Repeat" says again what the user was last taken through, not the pause notice;
+    # while coaching is held nothing of the safety answer is kept to repeat.
     if reply.view is not None and command.action not in (Action.REPEAT, Action.PAUSE):
-        state = state._replace(last=reply)
+        state = state._replace(last=None if state.hold else reply)
     if reply.end_session:
         state = Conversation()
     return turn._replace(conversation=state)
@@ -198,9 +218,13 @@ class _Dialog:
 
     def dispatch(self, cmd: Command) -> Turn:
         a, c, p = cmd.action, self.c, self.p
-        if a is Action.SAFETY:
-            # Coaching stops: no persuasion advice, just where to find help now.
-            return Turn(Conversation(), p, Reply("safety", end_session=True, card="safety"))
+        if a in (Action.SAFETY, Action.SELF_HARM):
+            return self.safety(a)
+        forgetting = c.question is Question.FORGET and a in (Action.YES, Action.NO)
+        if c.hold and a not in _WHILE_HELD and not forgetting:
+            return self.held(a)
+        if a is Action.MISUNDERSTOOD:
+            return self.aside("fallback")  # nothing was taken as a disclosure
         if a is Action.SESSION_ENDED:
             return Turn(c, p, Reply(None, end_session=True))
         if a is Action.LAUNCH:
@@ -222,6 +246,8 @@ class _Dialog:
             return self.menu()
         if a is Action.FORGET:
             return self.ask("forget_confirm", {}, Question.FORGET)
+        if a is Action.EYES_OPEN:
+            return self.eyes_open()
         if a is Action.START_PROGRAM:
             return self.start_program(cmd)
         if a is Action.START_OVER:
@@ -242,6 +268,30 @@ class _Dialog:
         if a in (Action.YES, Action.NO, Action.READY):
             return self.answer(a)
         raise ValueError(f"unhandled action {a}")  # pragma: no cover - every Action is above
+
+    # --- safety --------------------------------------------------------------------------
+
+    def safety(self, a: Action) -> Turn:
+        """Coaching stops: no persuasion advice, just where to find help now. The session
+        stays open so that a misreading can be undone, and nothing comes back on its own."""
+        c = self.c
+        before = c.before if c.hold else c._replace(last=c.last)
+        state = Conversation(hold=True, before=before, eyes_open=c.eyes_open)
+        view = "self_harm" if a is Action.SELF_HARM else "safety"
+        return Turn(state, self.p, Reply(view, {}, card="numbers"))
+
+    def held(self, a: Action) -> Turn:
+        """Anything said after a safety answer, before the user says it was a misreading."""
+        c, p = self.c, self.p
+        if a is Action.MISUNDERSTOOD:
+            before = c.before or Conversation()
+            self.c = before
+            return self.aside("misunderstood")
+        if a is Action.STOP:
+            return Turn(Conversation(), p, Reply("safety_goodbye", end_session=True))
+        if a in (Action.REPEAT, Action.HELP):
+            return Turn(c, p, Reply("safety_numbers", {}, card="numbers"))
+        return Turn(c, p, Reply("safety_hold", {}))
 
     # --- where we are -----------------------------------------------------------------
 
@@ -280,6 +330,7 @@ class _Dialog:
             "context": self.context(),
             "program": c.program if c.question in _ABOUT_THE_STEP or c.question is None else None,
             "offer": c.offer if c.question in _ABOUT_AN_OFFER else None,
+            "eyes_open": c.eyes_open,
         }
 
     # --- building blocks --------------------------------------------------------------
@@ -303,6 +354,7 @@ class _Dialog:
             "context": question.value,
             "program": state.program,
             "offer": state.offer if question in _ABOUT_AN_OFFER else None,
+            "eyes_open": state.eyes_open,
             **data,
             "question": question.value,
         }
@@ -310,7 +362,9 @@ class _Dialog:
 
     def at_rest(self, **changes: Any) -> Conversation:
         """No program under way (the menu, an offer): only what the session remembers."""
-        return Conversation(skip=self.c.skip, last=self.c.last)._replace(**changes)
+        c = self.c
+        kept = Conversation(skip=c.skip, eyes_open=c.eyes_open, last=c.last)
+        return kept._replace(**changes)
 
     def completed(self, program: Program) -> bool:
         progress = self.p.of(program.id)
@@ -391,7 +445,7 @@ class _Dialog:
     def menu(self) -> Turn:
         main = self.catalog.main
         others = " ".join(program.id for program in self.catalog if program.id != main.id)
-        self.c = Conversation(last=self.c.last)
+        self.c = Conversation(eyes_open=self.c.eyes_open, last=self.c.last)
         return self.offer("menu", main, {"started": not self.p.is_new, "others": others})
 
     def start_program(self, cmd: Command) -> Turn:
@@ -432,7 +486,7 @@ class _Dialog:
         note: str | None = None,
     ) -> Turn:
         step = program.step(n)
-        state = Conversation(program=program.id, step=n, skip=self.c.skip, last=self.c.last)
+        state = self.at_rest(program=program.id, step=n)
         old = self.p.of(program.id)
         # A lesson is heard once it is said; a guided step is part of the exercise.
         heard = old.heard | {n}
@@ -455,14 +509,20 @@ class _Dialog:
         card = "step" if program.card else None
         return self.ask("step", data, question, state=state, progress=progress, card=card)
 
-    def practice(self, part: int) -> Turn:
+    def practice(self, part: int, note: str | None = None) -> Turn:
         program = self.program
         assert program is not None  # a practice is only offered inside a program
         step = program.step(self.c.step)
         last = part >= step.practice
         return self.ask(
             "practice",
-            {"step": self.c.step, "step_id": step.id, "part": part, "last_part": last},
+            {
+                "step": self.c.step,
+                "step_id": step.id,
+                "part": part,
+                "last_part": last,
+                "note": note,
+            },
             Question.REFLECT if last else Question.READY,
             state=self.c._replace(part=part),
         )
@@ -613,6 +673,8 @@ class _Dialog:
                 return Turn(
                     Conversation(), Progress(), Reply("forgotten", end_session=True), forget=True
                 )
+            if c.hold:
+                return Turn(c._replace(question=None), self.p, Reply("safety_hold", {}))
             main = self.catalog.main
             return self.offer("forget_cancelled", main, {})
         # Yes or no with no question open.
@@ -625,6 +687,17 @@ class _Dialog:
         if alternative is None:
             return self.goodbye()
         return self.offer("offer_declined", alternative, {"declined": offered.id})
+
+    def eyes_open(self) -> Turn:
+        """From now on this session, exercises are done with the eyes open. In an exercise,
+        the part under way is said again that way."""
+        self.c = c = self.c._replace(eyes_open=True)
+        program = self.program
+        if program is not None and c.step and c.part:
+            return self.practice(c.part, note="eyes_open")
+        if program is not None and c.step and program.step(c.step).kind == "guided":
+            return self.step(program, c.step, note="eyes_open")
+        return self.aside("eyes_open")
 
     def goodbye(self) -> Turn:
         return Turn(Conversation(), self.p, Reply("goodbye", {"started": True}, end_session=True))

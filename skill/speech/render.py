@@ -6,8 +6,14 @@ Templates live under ``templates/<language>/`` with overrides in ``templates/<lo
 Rendering is a pure function of (locale, view, data, card), and the dialog can only say
 so many things. So replies are rendered ahead at build time into a table per locale
 (``skill.speech.prerender``) that this module reads without importing Jinja2, and whatever is not
-in it (a slot word no one foresaw) is rendered on demand and kept in a bounded cache.
-bench/README.md has the numbers.
+in it (a slot word no one foresaw) is rendered on demand and kept in a cache bounded by
+its size in characters as well as its number of entries. bench/README.md has the numbers.
+
+Any request locale can be spoken: one of the skill's locales as it is, any other
+(de-DE, ja-JP, a typo) in the language-neutral English of ``templates/en/``, which is
+what en-US says too, but with "your local emergency number" instead of a number that
+would be wrong in most countries. Text values are stripped of what SSML cannot carry
+(control characters, lone surrogates, U+FFFE/U+FFFF) before any template sees them.
 """
 
 from __future__ import annotations
@@ -15,11 +21,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from skill.config import DEFAULT_LOCALE, LOCALES
 from skill.digest import sha256
 from skill.paths import TEMPLATES_DIR
 
@@ -31,10 +40,16 @@ if TYPE_CHECKING:
 # checkout.
 PRERENDERED = "_prerendered"
 PRERENDERED_DIR = TEMPLATES_DIR / PRERENDERED
-DEFAULT_LOCALE = "en-US"
+# Templates of the language alone (templates/en/): for locales the skill does not have.
+NEUTRAL_LOCALE = DEFAULT_LOCALE.split("-")[0]
 _SPACE = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,?!;:])")
-RENDER_CACHE_SIZE = 1024  # distinct (view, data) pairs; a few MB at most
+RENDER_CACHE_SIZE = 1024  # distinct (locale, view, data) replies at most
+RENDER_CACHE_CHARS = 2_000_000  # and at most this many characters in all (keys included)
+_LOCALES = {locale.lower(): locale for locale in LOCALES}
+# What XML 1.0 (and so SSML) cannot carry, plus the C1 controls and U+FFFE/U+FFFF that it
+# can but no voice reads: stripped from every text value before rendering.
+_UNSPEAKABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class Rendered(NamedTuple):  # not a dataclass: see skill.core.dialog
@@ -42,6 +57,69 @@ class Rendered(NamedTuple):  # not a dataclass: see skill.core.dialog
     reprompt: str | None
     card_title: str | None = None
     card_text: str | None = None
+
+
+def speech_locale(locale: str | None) -> str:
+    """The templates to speak a request's locale with: the skill's own locale (any letter
+    case), or the language-neutral ones for anything else, missing included."""
+    if isinstance(locale, str):
+        known = _LOCALES.get(locale.strip().lower())
+        if known:
+            return known
+    return NEUTRAL_LOCALE
+
+
+def speakable(text: str) -> str:
+    """``text`` without the characters SSML cannot carry."""
+    return _UNSPEAKABLE.sub("", text)
+
+
+def _speakable_data(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    if not any(isinstance(value, str) and _UNSPEAKABLE.search(value) for value in data.values()):
+        return data
+    return {k: speakable(v) if isinstance(v, str) else v for k, v in data.items()}
+
+
+class _SizedCache:
+    """Least recently used replies, bounded by entries and by characters held: a flood of
+    long, distinct slot values cannot grow the process's memory past the bound."""
+
+    def __init__(self, entries: int, chars: int) -> None:
+        self.max_entries = entries
+        self.max_chars = chars
+        self.chars = 0
+        self._items: OrderedDict[tuple[str, str], tuple[Rendered, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.chars = 0
+
+    def get(self, key: tuple[str, str]) -> Rendered | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+            return found[0]
+
+    def put(self, key: tuple[str, str], rendered: Rendered) -> None:
+        size = len(key[0]) + len(key[1]) + sum(len(part or "") for part in rendered)
+        if size > self.max_chars or self.max_entries <= 0:
+            return  # larger than the whole cache: not worth evicting everything for
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.chars -= old[1]
+            self._items[key] = (rendered, size)
+            self.chars += size
+            while len(self._items) > self.max_entries or self.chars > self.max_chars:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.chars -= dropped
 
 
 def _tidy(text: str) -> str:
@@ -68,10 +146,11 @@ class Speech:
         cache_size: int = RENDER_CACHE_SIZE,
         prerendered_dir: Path | None = PRERENDERED_DIR,
         root: Path = TEMPLATES_DIR,
+        cache_chars: int = RENDER_CACHE_CHARS,
     ) -> None:
         self._env = environment
         self._root = root
-        self._cached = lru_cache(maxsize=cache_size)(self._render_key)
+        self.cache = _SizedCache(cache_size, cache_chars)
         self._prerendered_dir = prerendered_dir
         self._prerendered: dict[tuple[str, str], dict[str, list[str | None]]] = {}
 
@@ -84,11 +163,16 @@ class Speech:
         return self._env
 
     def render(
-        self, locale: str, view: str | None, data: Mapping[str, Any], card: str | None = None
+        self,
+        locale: str | None,
+        view: str | None,
+        data: Mapping[str, Any],
+        card: str | None = None,
     ) -> Rendered:
         if view is None:
             return Rendered(None, None)
-        locale = locale or DEFAULT_LOCALE
+        locale = speech_locale(locale)
+        data = _speakable_data(data)
         try:
             key = reply_key(view, data, card)
         except TypeError:  # a value that cannot be a key: render it every time
@@ -96,8 +180,11 @@ class Speech:
         stored = self._table(locale, view).get(key)
         if stored is not None:
             return Rendered(*stored)
-        result: Rendered = self._cached(locale, key)
-        return result
+        cached = self.cache.get((locale, key))
+        if cached is None:
+            cached = self.render_now(locale, view, data, card)
+            self.cache.put((locale, key), cached)
+        return cached
 
     def _table(self, locale: str, view: str) -> dict[str, list[str | None]]:
         table = self._prerendered.get((locale, view))
@@ -115,14 +202,11 @@ class Speech:
             self._prerendered[(locale, view)] = table
         return table
 
-    def _render_key(self, locale: str, key: str) -> Rendered:
-        view, card, data = json.loads(key)
-        return self.render_now(locale, view, data, card)
-
     def render_now(
         self, locale: str, view: str, data: Mapping[str, Any], card: str | None = None
     ) -> Rendered:
-        """Render through the templates, with no cache."""
+        """Render through the templates, with no cache. ``locale`` names a template folder
+        (``speech_locale`` makes one of any request locale)."""
         context = {"locale": locale, **data}
         # Template modules expose the macros a template defines; mypy cannot see them.
         module: Any = self.env.get_template(f"{locale}/views/{view}.ssml.j2").make_module(context)

@@ -23,11 +23,13 @@ from jinja2 import (
     select_autoescape,
 )
 
-from skill.speech.render import TEMPLATES_DIR
+from skill.speech.render import NEUTRAL_LOCALE, TEMPLATES_DIR
 
 
 class LocaleLoader(BaseLoader):
-    """Loads ``<locale>/<name>`` from the locale's folder, else from its language's."""
+    """Loads ``<locale>/<name>`` from the locale's folder, else from its language's, else
+    from the default language's: a locale without templates of its own never fails to
+    find one (``skill.speech.render.speech_locale`` says which locale to ask for)."""
 
     def __init__(self, root: Path) -> None:
         self._files = FileSystemLoader(str(root))
@@ -37,7 +39,7 @@ class LocaleLoader(BaseLoader):
     ) -> tuple[str, str | None, Callable[[], bool] | None]:
         locale, _, name = template.partition("/")
         language = locale.split("-")[0]
-        for folder in dict.fromkeys((locale, language)):
+        for folder in dict.fromkeys((locale, language, NEUTRAL_LOCALE)):
             try:
                 return self._files.get_source(environment, f"{folder}/{name}")
             except TemplateNotFound:

@@ -6,8 +6,16 @@ An item looks like::
      "attributes": {...Progress.to_dict() without "revision"...}, "expires_at": 1767225600}
 
 ``version`` is what optimistic locking compares (it comes back to the skill as
-"revision"), ``user_id`` feeds the ``by_user`` index that finds every item of an account,
-and ``expires_at`` lets DynamoDB's TTL drop the progress of people who stopped coming.
+"revision"), and ``expires_at`` lets DynamoDB's TTL drop the progress of people who
+stopped coming. "Forget my progress" replaces the attributes with ``forgotten_at``
+(skill.store.base) and a short expiry.
+
+The table needs only its key, ``id`` (a string): the layout of ask-sdk's own DynamoDB
+adapter, which operators often reuse. So that an account can be deleted whole without a
+scan, the account keeps the keys of its people's items in one more item,
+``"<userId>#people"`` (``people``, a string set), written before a person's item is. A
+``by_user`` index on ``user_id``, as infra/template.yaml declares, is used too when the
+table has it (it finds items written before that list existed).
 
 Nothing here touches AWS, or even imports botocore, until the first read or write: the
 Lambda's cold start stays short, and a machine with no AWS setup can import the skill.
@@ -27,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from skill.store.base import (
     ATTRIBUTES_FIELD,
+    FORGET_MARKER_SECONDS,
+    FORGOTTEN_AT,
     PARTITION_KEY,
     TTL_ATTRIBUTE,
     TTL_SECONDS,
@@ -46,23 +56,37 @@ if TYPE_CHECKING:
 
 # Alexa gives a skill 8 seconds to answer and the Lambda is stopped at 7
 # (infra/template.yaml). A healthy DynamoDB answers in milliseconds, so a call that takes
-# a second is failing: give up early and let the turn answer from the session instead
-# (turns.py keeps the progress there and saves it later). One call costs at most
-# TOTAL_ATTEMPTS x (connect + read timeout) plus the retry's backoff (under 1 s even when
-# throttled) = 5 s, and a turn makes at most one call that fails (turns.py stops using the
-# store for the rest of a turn after a failure), so the user still hears an answer.
+# a second is failing: give up early. botocore does not retry: the turn does, with backoff,
+# as long as its time allows one more call at its slowest (skill.alexa.budget), and then
+# answers from the session and saves later (skill.alexa.turns).
 CONNECT_TIMEOUT_SECONDS = 1.0
 READ_TIMEOUT_SECONDS = 1.0
-# Total tries per call, the first one included ("standard" mode retries throttling,
-# timeouts and 5xx errors with jittered backoff). One retry absorbs a blip; more would
-# risk the deadline.
-TOTAL_ATTEMPTS = 2
+# Total tries per botocore call, the first one included: retries belong to the turn,
+# which knows how much time it has left.
+TOTAL_ATTEMPTS = 1
+
+# The item that lists the keys of an account's people, and its attribute.
+PEOPLE_SUFFIX = "#people"
+PEOPLE_ATTRIBUTE = "people"
 
 # botocore logs whole request and response bodies at DEBUG: user IDs, person IDs and
 # progress. SKILL_LOG_LEVEL=DEBUG must not put those in CloudWatch.
 _CHATTY_LOGGERS = ("botocore", "boto3", "urllib3")
 
 _CONFLICT_CODE = "ConditionalCheckFailedException"
+# What a query on an index the table lacks fails with: DynamoDB says ValidationException
+# ("The table does not have the specified index"), moto ResourceNotFoundException.
+_NO_INDEX_CODES = frozenset({"ValidationException", "ResourceNotFoundException"})
+
+
+class DynamoDbError(StorageError):
+    """A failed call, with DynamoDB's error code (``unknown`` when there was no answer)
+    and its message (kept out of ``str()``: it may quote keys, and that goes to logs)."""
+
+    def __init__(self, message: str, code: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.detail = detail
 
 
 def client_config() -> Config:
@@ -85,6 +109,8 @@ class DynamoDbProgressAdapter(ProgressAdapter):
     configures).
     """
 
+    slowest_call_seconds = TOTAL_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
+
     def __init__(
         self,
         table_name: str,
@@ -94,6 +120,7 @@ class DynamoDbProgressAdapter(ProgressAdapter):
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.table_name = table_name
+        self._has_index: bool | None = None  # whether the table has USER_INDEX, once known
         self.region = region
         if hasattr(client, "Table"):
             # A resource's client converts plain Python values itself, and would mangle
@@ -137,8 +164,11 @@ class DynamoDbProgressAdapter(ProgressAdapter):
         if expires is not None and expires < self._clock():
             # TTL deletion runs up to days late; an expired item is gone already.
             return {}
+        revision = int(data.get(VERSION_ATTRIBUTE) or 0)
+        if data.get(FORGOTTEN_AT) is not None:
+            return {"revision": revision, FORGOTTEN_AT: int(data[FORGOTTEN_AT])}
         attributes: dict[str, Any] = dict(data.get(ATTRIBUTES_FIELD) or {})
-        attributes["revision"] = int(data.get(VERSION_ATTRIBUTE) or 0)
+        attributes["revision"] = revision
         return attributes
 
     def save_attributes(
@@ -147,9 +177,29 @@ class DynamoDbProgressAdapter(ProgressAdapter):
         """Write if the stored version is still the one we read; else ``ConflictError``."""
         expected = int(attributes.get("revision") or 0)
         now = int(self._clock())
+        key, user = person_key(request_envelope), user_key(request_envelope)
+        if key != user:
+            # Listed first: a person's item the account cannot find could not be deleted
+            # with it. Every save renews the list's expiry, so it outlives the items.
+            self._call(
+                "update_item",
+                TableName=self.table_name,
+                Key={PARTITION_KEY: {"S": user + PEOPLE_SUFFIX}},
+                UpdateExpression="ADD #people :key SET #user = :user, #expires = :expires",
+                ExpressionAttributeNames={
+                    "#people": PEOPLE_ATTRIBUTE,
+                    "#user": USER_ATTRIBUTE,
+                    "#expires": TTL_ATTRIBUTE,
+                },
+                ExpressionAttributeValues={
+                    ":key": {"SS": [key]},
+                    ":user": {"S": user},
+                    ":expires": {"N": str(now + TTL_SECONDS)},
+                },
+            )
         item = {
-            PARTITION_KEY: person_key(request_envelope),
-            USER_ATTRIBUTE: user_key(request_envelope),
+            PARTITION_KEY: key,
+            USER_ATTRIBUTE: user,
             VERSION_ATTRIBUTE: expected + 1,
             ATTRIBUTES_FIELD: {k: v for k, v in attributes.items() if k != "revision"},
             TTL_ATTRIBUTE: now + TTL_SECONDS,
@@ -174,15 +224,60 @@ class DynamoDbProgressAdapter(ProgressAdapter):
         )
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
-        self._delete_key(person_key(request_envelope))
+        """Forget the speaker's progress, leaving the marker that later saves respect."""
+        now = int(self._clock())
+        self._call(
+            "update_item",
+            TableName=self.table_name,
+            Key={PARTITION_KEY: {"S": person_key(request_envelope)}},
+            UpdateExpression="SET #version = if_not_exists(#version, :zero) + :one,"
+            " #forgotten = :when, #expires = :expires, #user = :user REMOVE #attributes",
+            ExpressionAttributeNames={
+                "#version": VERSION_ATTRIBUTE,
+                "#forgotten": FORGOTTEN_AT,
+                "#expires": TTL_ATTRIBUTE,
+                "#user": USER_ATTRIBUTE,
+                "#attributes": ATTRIBUTES_FIELD,
+            },
+            ExpressionAttributeValues={
+                ":zero": {"N": "0"},
+                ":one": {"N": "1"},
+                ":when": {"N": str(_request_time(request_envelope, now))},
+                ":expires": {"N": str(now + FORGET_MARKER_SECONDS)},
+                ":user": {"S": user_key(request_envelope)},
+            },
+        )
 
     def delete_user(self, user_id: str) -> None:
-        """Delete the account's item and every person's item in it.
+        """Delete the account's item, every person's item in it, and the list of them.
 
-        The index is read page by page; the account's own item is deleted by its key too,
-        since an index lags its table by a moment.
+        The people are found in the account's list, and in the ``by_user`` index when the
+        table has one (read page by page). The list goes last: a delete that fails half
+        way leaves it, so that the next try still finds what is left.
         """
-        keys = {user_id}
+        people_key = user_id + PEOPLE_SUFFIX
+        listed = (
+            self._call(
+                "get_item",
+                TableName=self.table_name,
+                Key={PARTITION_KEY: {"S": people_key}},
+                ConsistentRead=True,
+            ).get("Item")
+            or {}
+        )
+        keys = set(listed.get(PEOPLE_ATTRIBUTE, {}).get("SS", []))
+        keys.update(self._indexed_keys(user_id))
+        keys -= {user_id, people_key}
+        # One DeleteItem per key: the role may not BatchWriteItem, and an account has a
+        # handful of items (one per recognised person).
+        for key in [*sorted(keys), user_id, people_key]:
+            self._delete_key(key)
+
+    def _indexed_keys(self, user_id: str) -> set[str]:
+        """Keys of the account's items in the ``by_user`` index; none without the index."""
+        keys: set[str] = set()
+        if self._has_index is False:
+            return keys
         start: dict[str, Any] | None = None
         while True:
             kwargs: dict[str, Any] = {
@@ -194,15 +289,20 @@ class DynamoDbProgressAdapter(ProgressAdapter):
             }
             if start:
                 kwargs["ExclusiveStartKey"] = start
-            page = self._call("query", **kwargs)
+            try:
+                page = self._call("query", **kwargs)
+            except DynamoDbError as exc:
+                missing = exc.code in _NO_INDEX_CODES and "index" in exc.detail.lower()
+                if not missing or start is not None:
+                    raise
+                # "The table does not have the specified index": the list alone will do.
+                self._has_index = False
+                return keys
+            self._has_index = True
             keys.update(item[PARTITION_KEY]["S"] for item in page.get("Items", []))
             start = page.get("LastEvaluatedKey")
             if not start:
-                break
-        # One DeleteItem per key: the role may not BatchWriteItem, and an account has a
-        # handful of items (one per recognised person).
-        for key in sorted(keys):
-            self._delete_key(key)
+                return keys
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -223,11 +323,34 @@ class DynamoDbProgressAdapter(ProgressAdapter):
             code = str(exc.response.get("Error", {}).get("Code", "unknown"))
             if code == _CONFLICT_CODE:
                 raise ConflictError("progress changed since it was read") from exc
-            raise StorageError(f"dynamodb {operation} failed: {code}") from exc
+            detail = str(exc.response.get("Error", {}).get("Message", ""))
+            raise DynamoDbError(f"dynamodb {operation} failed: {code}", code, detail) from exc
         except BotoCoreError as exc:
             # Timeouts, unreachable endpoints, missing region or credentials.
-            raise StorageError(f"dynamodb {operation} failed: {type(exc).__name__}") from exc
+            name = type(exc).__name__
+            raise DynamoDbError(f"dynamodb {operation} failed: {name}", "unknown") from exc
         return response
+
+
+def _request_time(request_envelope: RequestEnvelope, default: int) -> int:
+    """When the request was made, by Alexa's clock: the time sessions are compared by."""
+    timestamp = getattr(request_envelope.request, "timestamp", None)
+    try:
+        return int(timestamp.timestamp()) if timestamp is not None else default
+    except (AttributeError, OverflowError, OSError, ValueError):
+        return default
+
+
+def create_plain_table(client: Any, table_name: str) -> None:
+    """A table with the key ``id`` and nothing else: what ask-sdk's own DynamoDB adapter
+    creates, and what the store must work with too (tests, an operator's old table)."""
+    client.create_table(
+        TableName=table_name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": PARTITION_KEY, "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}],
+    )
+    client.get_waiter("table_exists").wait(TableName=table_name)
 
 
 def create_table(client: Any, table_name: str) -> None:

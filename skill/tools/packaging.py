@@ -1,7 +1,10 @@
 """Build the AWS Lambda deployment zip: ``python -m skill build-lambda``.
 
 The zip holds the runtime dependencies of pyproject.toml, installed as wheels for the
-Lambda platform (Amazon Linux, arm64 by default), and beside them the ``skill``
+Lambda platform (Amazon Linux, arm64 by default) exactly as the committed lock file
+``infra/lambda-requirements.lock`` pins them, hashes checked (``skill.tools.lockfile``;
+``--lock`` makes it anew, ``--check-lock`` says whether it still matches pyproject.toml),
+and beside them the ``skill``
 package, ``templates/`` and ``interaction_model/``, all at the zip root: the skill finds
 its templates at ``Path(skill.__file__).parent.parent / "templates"``. Tests, benchmarks
 and dev tools stay out. The same inputs give the same bytes (sorted entries, fixed
@@ -42,9 +45,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skill.paths import ROOT
+from skill.tools import lockfile
 
 # infra/template.yaml's CodeUri points here; tests/test_infra.py checks they agree.
 DEFAULT_OUT = ROOT / "build" / "lambda.zip"
+LOCK_DIR = Path("infra")  # relative to the project root
 DEFAULT_ARCH = "arm64"
 DEFAULT_PYTHON = "3.12"
 
@@ -101,6 +106,70 @@ def runtime_requirements(pyproject: Path, extras: Iterable[str] = ()) -> list[st
     return requirements
 
 
+def lock_path(extras: Sequence[str] = (AWS_EXTRA,), root: Path = ROOT) -> Path:
+    """Where the lock of a zip with these extras lives: one lock per kind of zip (the
+    skill's, and later the phone line's, with other extras)."""
+    if tuple(extras) == (AWS_EXTRA,):
+        return root / LOCK_DIR / "lambda-requirements.lock"
+    return root / LOCK_DIR / f"lambda-{'-'.join(sorted(extras))}-requirements.lock"
+
+
+def platform_options(arch: str = DEFAULT_ARCH, python: str = DEFAULT_PYTHON) -> list[str]:
+    """pip options that pick wheels for the Lambda runtime, whatever machine runs pip."""
+    options = ["--only-binary=:all:"]
+    for platform in lambda_platforms(arch):
+        options += ["--platform", platform]
+    abi = "cp" + python.replace(".", "")
+    return [*options, "--implementation", "cp", "--python-version", python, "--abi", abi]
+
+
+def make_lock(
+    extras: Sequence[str] = (AWS_EXTRA,),
+    *,
+    python: str = DEFAULT_PYTHON,
+    architectures: Sequence[str] = tuple(sorted(ARCHITECTURES)),
+    root: Path = ROOT,
+) -> lockfile.Lock:
+    """Resolve the runtime dependencies for each architecture; one lock for them all."""
+    requirements = runtime_requirements(root / "pyproject.toml", extras)
+    try:
+        resolutions = {
+            arch: lockfile.resolve(requirements, platform_options(arch, python))
+            for arch in architectures
+        }
+        pins = lockfile.merge(resolutions)
+    except lockfile.LockError as error:
+        raise BuildError(str(error)) from error
+    return lockfile.Lock(
+        extras=tuple(extras),
+        python=python,
+        architectures=tuple(architectures),
+        inputs=lockfile.inputs_digest(requirements, extras),
+        requirements=tuple(requirements),
+        pins=pins,
+    )
+
+
+def check_lock(path: Path, extras: Sequence[str] = (AWS_EXTRA,), root: Path = ROOT) -> list[str]:
+    """What is wrong with the lock at ``path`` for pyproject.toml, as sentences."""
+    try:
+        lock = lockfile.read(path)
+    except lockfile.LockError as error:
+        return [str(error)]
+    requirements = runtime_requirements(root / "pyproject.toml", extras)
+    return lockfile.problems(lock, requirements, extras)
+
+
+def _locked(path: Path, extras: Sequence[str], root: Path) -> lockfile.Lock:
+    problems = check_lock(path, extras, root)
+    if problems:
+        raise BuildError(
+            f"{_display(path)} is not a current lock: {'; '.join(problems)}. "
+            "Run: python -m skill build-lambda --lock"
+        )
+    return lockfile.read(path)
+
+
 def lambda_platforms(arch: str) -> list[str]:
     """pip ``--platform`` values for wheels that run on Lambda's Amazon Linux 2023."""
     machine = ARCHITECTURES[arch]
@@ -125,13 +194,8 @@ def pip_command(
     tests, which import the result here); otherwise for Lambda's platform, whatever
     machine builds. Wheels only, so nothing is compiled for the wrong platform.
     """
-    command = [sys.executable, "-m", "pip", "install", "--target", str(target)]
-    command += [*PIP_OPTIONS, "--only-binary=:all:"]
-    if not local:
-        for platform in lambda_platforms(arch):
-            command += ["--platform", platform]
-        abi = "cp" + python.replace(".", "")
-        command += ["--implementation", "cp", "--python-version", python, "--abi", abi]
+    command = [sys.executable, "-m", "pip", "install", "--target", str(target), *PIP_OPTIONS]
+    command += ["--only-binary=:all:"] if local else platform_options(arch, python)
     if constraints is not None:
         command += ["--constraint", str(constraints)]
     return [*command, *requirements]
@@ -317,17 +381,43 @@ def build(
     python: str = DEFAULT_PYTHON,
     local: bool = False,
     bundle_boto3: bool = False,
-    constraints: Path | None = None,
+    extras: Sequence[str] = (AWS_EXTRA,),
+    lock: Path | None = None,
+    use_lock: bool = True,
     root: Path = ROOT,
     bytecode: bool = True,
 ) -> Built:
-    """Install the dependencies, gather the project's files and write the zip."""
-    requirements = runtime_requirements(root / "pyproject.toml", [AWS_EXTRA])
+    """Install the dependencies, gather the project's files and write the zip.
+
+    The dependencies are the lock's (``lock``, by default the one of ``extras``): exactly
+    its wheels, hashes checked. A ``local`` build (wheels for this machine, for tests)
+    takes the lock's versions but cannot check its hashes, which are the Lambda's wheels'.
+    ``use_lock=False`` resolves pyproject.toml's ranges afresh instead.
+    """
+    requirements = runtime_requirements(root / "pyproject.toml", extras)
+    locked = _locked(lock or lock_path(extras, root), extras, root) if use_lock else None
+    if (
+        locked is not None
+        and not local
+        and (python != locked.python or arch not in locked.architectures)
+    ):
+        raise BuildError(
+            f"the lock is for python {locked.python} on {', '.join(locked.architectures)}, "
+            f"not python {python} on {arch}. Run: python -m skill build-lambda --lock "
+            f"--python {python}"
+        )
     with tempfile.TemporaryDirectory(prefix="ally-coach-lambda-") as temporary:
         target = Path(temporary) / "dependencies"
-        command = pip_command(
-            requirements, target, arch=arch, python=python, local=local, constraints=constraints
-        )
+        if locked is None:
+            command = pip_command(requirements, target, arch=arch, python=python, local=local)
+        elif local:
+            constraints = Path(temporary) / "constraints.txt"
+            constraints.write_text(locked.constraints(), encoding="utf-8")
+            command = pip_command(requirements, target, local=True, constraints=constraints)
+        else:
+            command = [sys.executable, "-m", "pip", "install", "--target", str(target)]
+            command += [*PIP_OPTIONS, *platform_options(arch, python)]
+            command += ["--no-deps", "--require-hashes", "-r", str(lock or lock_path(extras, root))]
         result = subprocess.run(command, check=False)
         if result.returncode != 0:
             raise BuildError(f"pip failed (exit code {result.returncode}): {' '.join(command)}")
@@ -380,7 +470,35 @@ def main(argv: list[str]) -> int:
         help="bundle boto3 instead of using the one the Lambda runtime provides",
     )
     parser.add_argument(
-        "--constraint", type=Path, help="pip constraints file, to pin dependency versions"
+        "--extra",
+        action="append",
+        dest="extras",
+        metavar="EXTRA",
+        help=f"an optional dependency group of pyproject.toml to include (repeatable; "
+        f"default: {AWS_EXTRA})",
+    )
+    parser.add_argument(
+        "--lock-file",
+        type=Path,
+        help="the lock to build from or write (default: infra/lambda-requirements.lock for "
+        "the default extras)",
+    )
+    locking = parser.add_mutually_exclusive_group()
+    locking.add_argument(
+        "--lock",
+        action="store_true",
+        help="resolve the dependencies for the Lambda platform (every architecture) and "
+        "write the lock file; build nothing",
+    )
+    locking.add_argument(
+        "--check-lock",
+        action="store_true",
+        help="exit 1 if the lock file does not match pyproject.toml; build nothing",
+    )
+    locking.add_argument(
+        "--no-lock",
+        action="store_true",
+        help="resolve pyproject.toml's ranges afresh instead of using the lock",
     )
     parser.add_argument(
         "--no-bytecode",
@@ -391,6 +509,31 @@ def main(argv: list[str]) -> int:
     if not args.python.replace(".", "").isdigit() or args.python.count(".") != 1:
         parser.error(f"--python takes a version like 3.12, not {args.python!r}")
 
+    extras: tuple[str, ...] = tuple(args.extras or (AWS_EXTRA,))
+    lock: Path = args.lock_file.resolve() if args.lock_file else lock_path(extras)
+    if args.check_lock:
+        problems = check_lock(lock, extras)
+        for problem in problems:
+            print(f"build-lambda: {_display(lock)}: {problem}", file=sys.stderr)
+        if problems:
+            print("run: python -m skill build-lambda --lock", file=sys.stderr)
+            return 1
+        print(f"{_display(lock)} matches pyproject.toml ({', '.join(extras)})")
+        return 0
+    if args.lock:
+        try:
+            made = make_lock(extras, python=args.python)
+        except BuildError as error:
+            print(f"build-lambda: {error}", file=sys.stderr)
+            return 1
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.write_text(made.text(), encoding="utf-8")
+        print(
+            f"Wrote {_display(lock)}: {len(made.pins)} distributions for python{made.python} "
+            f"on {', '.join(made.architectures)}"
+        )
+        return 0
+
     out: Path = args.out.resolve()
     try:
         built = build(
@@ -399,7 +542,9 @@ def main(argv: list[str]) -> int:
             python=args.python,
             local=args.local,
             bundle_boto3=args.with_boto3,
-            constraints=args.constraint,
+            extras=extras,
+            lock=lock,
+            use_lock=not args.no_lock,
             bytecode=not args.no_bytecode,
         )
     except BuildError as error:

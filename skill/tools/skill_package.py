@@ -42,6 +42,7 @@ PLACEHOLDER_ENDPOINT = "arn:aws:lambda:us-east-1:123456789012:function:ally-coac
 PLACEHOLDER_PRIVACY_URL = "https://ally-coach.example/privacy"
 PLACEHOLDER_TERMS_URL = "https://ally-coach.example/terms"
 NO_ENDPOINT = "none"
+CAN_FULFILL_INTERFACE = "CAN_FULFILL_INTENT_REQUEST"
 
 SKILL_NAME = "Ally Coach"
 INVOCATION_NAME = "ally coach"
@@ -132,7 +133,10 @@ def manifest(endpoint: str = PLACEHOLDER_ENDPOINT) -> dict[str, Any]:
             "termsOfUseUrl": PLACEHOLDER_TERMS_URL,
         }
     endpoint_value = endpoint_object(endpoint)
-    custom: dict[str, Any] = {}
+    # Name-free interaction: Alexa may ask the skill, with a CanFulfillIntentRequest,
+    # whether it can answer a request that does not name it
+    # (skill.alexa.canfulfill.CanFulfillIntentRequestHandler).
+    custom: dict[str, Any] = {"interfaces": [{"type": CAN_FULFILL_INTERFACE}]}
     result: dict[str, Any] = {
         "manifest": {
             "manifestVersion": "1.0",
@@ -273,8 +277,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name} is up to date")
         return 0
     changed = write(ROOT, endpoint=args.endpoint)
-    for relative in changed:
-        print(f"updated {relative}")
+    for path in changed:
+        print(f"updated {path}")
     if not changed:
         print("skill package is up to date")
     if args.endpoint != PLACEHOLDER_ENDPOINT:

@@ -52,7 +52,9 @@ def parse_number(text: str | None) -> int | None:
     if not text:
         return None
     word = text.strip().lower()
-    if word.isdigit():
+    if len(word) > 9:  # no tip number is this long, and int() refuses 4300+ digits
+        return None
+    if word.isdecimal():  # not isdigit(): "12²" is digits to it, but not to int()
         return int(word)
     match = _ORDINAL_SUFFIX.match(word)
     if match:

@@ -70,10 +70,11 @@ def test_mid_session_fixtures(name: str, expected: str) -> None:
     assert not said.ended and said.reprompt
 
 
-def test_safety_fixture_gives_numbers_and_ends() -> None:
+def test_safety_fixture_gives_numbers_and_holds_coaching() -> None:
     said = call(fixture("safety_intent.json"))
     assert "911" in said.text and "1-800-799-7233" in said.text
-    assert said.ended
+    # Open only so that a misreading can be undone; no coaching in it.
+    assert not said.ended and "you misunderstood me" in said.reprompt
     assert "tip" not in said.text.lower().replace("these tips", "")
     assert said.card and "1-800-799-7233" in said.card["text"]
 

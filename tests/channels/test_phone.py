@@ -271,7 +271,7 @@ def test_opening_the_skill_again_mid_call_starts_over(
 
 
 @pytest.mark.parametrize("words", ["My husband hits me.", "I'm scared of my partner"])
-def test_a_safety_disclosure_gets_the_safety_answer_and_a_polite_hang_up(
+def test_a_safety_disclosure_gets_the_safety_answer_and_the_line_stays_open(
     caller: Caller, calls: MemoryCallStore, skill_handler: Recorder, words: str
 ) -> None:
     caller.dial()
@@ -280,10 +280,15 @@ def test_a_safety_disclosure_gets_the_safety_answer_and_a_polite_hang_up(
     assert skill_handler.requests[-1] == "SafetyIntent"
     assert "you deserve to be safe" in heard.text
     assert "1-800-799-7233" in heard.text
-    assert heard.text.endswith("Please take care.")
-    assert [e.tag for e in heard.root] == ["Say", "Pause", "Hangup"]
-    say_as = heard.root.find("Say/say-as")
+    assert "Tip" not in heard.text
+    # The caller can say they were misunderstood, or hang up, or ask for the numbers again.
+    assert heard.root.find("Gather") is not None and heard.root.find("Hangup") is None
+    say_as = heard.root.find("Gather/Say/say-as")
     assert say_as is not None and say_as.get("interpret-as") in {"digits", "telephone"}
+    again = caller.say("repeat that")
+    assert "Here are the numbers again." in again.text and "1-800-799-7233" in again.text
+    bye = caller.say("stop")
+    assert bye.root.find("Hangup") is not None
     assert len(calls) == 0
 
 

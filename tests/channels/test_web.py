@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from skill.channels.web import app as web
 from skill.config import ENV_SKILL_ID, ENV_VERIFY_REQUESTS, get_settings
 
 from certs import CERT_URL, NOW, Pki, encode, envelope, make_pki
+from support import Said
 
 SKILL_ID = "amzn1.ask.skill.test"
 REPLY = {"version": "1.0", "response": {"outputSpeech": {"type": "SSML", "ssml": "<speak/>"}}}
@@ -604,10 +606,10 @@ def test_phone_module_with_a_missing_dependency_is_an_error(
         web.create_app({"SKILL_HANDLER": skill, "VERIFY_REQUESTS": False})
 
 
-def test_default_handler_is_the_lambda_handler(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_handler_is_the_strict_lambda_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_skill = FakeSkill()
     fake = types.ModuleType("skill.lambda_function")
-    fake.lambda_handler = fake_skill  # type: ignore[attr-defined]
+    fake.handle = fake_skill  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "skill.lambda_function", fake)
     app = web.create_app({"VERIFY_REQUESTS": False, "BLUEPRINTS": []})
     assert post(app, encode(envelope())).status_code == 200
@@ -752,3 +754,128 @@ def test_importing_the_module_stays_cheap() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# --- envelopes the skill cannot read (real ones: tests/fixtures/real/) -----------------
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+
+
+@pytest.fixture
+def real_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Flask:
+    """The real skill behind the endpoint, verification off: what is tested here is what
+    comes after it, with envelopes whose signatures we cannot make."""
+    monkeypatch.setenv("SKILL_DB_PATH", str(tmp_path / "progress.sqlite3"))
+    monkeypatch.delenv("SKILL_TABLE_NAME", raising=False)
+    get_settings.cache_clear()
+    from skill import lambda_function
+
+    lambda_function.get_skill.cache_clear()
+    return web.create_app({"VERIFY_REQUESTS": False, "BLUEPRINTS": []})
+
+
+def real(relative: str) -> bytes:
+    return (REAL / relative).read_bytes()
+
+
+@pytest.mark.parametrize("path", sorted(REAL.rglob("*.json")), ids=lambda p: p.name)
+def test_every_real_envelope_is_answered_or_refused_never_a_500(
+    real_app: Flask, path: Path
+) -> None:
+    response = post(real_app, path.read_bytes())
+
+    assert response.status_code in (200, 400), response.data
+    if response.status_code == 200:
+        Said(response.get_json())  # valid SSML, a reprompt when the session stays open
+    else:
+        assert set(response.get_json()) == {"error"}
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "alexa-app/unknown_type_request.json",
+        "alexa-net/NewIntent.json",
+        "alexa-app/playback_controller_play_command.json",
+    ],
+)
+def test_an_envelope_ask_sdk_cannot_read_is_a_400(
+    real_app: Flask, relative: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = post(real_app, real(relative))
+
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "unreadable Alexa request envelope"}
+    rejected = [r for r in caplog.records if "rejected" in r.getMessage()]
+    assert len(rejected) == 1 and rejected[0].exc_info is None
+
+
+def test_with_a_skill_id_an_envelope_without_context_is_a_400(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    body = real("alexa-net/LaunchRequest.json")
+    skill_id = json.loads(body)["session"]["application"]["applicationId"]
+    monkeypatch.setenv(ENV_SKILL_ID, skill_id)
+    monkeypatch.setenv("SKILL_DB_PATH", str(tmp_path / "progress.sqlite3"))
+    get_settings.cache_clear()
+    from skill import lambda_function
+
+    lambda_function.get_skill.cache_clear()
+    app = web.create_app({"VERIFY_REQUESTS": False, "BLUEPRINTS": []})
+
+    # The session names the skill, so the endpoint's own check passes; the skill's needs
+    # context.System.application, which this older format does not have.
+    response = post(app, body)
+
+    assert response.status_code == 400
+    lambda_function.get_skill.cache_clear()
+
+
+def test_a_locale_without_templates_is_answered(real_app: Flask) -> None:
+    response = post(real_app, real("jovo-v3/IntentRequestWithSlot.json"))  # de-DE
+    assert response.status_code == 200
+    assert "didn't quite get that" in Said(response.get_json()).text
+
+
+def test_json_nested_100000_deep_is_a_400_before_verification(
+    make_app: AppFactory, skill: FakeSkill, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, fetcher = make_app()
+    body = b'{"version": "1.0", "request": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+    response = post(app, body)
+
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "JSON nested too deep"}
+    assert fetcher.urls == [] and skill.calls == []  # no certificate fetched, no skill run
+    assert all(r.exc_info is None for r in caplog.records)
+
+
+def test_json_nested_deeper_than_any_envelope_is_a_400(
+    make_app: AppFactory, skill: FakeSkill
+) -> None:
+    app, fetcher = make_app()
+    event = envelope()
+    node = event["session"]["attributes"] = {}
+    for _ in range(200):  # deep, but not too deep for json itself
+        node["x"] = {}
+        node = node["x"]
+
+    response = post(app, encode(event))
+
+    assert response.status_code == 400
+    assert fetcher.urls == [] and skill.calls == []
+
+
+def test_an_event_the_skill_could_not_act_on_is_a_503_so_alexa_sends_it_again(
+    make_app: AppFactory, pki: Pki
+) -> None:
+    from skill.alexa.invoke import EventNotAcknowledged
+
+    failing = FakeSkill(error=EventNotAcknowledged("the store is down"))
+    app, _ = make_app(SKILL_HANDLER=failing)
+
+    response = signed_post(app, pki, envelope("AlexaSkillEvent.SkillDisabled"))
+
+    assert response.status_code == 503
+    assert "again" in response.get_json()["error"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from skill.core.dialog import Action, Command, Conversation, Question, Turn, handle
 from skill.core.program import Catalog, Program, Step
 from skill.core.progress import ProgramProgress, Progress
@@ -152,10 +154,86 @@ def test_yes_with_no_question_open_is_not_taken_as_consent() -> None:
     assert turn.progress == Progress()
 
 
-def test_safety_stops_coaching_and_ends_the_session() -> None:
-    turn = run(START_MOTIVATE, Action.NEXT, Action.SAFETY)
-    assert turn.reply.view == "safety" and turn.reply.end_session
-    assert turn.conversation == Conversation()
+@pytest.mark.parametrize(
+    ("action", "view"), [(Action.SAFETY, "safety"), (Action.SELF_HARM, "self_harm")]
+)
+def test_a_disclosure_stops_coaching_and_holds_it(action: Action, view: str) -> None:
+    turn = run(START_MOTIVATE, Action.NEXT, action)
+    assert turn.reply.view == view and turn.reply.card == "numbers"
+    # The door stays open, so a misreading can be undone; nothing of it is kept to repeat.
+    assert not turn.reply.end_session and turn.conversation.hold
+    assert turn.conversation.last is None and turn.conversation.program is None
+    assert turn.progress == run(START_MOTIVATE, Action.NEXT).progress  # nothing stored
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        Action.YES,
+        Action.NEXT,
+        Action.READY,
+        Action.RESUME,
+        Action.FALLBACK,
+        Action.HOME,
+        START_MOTIVATE,
+        Command(Action.GO_TO_STEP, number=3),
+    ],
+)
+def test_coaching_never_comes_back_on_its_own_after_a_disclosure(action: Action | Command) -> None:
+    turn = run(START_MOTIVATE, Action.SAFETY, action)
+    assert turn.reply.view == "safety_hold" and turn.conversation.hold
+    assert not turn.reply.end_session
+
+
+def test_after_a_disclosure_repeat_gives_the_numbers_and_stop_says_goodbye() -> None:
+    assert run(START_MOTIVATE, Action.SELF_HARM, Action.REPEAT).reply.view == "safety_numbers"
+    assert run(START_MOTIVATE, Action.SELF_HARM, Action.HELP).reply.view == "safety_numbers"
+    bye = run(START_MOTIVATE, Action.SAFETY, Action.STOP)
+    assert bye.reply.view == "safety_goodbye" and bye.reply.end_session
+
+
+def test_a_false_alarm_is_undone_in_one_utterance_where_the_user_was() -> None:
+    before = run(START_MOTIVATE, Action.NEXT, Action.YES)  # in tip 2's practice
+    assert before.conversation.question is Question.READY
+    back = run(START_MOTIVATE, Action.NEXT, Action.YES, Action.SAFETY, Action.MISUNDERSTOOD)
+    assert back.reply.view == "misunderstood" and not back.conversation.hold
+    assert back.conversation._replace(last=None) == before.conversation._replace(last=None)
+    assert back.reply.data["question"] == "ready"
+    # Saying ready now carries on with the practice.
+    go_on = run(
+        START_MOTIVATE, Action.NEXT, Action.YES, Action.SAFETY, Action.MISUNDERSTOOD, Action.READY
+    )
+    assert go_on.reply.view == "practice" and go_on.reply.data["part"] == 2
+
+
+def test_a_second_disclosure_keeps_the_place_from_before_the_first() -> None:
+    turn = run(START_MOTIVATE, Action.NEXT, Action.SAFETY, Action.SELF_HARM, Action.MISUNDERSTOOD)
+    assert turn.conversation.program == "motivate" and turn.conversation.step == 2
+
+
+def test_data_can_be_deleted_while_coaching_is_held() -> None:
+    asked = run(START_MOTIVATE, Action.SAFETY, Action.FORGET)
+    assert asked.reply.view == "forget_confirm"
+    gone = run(START_MOTIVATE, Action.SAFETY, Action.FORGET, Action.YES)
+    assert gone.forget and gone.reply.end_session
+    kept = run(START_MOTIVATE, Action.SAFETY, Action.FORGET, Action.NO)
+    assert kept.reply.view == "safety_hold" and kept.conversation.hold
+
+
+def test_misunderstood_without_a_disclosure_is_not_understood() -> None:
+    assert run(START_MOTIVATE, Action.MISUNDERSTOOD).reply.view == "fallback"
+
+
+def test_eyes_open_replays_the_practice_part_without_closing_the_eyes() -> None:
+    turn = run(START_MOTIVATE, Action.YES, Action.EYES_OPEN)
+    assert turn.reply.view == "practice" and turn.reply.data["part"] == 1
+    assert turn.reply.data["eyes_open"] is True and turn.reply.data["note"] == "eyes_open"
+    later = run(START_MOTIVATE, Action.YES, Action.EYES_OPEN, Action.READY, Action.YES)
+    assert later.reply.view == "practice_done" and later.reply.data["eyes_open"] is True
+    guided = run(START_DIRECTION, Action.EYES_OPEN)
+    assert guided.reply.view == "step" and guided.reply.data["eyes_open"] is True
+    aside = run(Action.LAUNCH, Action.EYES_OPEN)
+    assert aside.reply.view == "eyes_open" and aside.conversation.question is Question.OFFER
 
 
 def test_stop_says_goodbye_and_keeps_progress() -> None:

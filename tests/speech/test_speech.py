@@ -1,4 +1,5 @@
-"""The template renderer: escaping, locale fallback, strictness, compiled once."""
+"""The template renderer: escaping, locale fallback, strictness, compiled once, what SSML
+cannot carry, and a cache bounded by its size."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
-from skill.speech.render import Speech, get_speech
+from skill.core.dialog import Action, Command, Conversation, handle
+from skill.core.progress import Progress
+from skill.speech.programs import get_catalog
+from skill.speech.render import NEUTRAL_LOCALE, Speech, get_speech, speakable, speech_locale
 from skill.speech.ssml import validate
 from skill.speech.templating import build_environment
 
@@ -66,3 +70,49 @@ def test_templates_are_read_and_compiled_once(
 def test_silence_renders_nothing() -> None:
     rendered = get_speech().render("en-US", None, {})
     assert rendered.speech is None and rendered.reprompt is None
+
+
+# --- any locale, any text, bounded memory ---------------------------------------------
+
+
+@pytest.mark.parametrize("locale", ["de-DE", "fr-CA", "ja-JP", "xx-XX", "", None, "../../etc"])
+def test_a_locale_without_templates_speaks_the_default_english(locale: str | None) -> None:
+    welcome = handle(Conversation(), Progress(), Command(Action.LAUNCH), 0, get_catalog()).reply
+    rendered = get_speech().render(locale, "welcome", welcome.data)
+    assert rendered.speech == get_speech().render("en-US", "welcome", welcome.data).speech
+
+
+def test_the_skills_locales_are_matched_whatever_their_case() -> None:
+    assert speech_locale("EN-gb") == "en-GB"
+    assert speech_locale(" en-AU ") == "en-AU"
+    assert speech_locale("en-NZ") == NEUTRAL_LOCALE  # no local numbers known: none given
+
+
+def test_the_templates_loader_finds_a_template_for_any_locale() -> None:
+    env = build_environment()
+    assert env.get_template("xx-XX/views/error.ssml.j2") is not None
+
+
+def test_text_values_lose_what_ssml_cannot_carry() -> None:
+    data = {**TIP, "partner": "To\x00m\ud800 & \ufffeJerry\x1b"}
+    rendered = get_speech().render("en-US", "step", data, "step")
+    validate(rendered.speech or "")
+    assert "Tom &amp; Jerry" in (rendered.speech or "")
+    assert speakable("a\tb\nc") == "a\tb\nc"  # whitespace stays; tidying handles it
+
+
+def test_the_render_cache_is_bounded_by_size_not_only_entries() -> None:
+    speech = Speech(prerendered_dir=None, cache_size=10_000, cache_chars=50_000)
+    for n in range(200):
+        speech.render("en-US", "step", {**TIP, "partner": f"{n} " + "x" * 90})
+    assert speech.cache.chars <= 50_000
+    assert len(speech.cache) < 200  # the oldest went, though far fewer than 10,000 entries
+    # The most recent are still there, and still right.
+    last = {**TIP, "partner": "199 " + "x" * 90}
+    assert speech.render("en-US", "step", last) == speech.render_now("en-US", "step", last)
+
+
+def test_a_reply_larger_than_the_whole_cache_is_not_kept() -> None:
+    speech = Speech(prerendered_dir=None, cache_chars=100)
+    speech.render("en-US", "step", TIP)
+    assert len(speech.cache) == 0 and speech.cache.chars == 0

@@ -1,5 +1,6 @@
-"""The DynamoDB store's own concerns: no AWS until used, the client's timeouts and retries,
-how botocore's errors map to the store's, paging through an account, and agreement with
+"""The DynamoDB store's own concerns: no AWS until used, the client's timeouts (retries
+are the turn's, see skill.alexa.budget), how botocore's errors map to the store's, finding
+every item of an account with or without the ``by_user`` index, and agreement with
 infra/template.yaml. The behaviour it shares with SQLite is in test_store_contract.py.
 """
 
@@ -22,16 +23,23 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from test_store_contract import REGION, dynamodb_client, envelope, progress, set_fake_aws
 
+from skill.alexa.budget import TURN_BUDGET_SECONDS
 from skill.alexa.envelopes import SessionDriver
 from skill.store import dynamodb
 from skill.store.base import (
     TTL_ATTRIBUTE,
+    TTL_SECONDS,
     USER_ATTRIBUTE,
     USER_INDEX,
     ConflictError,
     StorageError,
 )
-from skill.store.dynamodb import DynamoDbProgressAdapter, create_table
+from skill.store.dynamodb import (
+    PEOPLE_SUFFIX,
+    DynamoDbProgressAdapter,
+    create_plain_table,
+    create_table,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = "ally-coach-test"
@@ -112,11 +120,13 @@ def test_the_client_gives_up_well_inside_alexas_deadline(fake_aws: None) -> None
 
     assert config.connect_timeout == dynamodb.CONNECT_TIMEOUT_SECONDS <= 1
     assert config.read_timeout == dynamodb.READ_TIMEOUT_SECONDS <= 2
-    assert config.retries == {"total_max_attempts": dynamodb.TOTAL_ATTEMPTS, "mode": "standard"}
-    # The longest one failing call can take (backoff before the one retry is under 1 s),
-    # and a turn makes at most one failing call (see turns.py).
-    worst = dynamodb.TOTAL_ATTEMPTS * (config.connect_timeout + config.read_timeout) + 1
-    assert worst < LAMBDA_TIMEOUT_SECONDS
+    # botocore does not retry: the turn does, within its own time (skill.alexa.budget).
+    assert config.retries == {"total_max_attempts": 1, "mode": "standard"}
+    # The longest one call can take: a turn starts a call only when that much of its
+    # budget is left, so its calls are over within the budget, well before the timeout.
+    slowest = DynamoDbProgressAdapter.slowest_call_seconds
+    assert slowest == config.connect_timeout + config.read_timeout < TURN_BUDGET_SECONDS
+    assert TURN_BUDGET_SECONDS + 1 < LAMBDA_TIMEOUT_SECONDS
 
 
 def test_a_region_given_to_the_adapter_wins(fake_aws: None) -> None:
@@ -190,7 +200,7 @@ def test_reads_are_strongly_consistent(
         ("put_item", "ProvisionedThroughputExceededException", StorageError),
         ("get_item", "ThrottlingException", StorageError),
         ("get_item", "ResourceNotFoundException", StorageError),
-        ("delete_item", "AccessDeniedException", StorageError),
+        ("update_item", "AccessDeniedException", StorageError),
         ("put_item", "InternalServerError", StorageError),
     ],
 )
@@ -206,13 +216,14 @@ def test_client_errors_become_store_errors(
     call = {
         "put_item": lambda: adapter.save_attributes(env, progress(1, revision=3)),
         "get_item": lambda: adapter.get_attributes(env),
-        "delete_item": lambda: adapter.delete_attributes(env),
+        "update_item": lambda: adapter.delete_attributes(env),  # a forget writes a marker
     }[operation]
 
     with pytest.raises(expected) as raised:
         call()
 
-    assert type(raised.value) is expected
+    # A failure that is not a conflict must not be taken for one (nor the other way).
+    assert (type(raised.value) is ConflictError) is (expected is ConflictError)
     assert isinstance(raised.value.__cause__, ClientError)  # raised "from" the original
     assert code in str(raised.value) or expected is ConflictError
     assert USER not in str(raised.value)  # messages end up in logs
@@ -239,7 +250,7 @@ def _raise(error: type[Exception]) -> Any:
 
 
 @pytest.mark.parametrize("error", [ReadTimeoutError, ConnectTimeoutError])
-def test_a_timeout_is_retried_once_then_becomes_a_storage_error(
+def test_a_timeout_is_tried_once_then_becomes_a_storage_error(
     fake_aws: None, error: type[Exception]
 ) -> None:
     with mock_aws():
@@ -254,7 +265,7 @@ def test_a_timeout_is_retried_once_then_becomes_a_storage_error(
     assert error.__name__ in str(raised.value)
 
 
-def test_throttling_is_retried_once_then_becomes_a_storage_error(fake_aws: None) -> None:
+def test_throttling_is_tried_once_then_becomes_a_storage_error(fake_aws: None) -> None:
     from botocore.awsrequest import AWSResponse
 
     class Raw:
@@ -287,10 +298,17 @@ def test_throttling_is_retried_once_then_becomes_a_storage_error(fake_aws: None)
 # --- forgetting an account ------------------------------------------------------------
 
 
-def test_delete_user_reads_every_page_of_the_index(
+def test_delete_user_reads_the_list_of_people_and_every_page_of_the_index(
     stubbed: tuple[DynamoDbProgressAdapter, Stubber],
 ) -> None:
     adapter, stubber = stubbed
+    anna, ben, cara = f"{USER}#person#ANNA", f"{USER}#person#BEN", f"{USER}#person#CARA"
+    listed = USER + PEOPLE_SUFFIX
+    stubber.add_response(
+        "get_item",
+        {"Item": {"id": {"S": listed}, "people": {"SS": [cara, anna]}}},
+        {"TableName": TABLE, "Key": {"id": {"S": listed}}, "ConsistentRead": True},
+    )
     query = {
         "TableName": TABLE,
         "IndexName": USER_INDEX,
@@ -298,7 +316,6 @@ def test_delete_user_reads_every_page_of_the_index(
         "ExpressionAttributeNames": {"#user": USER_ATTRIBUTE},
         "ExpressionAttributeValues": {":user": {"S": USER}},
     }
-    anna, ben = f"{USER}#person#ANNA", f"{USER}#person#BEN"
     page_end = {"id": {"S": anna}, "user_id": {"S": USER}}
     stubber.add_response(
         "query",
@@ -310,8 +327,9 @@ def test_delete_user_reads_every_page_of_the_index(
         {"Items": [{"id": {"S": ben}, "user_id": {"S": USER}}]},
         {**query, "ExclusiveStartKey": page_end},
     )
-    # The account's own item goes too, by its key, even though the index did not list it.
-    for key in sorted({USER, anna, ben}):
+    # People first, then the account's own item, and the list last: a delete that fails
+    # half way leaves the list, so that the next try still finds who is left.
+    for key in (anna, ben, cara, USER, listed):
         stubber.add_response("delete_item", {}, {"TableName": TABLE, "Key": {"id": {"S": key}}})
 
     adapter.delete_user(USER)
@@ -321,11 +339,81 @@ def test_delete_user_failing_half_way_is_a_storage_error(
     stubbed: tuple[DynamoDbProgressAdapter, Stubber],
 ) -> None:
     adapter, stubber = stubbed
+    stubber.add_response("get_item", {})
     stubber.add_response("query", {"Items": []})
     stubber.add_client_error("delete_item", service_error_code="ThrottlingException")
 
     with pytest.raises(StorageError):
         adapter.delete_user(USER)
+
+
+def test_a_table_with_only_its_key_deletes_every_item_of_an_account(fake_aws: None) -> None:
+    """The layout ask-sdk's own adapter creates, often reused: no ``by_user`` index."""
+    with mock_aws():
+        client = dynamodb_client()
+        create_plain_table(client, TABLE)
+        adapter = DynamoDbProgressAdapter(TABLE, client=client)
+        other = "amzn1.ask.account.SOMEONE-ELSE"
+        for user, person in (
+            (USER, None),
+            (USER, "amzn1.ask.person.ANNA"),
+            (USER, "amzn1.ask.person.BEN"),
+            (other, "amzn1.ask.person.CARA"),
+        ):
+            adapter.save_attributes(envelope(user, person), progress(2))
+        adapter.delete_attributes(envelope(USER, "amzn1.ask.person.BEN"))  # a marker too
+
+        adapter.delete_user(USER)
+        adapter.delete_user(USER)  # again: nothing left, nothing fails
+
+        left = {item["id"]["S"] for item in client.scan(TableName=TABLE)["Items"]}
+    assert left == {f"{other}#person#amzn1.ask.person.CARA", other + PEOPLE_SUFFIX}
+
+
+def test_items_written_before_the_list_of_people_are_found_through_the_index(
+    fake_aws: None,
+) -> None:
+    with mock_aws():
+        client = dynamodb_client()
+        create_table(client, TABLE)
+        # A person's item as an older version of the skill wrote it: no list of people.
+        client.put_item(
+            TableName=TABLE,
+            Item={
+                "id": {"S": f"{USER}#person#OLD"},
+                "user_id": {"S": USER},
+                "version": {"N": "1"},
+                "attributes": {"M": {}},
+                "expires_at": {"N": "4000000000"},
+            },
+        )
+        adapter = DynamoDbProgressAdapter(TABLE, client=client)
+        adapter.save_attributes(envelope(USER, "amzn1.ask.person.NEW"), progress(1))
+
+        adapter.delete_user(USER)
+
+        assert client.scan(TableName=TABLE)["Items"] == []
+
+
+def test_every_save_of_a_person_renews_the_list_of_people(fake_aws: None) -> None:
+    """The list must outlive the items it lists, which each save pushes out."""
+    now = [1_800_000_000.0]
+    with mock_aws():
+        client = dynamodb_client()
+        create_table(client, TABLE)
+        adapter = DynamoDbProgressAdapter(TABLE, client=client, clock=lambda: now[0])
+        anna = envelope(USER, "amzn1.ask.person.ANNA")
+        adapter.save_attributes(anna, progress(1))
+        now[0] += 400 * 86400
+        adapter.save_attributes(anna, progress(2, revision=1))
+
+        listed = client.get_item(TableName=TABLE, Key={"id": {"S": USER + PEOPLE_SUFFIX}})["Item"]
+        person = client.get_item(
+            TableName=TABLE, Key={"id": {"S": f"{USER}#person#amzn1.ask.person.ANNA"}}
+        )["Item"]
+    assert listed["people"] == {"SS": [f"{USER}#person#amzn1.ask.person.ANNA"]}
+    assert int(listed["expires_at"]["N"]) >= int(person["expires_at"]["N"])
+    assert int(listed["expires_at"]["N"]) == int(now[0]) + TTL_SECONDS
 
 
 # --- the table ------------------------------------------------------------------------
@@ -392,9 +480,11 @@ def test_stored_items_look_as_documented(fake_aws: None) -> None:
         env = envelope(driver.user_id, driver.person_id)
         adapter.save_attributes(env, {**progress(2), "ratio": 0.25})
 
-        item = client.scan(TableName=TABLE)["Items"][0]
+        items = client.scan(TableName=TABLE)["Items"]
+        item = next(item for item in items if "version" in item)
         loaded = adapter.get_attributes(env)
 
+    assert len(items) == 2  # the person's item, and the account's list of its people
     assert set(item) == {"id", "user_id", "version", "attributes", "expires_at"}
     assert item["id"] == {"S": f"{USER}#person#amzn1.ask.person.ANNA"}
     assert item["user_id"] == {"S": USER}

@@ -25,11 +25,27 @@ NUMBERS = {
     "en-AU": ("000", "1800 737 732"),
     "en-IN": ("112", "181"),
 }
-LOCALE_MACROS = {"counseling", "emergency", "emergency_card", "helpline", "helpline_card"}
+# locale -> the crisis line for thoughts of self-harm or suicide, as on the card.
+CRISIS = {
+    "en-US": "988",
+    "en-GB": "116 123",
+    "en-CA": "988",
+    "en-AU": "13 11 14",
+    "en-IN": "14416",
+}
+LOCALE_MACROS = {
+    "counseling",
+    "emergency",
+    "emergency_card",
+    "helpline",
+    "helpline_card",
+    "crisis_line",
+    "crisis_card",
+}
 
 
 def test_numbers_cover_every_locale() -> None:
-    assert sorted(NUMBERS) == sorted(locales.LOCALES)
+    assert sorted(NUMBERS) == sorted(locales.LOCALES) == sorted(CRISIS)
 
 
 # Derived interaction models
@@ -174,7 +190,7 @@ def _spoken_digits(ssml: str) -> str:
 
 @pytest.mark.parametrize("locale", locales.LOCALES)
 def test_safety_view_gives_the_local_numbers(speech: Speech, locale: str) -> None:
-    rendered = speech.render(locale, "safety", {}, card="safety")
+    rendered = speech.render(locale, "safety", {}, card="numbers")
     assert rendered.speech and rendered.card_text
     validate(rendered.speech)
     emergency, helpline = NUMBERS[locale]
@@ -191,10 +207,30 @@ def test_safety_view_gives_the_local_numbers(speech: Speech, locale: str) -> Non
 
 
 @pytest.mark.parametrize("locale", locales.LOCALES)
-def test_numbers_in_speech_are_marked_up(speech: Speech, locale: str) -> None:
+def test_self_harm_view_gives_the_crisis_line_and_the_emergency_number(
+    speech: Speech, locale: str
+) -> None:
+    rendered = speech.render(locale, "self_harm", {}, card="numbers")
+    assert rendered.speech and rendered.card_text
+    spoken = _spoken_digits(rendered.speech)
+    emergency, helpline = NUMBERS[locale]
+    assert CRISIS[locale].replace(" ", "") in spoken.replace(" ", "")
+    assert emergency in spoken
+    # No domestic-violence line in a self-harm answer: one clear thing to do.
+    assert helpline not in spoken
+    assert CRISIS[locale] in rendered.card_text and emergency in rendered.card_text
+    # The card is discreet: the Alexa app is often shared.
+    assert rendered.card_title == "Numbers to keep"
+    for word in ("suicide", "abuse", "violence", "hurt", "safe"):
+        assert word not in (rendered.card_title or "").lower()
+
+
+@pytest.mark.parametrize("locale", locales.LOCALES)
+@pytest.mark.parametrize("view", ["safety", "self_harm", "safety_numbers"])
+def test_numbers_in_speech_are_marked_up(speech: Speech, locale: str, view: str) -> None:
     """Every digit Alexa speaks sits in <say-as> (digits or telephone) or <sub>, so it is
     read as a phone number and not as "nine hundred and eleven"."""
-    ssml = speech.render(locale, "safety", {}).speech
+    ssml = speech.render(locale, view, {}).speech
     assert ssml
     root = ET.fromstring(f"<speak>{ssml}</speak>")
 

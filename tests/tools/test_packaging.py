@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from skill import config
-from skill.tools import packaging
+from skill.tools import lockfile, packaging
 
 ROOT = Path(__file__).resolve().parents[2]
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
@@ -192,6 +192,121 @@ def test_a_bad_python_version_is_a_usage_error() -> None:
     with pytest.raises(SystemExit) as exit_info:
         packaging.main(["--python", "three"])
     assert exit_info.value.code == 2
+
+
+# --- the lock file ----------------------------------------------------------------------
+
+
+def test_the_committed_lock_is_the_lock_of_pyprojects_runtime_dependencies() -> None:
+    """The CI check: a dependency changed in pyproject.toml without a new lock fails here."""
+    from packaging.requirements import Requirement
+
+    lock_file = packaging.lock_path()
+    assert lock_file == ROOT / "infra" / "lambda-requirements.lock"
+    assert packaging.check_lock(lock_file) == []
+    lock = lockfile.read(lock_file)
+    assert lock.python == packaging.DEFAULT_PYTHON
+    assert set(lock.architectures) == set(packaging.ARCHITECTURES)
+    requirements = packaging.runtime_requirements(ROOT / "pyproject.toml", [packaging.AWS_EXTRA])
+    for text in requirements:
+        requirement = Requirement(text)
+        pin = lock.pins[lockfile.normalise(requirement.name)]
+        assert requirement.specifier.contains(pin.version, prereleases=True), (text, pin)
+    for name, pin in lock.pins.items():
+        assert pin.hashes and all(h.startswith("sha256:") for h in pin.hashes), name
+    # Wheels with compiled code differ per architecture: one hash for each.
+    assert len(lock.pins["markupsafe"].hashes) == len(packaging.ARCHITECTURES)
+
+
+def test_check_lock_on_the_command_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "skill", "build-lambda", "--check-lock"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "matches pyproject.toml" in result.stdout
+
+
+def _locked_project(root: Path, dependencies: list[str]) -> Path:
+    """A project whose pyproject lists ``dependencies``, with the real lock copied in."""
+    _project(root)
+    listed = ", ".join(f'"{d}"' for d in dependencies)
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "x"\ndependencies = [{listed}]\n'
+        '[project.optional-dependencies]\naws = ["boto3>=1.34"]\n'
+    )
+    (root / "infra").mkdir()
+    shutil.copy(packaging.lock_path(), root / "infra" / "lambda-requirements.lock")
+    return root
+
+
+def test_a_lock_older_than_pyproject_is_refused(tmp_path: Path) -> None:
+    root = _locked_project(tmp_path, ["ask-sdk-core>=1.19,<2", "Jinja2>=3.1.6,<4", "requests"])
+    problems = packaging.check_lock(packaging.lock_path(root=root), root=root)
+    assert any("changed since the lock was made" in problem for problem in problems)
+
+    with pytest.raises(packaging.BuildError, match="build-lambda --lock"):
+        packaging.build(tmp_path / "out.zip", root=root)
+
+
+def test_a_new_dependency_missing_from_the_lock_is_named(tmp_path: Path) -> None:
+    root = _locked_project(tmp_path, ["ask-sdk-core>=1.19,<2", "left-pad>=1"])
+    problems = packaging.check_lock(packaging.lock_path(root=root), root=root)
+    assert "left-pad>=1 is not in the lock" in problems
+
+
+def test_each_kind_of_zip_has_its_own_lock() -> None:
+    # The phone line's zip will come from the same builder with other extras.
+    assert packaging.lock_path(("aws", "phone")).name == "lambda-aws-phone-requirements.lock"
+    assert packaging.lock_path(("aws", "phone")) != packaging.lock_path()
+
+
+def test_a_lock_reads_back_as_it_was_written(tmp_path: Path) -> None:
+    lock = lockfile.read(packaging.lock_path())
+    copy = tmp_path / "copy.lock"
+    copy.write_text(lock.text(), encoding="utf-8")
+    assert lockfile.read(copy) == lock
+    assert lock.text() == packaging.lock_path().read_text(encoding="utf-8")
+
+
+def test_architectures_that_resolve_differently_cannot_share_a_lock() -> None:
+    one = {"markupsafe": lockfile.Pin("3.0.2", ("sha256:" + "a" * 64,))}
+    other = {"markupsafe": lockfile.Pin("3.0.3", ("sha256:" + "b" * 64,))}
+    with pytest.raises(lockfile.LockError, match="markupsafe"):
+        lockfile.merge({"arm64": one, "x86_64": other})
+    same = {"markupsafe": lockfile.Pin("3.0.2", ("sha256:" + "b" * 64,))}
+    merged = lockfile.merge({"arm64": one, "x86_64": same})
+    assert merged["markupsafe"].hashes == ("sha256:" + "a" * 64, "sha256:" + "b" * 64)
+
+
+def test_the_build_installs_exactly_the_locked_wheels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pip command of a Lambda build: the lock's wheels, hashes required, nothing else
+    resolved. (Real builds run in the slow tests below.)"""
+    commands: list[list[str]] = []
+
+    def pip(command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        commands.append(command)
+        return subprocess.CompletedProcess(command, 1)
+
+    monkeypatch.setattr(packaging.subprocess, "run", pip)
+    with pytest.raises(packaging.BuildError, match="pip failed"):
+        packaging.build(tmp_path / "out.zip")
+
+    (command,) = commands
+    assert "--require-hashes" in command and "--no-deps" in command
+    assert _option(command, "-r") == [str(packaging.lock_path())]
+    assert "manylinux2014_aarch64" in _option(command, "--platform")
+
+
+def test_a_lock_for_another_runtime_is_refused() -> None:
+    with pytest.raises(packaging.BuildError, match=r"python 3\.13"):
+        packaging.build(Path("unused.zip"), python="3.13")
 
 
 # --- slow: real builds -----------------------------------------------------------------

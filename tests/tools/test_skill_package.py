@@ -225,7 +225,7 @@ def test_bad_endpoints_are_refused(endpoint: str) -> None:
 
 def test_without_an_endpoint_there_are_no_events() -> None:
     data = skill_package.manifest("none")["manifest"]
-    assert data["apis"] == {"custom": {}}
+    assert "endpoint" not in data["apis"]["custom"]
     assert "events" not in data
 
 
@@ -339,6 +339,26 @@ def test_the_skill_handles_the_event_it_subscribes_to(sqlite_store: Any) -> None
         for handler in [chain.request_handler]
     ]
     assert any(isinstance(handler, SkillDisabledEventHandler) for handler in handlers)
+
+
+def test_name_free_interaction_is_declared_and_handled(
+    manifest: dict[str, Any], sqlite_store: Any
+) -> None:
+    """The manifest declares CanFulfillIntentRequest, so Alexa may route requests that do
+    not name the skill to it; the skill answers them (tests/alexa/test_canfulfill.py)."""
+    import json as json_module
+
+    from skill.alexa.skill_builder import build_skill
+    from skill.lambda_function import invoke
+
+    interfaces = manifest["apis"]["custom"]["interfaces"]
+    assert {"type": "CAN_FULFILL_INTENT_REQUEST"} in interfaces
+    event = json_module.loads(
+        (ROOT / "tests/fixtures/real/jovo-v3/CanFulfillIntentRequest.json").read_bytes()
+    )
+    event["request"]["intent"] = {"name": "SetDirectionIntent", "slots": {}}
+    response = invoke(build_skill(sqlite_store), event)["response"]
+    assert response == {"canFulfillIntent": {"canFulfill": "YES", "slots": {}}}
 
 
 def test_docs_explain_deploying_and_the_endpoint() -> None:

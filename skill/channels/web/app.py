@@ -12,7 +12,10 @@ Routes:
 * ``GET /health``: ``{"status": "ok"}`` for load balancers and uptime checks.
 
 Every rejection is a small JSON error with a 4xx status and a one-line log entry; verification
-failures are 400, like flask-ask-sdk.
+failures are 400, like flask-ask-sdk. So is any envelope the skill cannot read: JSON nested
+too deep (checked before verification, so it costs nothing to reject), a request type or a
+field shape ask-sdk does not know, no ``context`` to check the skill ID against. A skill
+event the skill could not act on is a 503, so that Alexa delivers it again.
 """
 
 from __future__ import annotations
@@ -65,9 +68,10 @@ def _error(message: str, status: int) -> Response:
 def _default_handler() -> SkillHandler:
     # Imported here, not at module level: the Lambda module pulls in the whole skill (and
     # possibly boto3), which the CLI must not pay for unless it really serves requests.
-    from skill.lambda_function import lambda_handler
+    # The strict entry point: an unreadable envelope raises, and is answered with a 400.
+    from skill.lambda_function import handle
 
-    return lambda_handler
+    return handle
 
 
 def _default_blueprints() -> list[Blueprint]:
@@ -130,6 +134,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     handler: SkillHandler = config.get(CONFIG_SKILL_HANDLER) or _default_handler()
 
     # cryptography is only needed once an app is built, not when the CLI imports this module.
+    from skill.alexa.invoke import EventNotAcknowledged, UnreadableRequest, too_deep
     from skill.channels.web.verification import (
         RequestVerifier,
         VerificationError,
@@ -185,6 +190,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         except (ValueError, UnicodeDecodeError):
             logger.warning("alexa request rejected: malformed JSON (%d bytes)", len(body))
             return _error("malformed JSON", 400)
+        except RecursionError:
+            # json's C parser gives up on very deep nesting by recursing out of stack.
+            logger.warning("alexa request rejected: JSON nested too deep (%d bytes)", len(body))
+            return _error("JSON nested too deep", 400)
+        if too_deep(event):
+            logger.warning("alexa request rejected: JSON nested too deep (%d bytes)", len(body))
+            return _error("JSON nested too deep", 400)
         if not _is_envelope(event):
             logger.warning("alexa request rejected: not an Alexa request envelope")
             return _error("not an Alexa request envelope", 400)
@@ -203,6 +215,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         try:
             result = handler(event, None)
+        except UnreadableRequest as exc:
+            kind = _one_line(str(event["request"]["type"]), 80)
+            logger.warning("alexa request rejected: type=%s: %s", kind, _one_line(str(exc)))
+            return _error("unreadable Alexa request envelope", 400)
+        except EventNotAcknowledged as exc:
+            # Not acknowledging a skill event is how Alexa is asked to deliver it again.
+            logger.warning("alexa event not acknowledged, to be delivered again: %s", exc)
+            return _error("event not processed; deliver it again", 503)
         except Exception:
             # The skill's handler is built not to raise; if it does, log the traceback here and
             # give Alexa a plain 500 without internals.
