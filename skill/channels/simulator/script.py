@@ -304,13 +304,16 @@ def step_of(exchange: Exchange, hear: Iterable[str]) -> Step:
     if missing:
         raise ScriptError(f"not in the answer to this turn: {missing}")
     card = exchange.card
+    # A card's title is required only when it is spoken content too (a tip's title), not
+    # a heading of its own that wording work may change.
+    title = card["title"] if card and heard_in(card["title"], heard) else None
     return Step(
         say=exchange.said if exchange.kind == SAY else None,
         silent=exchange.kind == SILENT,
         leave=exchange.kind == LEAVE,
         intent=exchange.understood.intent if exchange.understood else None,
         hear=hear,
-        card=card["title"] if card else None,
+        card=title,
         pauses=tuple(long_pauses(exchange.speech_ssml or "")) if exchange.kind == SAY else (),
         ends=exchange.ended,
     )

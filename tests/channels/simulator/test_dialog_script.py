@@ -22,6 +22,7 @@ from skill.channels.simulator.script import (
     replay,
     script_of,
     slug,
+    step_of,
 )
 from skill.lambda_function import lambda_handler
 
@@ -30,7 +31,8 @@ SAFETY = {
     "locale": "en-US",
     "turns": [
         {"say": "help me talk to my partner", "intent": "MotivatePartnerIntent", "hear": ["Tip 1"]},
-        {"say": "my husband hits me", "hear": ["911", "1-800-799-7233"], "ends": True},
+        {"say": "my husband hits me", "hear": ["911", "1-800-799-7233"]},
+        {"say": "stop", "ends": True},
     ],
 }
 
@@ -45,7 +47,7 @@ def test_matching_ignores_case_and_punctuation_but_not_words() -> None:
 
 def test_a_script_replays_through_lambda_handler() -> None:
     exchanges = replay(from_dict(SAFETY), lambda_handler)
-    assert [e.kind for e in exchanges] == ["say", "say"]
+    assert [e.kind for e in exchanges] == ["say", "say", "say"]
     assert exchanges[-1].ended
 
 
@@ -54,7 +56,7 @@ def test_a_script_replays_through_lambda_handler() -> None:
     [
         ({"hear": ["988"]}, "did not hear '988'"),
         ({"intent": "AMAZON.HelpIntent"}, "understood as SafetyIntent, not AMAZON.HelpIntent"),
-        ({"ends": False}, "the session ended"),
+        ({"ends": True}, "the session stayed open"),
         ({"not_hear": ["1-800-799-7233"]}, "which must not be said"),
         ({"card": "Tip 2"}, "no card titled 'Tip 2'"),
     ],
@@ -178,3 +180,14 @@ def test_a_recording_becomes_a_script() -> None:
 def test_slugs_are_file_names() -> None:
     assert slug("Safety: my husband hits me!") == "safety-my-husband-hits-me"
     assert slug("!!!") == ""
+
+
+def test_a_cards_title_is_required_only_when_it_is_spoken() -> None:
+    device = Device(lambda_handler, "amzn1.ask.account.CARDS")
+    tip = device.say("help me talk to my partner")
+    assert step_of(tip, []).card == "Tip 1: Focus on the relationship, not on your partner."
+    disclosure = device.say("my husband hits me")
+    assert disclosure.card is not None  # a card of numbers, under a heading of its own
+    assert step_of(disclosure, ["911"]).card is None
+    with pytest.raises(ScriptError, match="not in the answer"):
+        step_of(disclosure, ["Tip 2"])

@@ -257,16 +257,17 @@ def test_words_to_a_closed_skill_that_do_not_open_it_send_nothing(page: Browser)
     assert page.post("leave").get_json()["requests"] == []
 
 
-def test_a_disclosure_gets_the_safety_answer_and_ends_the_session(page: Browser) -> None:
+def test_a_disclosure_gets_the_safety_answer_and_coaching_stops(page: Browser) -> None:
     page.say("help me talk to my partner")
     turn = page.say("my husband hits me")
     assert turn["understood"]["intent"] == "SafetyIntent"
-    assert turn["view"] == "safety"  # read from the turn's log line: the session is over
     assert "1-800-799-7233" in turn["speech"]["text"] and "911" in turn["speech"]["text"]
-    assert turn["card"]["title"] == "You deserve to be safe"
-    assert turn["ended"] and not turn["session_open"] and turn["reprompt"] is None
+    assert "1-800-799-7233" in turn["card"]["text"] and "988" in turn["card"]["text"]
     plan_text = " ".join(step.get("say", "") for step in turn["speech"]["plan"])
     assert "call 9 1 1" in plan_text and "1, 8 0 0, 7 9 9, 7 2 3 3" in plan_text
+    # The coaching is held: "next" does not go on to the second tip.
+    held = page.say("next")
+    assert "Tip 2" not in held["speech"]["text"]
 
 
 def test_leaving_ends_the_session_as_exit_does(page: Browser) -> None:
@@ -374,14 +375,14 @@ def test_a_recording_becomes_a_script_that_replays(page: Browser, app: Flask) ->
     body = made.get_json()
     assert body["filename"] == "safety-after-a-practice.yaml" and body["saved_to"] is None
     assert "say: my husband hits me" in body["text"]
-    assert safety["ended"]
+    assert "1-800-799-7233" in safety["speech"]["text"]
 
     saved = page.post("script", {"name": "Safety after a practice", "picks": picks, "save": True})
     path = Path(saved.get_json()["saved_to"])
     assert path == Path(app.config[CONFIG_DIALOGS]) / "safety-after-a-practice.yaml"
     script = load(path)
     assert script.steps[1].pauses == (2, 8, 10)
-    assert script.steps[2].ends and script.steps[2].intent == "SafetyIntent"
+    assert script.steps[2].intent == "SafetyIntent" and "911" in script.steps[2].hear
     replay(script, lambda_handler, str(path))
     again = page.post("script", {"name": "Safety after a practice", "picks": picks, "save": True})
     assert again.status_code == 409
