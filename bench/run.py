@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--skip-web] [--strict]``: every benchmark, in one run.
+"""``python -m bench [--quick] [--skip-web] [--skip-phone] [--strict]``: every benchmark.
 
 Ally Coach side by side with a plain ASK SDK hello-world skill (bench/hello_world.py),
 in the same run on the same machine: per-turn cost on the embedded store and on
@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import RESULTS_DIR, ROOT
+from bench.phone import PHONE_BUDGETS, phone_rows
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class Settings:
     web_concurrency: int
     web_workers: int
     web_threads: int
+    phone_cold_repeats: int = 7
+    phone_calls: int = 40  # simulated calls of bench/phone.py's script, per store
+    phone_concurrency: int = 8
+    phone_workers: int = 2  # gunicorn workers per host (two hosts) on the shared call store
 
 
 FULL = Settings(
@@ -67,6 +72,10 @@ QUICK = Settings(
     web_concurrency=4,
     web_workers=1,
     web_threads=8,
+    phone_cold_repeats=1,
+    phone_calls=4,
+    phone_concurrency=2,
+    phone_workers=1,
 )
 
 # Modules the bench cannot do without, and the distributions that provide them.
@@ -91,6 +100,7 @@ BUDGETS: list[tuple[str, tuple[str, ...], float, str]] = [
     ),
     ("cold start, DynamoDB", ("cold_start", "dynamodb", "ratio"), 1.0, "<="),
     ("web: verification cost", ("web", "verification_cost"), 0.10, "<="),
+    *PHONE_BUDGETS,
 ]
 
 
@@ -338,6 +348,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                     "info",
                 )
             )
+    out.extend(phone_rows(results, judged))
     return out
 
 
@@ -406,7 +417,14 @@ def _commit() -> str:
     return done.stdout.strip() or "unknown"
 
 
-def run(settings: Settings, *, quick: bool, web: bool, log: Callable[[str], None]) -> dict:
+def run(
+    settings: Settings,
+    *,
+    quick: bool,
+    web: bool,
+    log: Callable[[str], None],
+    phone: bool = True,
+) -> dict:
     from bench.coldstart import run_cold_starts
     from bench.inprocess import dynamodb_turns, embedded_turns
 
@@ -449,6 +467,20 @@ def run(settings: Settings, *, quick: bool, web: bool, log: Callable[[str], None
                 workers=settings.web_workers,
                 threads=settings.web_threads,
             )
+        if phone and importlib.util.find_spec("gunicorn") is None:
+            log("phone line skipped: gunicorn is not installed")
+        elif phone:
+            log("phone line: cold start, and calls under load (gunicorn, moto server) ...")
+            from bench.phone import phone_benchmark
+
+            results["phone"] = phone_benchmark(
+                workdir,
+                cold_repeats=settings.phone_cold_repeats,
+                calls=settings.phone_calls,
+                concurrency=settings.phone_concurrency,
+                workers=settings.phone_workers,
+                threads=settings.web_threads,
+            )
         results["meta"]["seconds"] = round(time.monotonic() - started, 1)
     results["meta"]["load_after"] = _load()
     results["budgets"] = judge(results)
@@ -459,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny setting (a few seconds)")
     parser.add_argument("--skip-web", action="store_true", help="leave out the web load test")
+    parser.add_argument("--skip-phone", action="store_true", help="leave out the phone line")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a budget fails")
     parser.add_argument(
         "--out", type=Path, default=RESULTS_DIR, help="where latest.json and latest.md go"
@@ -475,7 +508,13 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    results = run(QUICK if args.quick else FULL, quick=args.quick, web=not args.skip_web, log=log)
+    results = run(
+        QUICK if args.quick else FULL,
+        quick=args.quick,
+        web=not args.skip_web,
+        phone=not args.skip_phone,
+        log=log,
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     (args.out / "latest.md").write_text(markdown(results))

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "content": ("skill.tools.content", "check every program's content in every locale"),
     "package": ("skill.tools.skill_package", "assemble the ASK CLI skill package under infra/"),
     "build-lambda": ("skill.tools.packaging", "build the AWS Lambda deployment zip"),
+    "build-phone-lambda": ("skill.tools.phone_packaging", "build the phone line's Lambda zip"),
     "prerender": (
         "skill.speech.prerender",
         "render every reply ahead of time (done by build-lambda)",
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in {"-h", "--help"}:
         parser.print_help()
         for name, (_, text) in sorted(COMMANDS.items()):
-            print(f"  {name:<13} {text}")
+            print(f"  {name:<19} {text}")
         return 0 if argv else 2
     args = parser.parse_args(argv[:1])
     module = importlib.import_module(COMMANDS[args.command][0])

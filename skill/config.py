@@ -19,6 +19,10 @@ ENV_AWS_REGION = "AWS_REGION"
 ENV_AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
 ENV_TWILIO_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"
 ENV_PUBLIC_BASE_URL = "PUBLIC_BASE_URL"
+# The phone line on several processes or on Lambda: call state in DynamoDB, and the Twilio
+# token read at start from an SSM SecureString parameter (its name) instead of the environment.
+ENV_PHONE_CALLS_TABLE_NAME = "PHONE_CALLS_TABLE_NAME"
+ENV_TWILIO_AUTH_TOKEN_PARAMETER = "TWILIO_AUTH_TOKEN_PARAMETER"
 ENV_TEMPLATES_DIR = "SKILL_TEMPLATES_DIR"
 
 # The locales the skill speaks: a template folder, a voice model and safety numbers each.
@@ -75,6 +79,8 @@ class Settings(NamedTuple):  # not a dataclass: cheaper at import, see skill.cor
     twilio_auth_token: str | None
     public_base_url: str | None
     templates_dir: str | None  # another content folder (templates and programs) to speak from
+    phone_calls_table_name: str | None = None
+    twilio_auth_token_parameter: str | None = None
 
     @property
     def db_path(self) -> Path:
@@ -102,6 +108,8 @@ class Settings(NamedTuple):  # not a dataclass: cheaper at import, see skill.cor
             twilio_auth_token=env.get(ENV_TWILIO_AUTH_TOKEN) or None,
             public_base_url=env.get(ENV_PUBLIC_BASE_URL) or None,
             templates_dir=env.get(ENV_TEMPLATES_DIR) or None,
+            phone_calls_table_name=env.get(ENV_PHONE_CALLS_TABLE_NAME) or None,
+            twilio_auth_token_parameter=env.get(ENV_TWILIO_AUTH_TOKEN_PARAMETER) or None,
         )
 
 

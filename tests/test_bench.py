@@ -92,6 +92,7 @@ def test_budgets_are_judged_from_the_results() -> None:
     assert verdicts["DynamoDB reads per session"] == "PASS"
     assert verdicts["no boto3 on the embedded store"] == "PASS"
     assert verdicts["web: verification cost"] == "SKIP"  # not measured
+    assert verdicts["phone: lost turns, shared store"] == "SKIP"
 
 
 def test_tables_show_every_measurement_and_verdict() -> None:
@@ -115,9 +116,15 @@ def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((tmp_path / "latest.json").read_text())
-    assert {"meta", "turn_embedded", "turn_dynamodb", "cold_start", "web", "budgets"} <= set(
-        results
-    )
+    assert {
+        "meta",
+        "turn_embedded",
+        "turn_dynamodb",
+        "cold_start",
+        "web",
+        "phone",
+        "budgets",
+    } <= set(results)
     for side in ("ally_coach", "hello_world"):
         assert {"median_ms", "p99_ms"} <= set(results["turn_embedded"][side])
         for mode in ("embedded", "dynamodb"):
@@ -145,6 +152,20 @@ def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
     for mode in ("verify_on", "verify_off"):
         assert {"rps", "p99_ms"} <= set(results["web"][mode])
         assert results["web"][mode]["errors"] == 0
+    # The phone line: every simulated call completed on both stores, no turn lost, and
+    # the shared store's calls really were spread over several gunicorn workers.
+    phone = results["phone"]
+    for store in ("shared", "memory"):
+        side = phone["load"][store]
+        assert side["calls"] == side["completed"] > 0, side
+        assert side["lost_turns"] == 0 and side["errors"] == 0, side
+        assert side["p99_ms"] >= side["p50_ms"] > 0
+    assert phone["load"]["shared"]["workers_seen"] >= 2
+    assert phone["load"]["shared"]["calls_on_several_workers"] >= 1
+    assert phone["load"]["memory"]["workers_seen"] == 1
+    cold = phone["cold_start"]
+    assert cold["phone"]["median_ms"] > cold["phone"]["import_median_ms"] > 0
+    assert cold["resolver"]["total_median_ms"] > 0 and cold["ratio"] > 0
     assert {v["result"] for v in results["budgets"]} <= {"PASS", "FAIL", "SKIP"}
     assert (tmp_path / "latest.md").read_text().startswith("# Ally Coach benchmark")
     assert "budget" in done.stdout

@@ -243,18 +243,33 @@ def test_callers_without_caller_id_never_share_progress(app: Flask) -> None:
     assert second.text.startswith("Welcome to Ally Coach. I'm here")
 
 
-def test_a_lost_call_state_starts_a_fresh_session_with_the_same_progress(
-    app: Flask, calls: MemoryCallStore
+def test_a_lost_call_state_ends_the_call_politely_and_keeps_progress(
+    app: Flask, calls: MemoryCallStore, skill_handler: Recorder
 ) -> None:
     first = Caller(app)
     first.dial()
     first.say("yes")
     first.say("next")
-    calls.pop(first.call_sid)  # expired, evicted, or a restart
-    heard = first.say("next")  # one-shot into a new session: the skill reads progress
-    assert "Tip 3." in heard.text
-    calls.pop(first.call_sid)
-    assert "Welcome back" in first.silence().text
+    calls.forget(first.call_sid)  # expired, evicted, or a restart of the only process
+    before = len(skill_handler.events)
+    heard = first.say("next")
+    # Unknown to the line: it cannot tell a lost call from a replayed one, so it drives
+    # nothing and says so, instead of starting a session on a stranger's word.
+    assert heard.hung_up and heard.text.startswith("Sorry, I can't go on with this call.")
+    assert len(skill_handler.events) == before
+    again = Caller(app).dial()
+    assert "Last time, you finished tip 2." in again.text
+
+
+def test_the_greeting_asked_for_again_restarts_the_same_call(
+    caller: Caller, skill_handler: Recorder, calls: MemoryCallStore
+) -> None:
+    caller.dial()
+    assert "Tip 1." in caller.say("yes").text
+    again = caller._heard("/phone/voice", CallStatus="in-progress")  # Twilio asks again
+    assert "Welcome back to Ally Coach." in again.text
+    assert skill_handler.requests[-2:] == ["SessionEndedRequest", "LaunchRequest"]
+    assert len(calls) == 1 and "Tip 2." in caller.say("yes").text
 
 
 def test_opening_the_skill_again_mid_call_starts_over(
@@ -498,3 +513,21 @@ def test_a_pepper_changes_the_caller_hash(make_app: AppFactory, calls: MemoryCal
     assert state is not None
     assert state.user_id.startswith("phone:")
     assert state.user_id != "phone:" + hashlib.sha256(NUMBER.encode()).hexdigest()
+
+
+def test_a_call_store_that_breaks_unexpectedly_still_gets_twiml(
+    make_app: AppFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(MemoryCallStore):
+        def claim(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("a bug, not an outage")
+
+    app = make_app(PHONE_CALL_STORE=Broken())
+    caller = Caller(app)
+    assert caller.dial().listening
+    with caplog.at_level(logging.ERROR, logger="skill.channels.phone.webhooks"):
+        heard = caller.say("yes")
+    assert heard.hung_up and "something went wrong on my side" in heard.text
+    assert "phone webhook failed" in caplog.text
+    # Not every error becomes TwiML: a wrong method is still a plain 405.
+    assert app.test_client().get("/phone/voice").status_code == 405

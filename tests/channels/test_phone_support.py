@@ -7,6 +7,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from twilio.request_validator import RequestValidator
@@ -67,7 +68,8 @@ def check_twiml(root: ET.Element) -> None:
 
 @dataclass
 class Heard:
-    """One TwiML answer, checked: valid TwiML, and either listening or hanging up."""
+    """One TwiML answer, checked: valid TwiML, and listening, holding ("one moment", then
+    straight back) or hanging up."""
 
     status: int
     xml: str
@@ -80,18 +82,32 @@ class Heard:
         verbs = [child.tag for child in self.root]
         if self.hung_up:
             assert verbs[-1] == "Hangup" and "Gather" not in verbs, verbs
-        else:
-            assert verbs == ["Gather", "Redirect"], verbs
-            gather = self.gather
-            assert gather is not None
-            assert gather.get("input") == "speech dtmf"
-            assert gather.get("action") == self.action
-            assert gather.get("method") == "POST"
-            assert gather.get("speechTimeout") == "auto"
-            assert int(gather.get("timeout", "0")) > 0
-            assert gather.get("hints")
-            assert self.root[1].text == self.action
-            assert self.root[1].get("method") == "POST"
+            return
+        redirect = self.root[-1]
+        assert redirect.tag == "Redirect" and redirect.get("method") == "POST", verbs
+        # The next turn goes to the gather route; a query may carry the line's own counters.
+        assert (redirect.text or "").split("?")[0] == self.action, redirect.text
+        if self.holding:
+            assert verbs == ["Say", "Redirect"], verbs
+            return
+        assert verbs == ["Gather", "Redirect"], verbs
+        gather = self.gather
+        assert gather is not None
+        assert gather.get("input") == "speech dtmf"
+        assert gather.get("action") == redirect.text
+        assert gather.get("method") == "POST"
+        assert gather.get("speechTimeout") == "auto"
+        assert int(gather.get("timeout", "0")) > 0
+        assert gather.get("hints")
+
+    @property
+    def next_url(self) -> str:
+        """Where Twilio posts the next turn: the <Gather> action, or the <Redirect>."""
+        return self.root[-1].text or ""
+
+    @property
+    def holding(self) -> bool:
+        return self.root.find("Gather") is None and self.root[-1].tag == "Redirect"
 
     @property
     def gather(self) -> ET.Element | None:
@@ -136,6 +152,7 @@ class Caller:
         self.action = action
         self.call_sid = ""
         self.log: list[Heard] = []
+        self.next_path = "/phone/gather"  # as the last answer's <Gather> action says
 
     def params(self, **extra: str) -> dict[str, str]:
         return {
@@ -169,20 +186,30 @@ class Caller:
         response = self.post(path, self.params(**extra))
         heard = Heard(response.status_code, response.get_data(as_text=True), self.action)
         self.log.append(heard)
+        if not heard.hung_up:
+            # Twilio posts the next turn to the URL the answer names, query and all.
+            url = urlsplit(heard.next_url)
+            self.next_path = url.path + (f"?{url.query}" if url.query else "")
         return heard
 
-    def dial(self) -> Heard:
-        self.call_sid = "CA" + uuid.uuid4().hex
+    def dial(self, call_sid: str | None = None) -> Heard:
+        self.call_sid = call_sid or "CA" + uuid.uuid4().hex
+        self.next_path = "/phone/gather"
         return self._heard("/phone/voice", CallStatus="ringing")
 
     def say(self, words: str, confidence: str = "0.92") -> Heard:
-        return self._heard("/phone/gather", SpeechResult=words, Confidence=confidence)
+        return self._heard(self.next_path, SpeechResult=words, Confidence=confidence)
 
     def press(self, key: str) -> Heard:
-        return self._heard("/phone/gather", Digits=key, msg="Gather End")
+        return self._heard(self.next_path, Digits=key, msg="Gather End")
 
     def silence(self) -> Heard:
-        return self._heard("/phone/gather")
+        """Nothing said: Twilio falls through the <Gather> to the <Redirect>."""
+        return self._heard(self.next_path)
+
+    def follow(self) -> Heard:
+        """After a holding answer: Twilio follows its <Redirect> with no input."""
+        return self._heard(self.next_path)
 
     def hang_up(self) -> Any:
         return self.post("/phone/status", self.params(CallStatus="completed", CallDuration="42"))
@@ -233,3 +260,89 @@ def test_the_checker_rejects_markup_twilio_or_polly_would_not_take() -> None:
     ):
         with pytest.raises(AssertionError):
             check_twiml(ET.fromstring(bad))
+
+
+# --- AWS, faked -----------------------------------------------------------------------------
+
+REGION = "eu-west-1"
+CALLS_TABLE = "ally-coach-calls-test"
+
+
+def set_fake_aws(monkeypatch: Any, tmp_path: Any) -> None:
+    """Nothing may reach real AWS: a region and fake credentials only, no profile."""
+    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+
+
+_SESSION: list[Any] = []
+
+
+def aws_client(service: str) -> Any:
+    """A client on one boto3 session shared by the tests (a new session reloads the models)."""
+    import boto3
+
+    from skill.channels.phone.dynamodb_calls import client_config
+
+    if not _SESSION:
+        _SESSION.append(boto3.session.Session())
+    return _SESSION[0].client(service, region_name=REGION, config=client_config())
+
+
+class Faults:
+    """A DynamoDB client that fails the calls it is told to, then passes them through.
+
+    ``plan`` holds one entry per coming call: None lets it through, a string is an error
+    code to throw (ClientError), ``"timeout"`` a read timeout. Past the plan, ``every`` fails
+    every n-th call with ``code``.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.plan: list[str | None] = []
+        self.every = 0
+        self.code = "ProvisionedThroughputExceededException"
+        self.calls = 0
+        self.failed = 0
+        self.down = False  # every call fails with a timeout
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+        if name.startswith("_") or not callable(method) or name in {"get_waiter"}:
+            return method
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            fault: str | None = None
+            if self.down:
+                fault = "timeout"
+            elif self.plan:
+                fault = self.plan.pop(0)
+            elif self.every and self.calls % self.every == 0:
+                fault = self.code
+            if fault is not None:
+                self.failed += 1
+                raise _fault(fault, name)
+            return method(*args, **kwargs)
+
+        return call
+
+
+def _fault(code: str, operation: str) -> Exception:
+    from botocore.exceptions import ClientError, ReadTimeoutError
+
+    if code == "timeout":
+        return ReadTimeoutError(endpoint_url="https://dynamodb.eu-west-1.amazonaws.com")
+    status = 500 if code == "InternalServerError" else 400
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": "injected"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        operation,
+    )

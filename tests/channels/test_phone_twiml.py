@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from test_phone_support import check_twiml
 
-from skill.channels.phone.calls import CallState, MemoryCallStore
+from skill.channels.phone.calls import CallState
 from skill.channels.phone.twiml import Answer, build_twiml, voice_for
 from skill.channels.phone.webhooks import caller_user_id
 from skill.speech.render import get_speech
@@ -160,52 +160,9 @@ def state(n: int = 0) -> CallState:
     return CallState(user_id=f"phone:{n}", locale="en-US", attributes={"n": n})
 
 
-def test_calls_expire_after_the_idle_ttl() -> None:
-    clock = Clock()
-    store = MemoryCallStore(ttl_seconds=60, clock=clock)
-    store.put("CA1", state(1))
-    clock.now += 59
-    assert store.get("CA1") is not None
-    store.put("CA1", state(1))  # a turn refreshes it
-    clock.now += 59
-    assert store.get("CA1") is not None
-    clock.now += 2
-    assert store.get("CA1") is None
-    assert len(store) == 0
-
-
-def test_the_store_holds_at_most_max_calls_dropping_the_least_recent() -> None:
-    store = MemoryCallStore(max_calls=2, clock=Clock())
-    store.put("CA1", state(1))
-    store.put("CA2", state(2))
-    store.put("CA1", state(1))  # CA1 is now the most recent
-    store.put("CA3", state(3))
-    assert store.get("CA2") is None
-    assert store.get("CA1") is not None and store.get("CA3") is not None
-    assert len(store) == 2
-
-
-def test_the_store_hands_out_copies() -> None:
-    store = MemoryCallStore(clock=Clock())
-    store.put("CA1", state(1))
-    got = store.get("CA1")
-    assert got is not None
-    got.attributes["n"] = 99
-    got.silences = 2
-    again = store.get("CA1")
-    assert again is not None and again.attributes == {"n": 1} and again.silences == 0
-    assert store.pop("CA1") == again
-    assert store.pop("CA1") is None
-
-
 def test_state_round_trips_as_a_plain_dict() -> None:
     original = CallState("phone:x", "en-GB", "sess", {"a": [1]}, "<speak>Hi</speak>", 2, True)
     assert CallState.from_dict(original.to_dict()) == original
-
-
-def test_a_store_needs_room_for_one_call() -> None:
-    with pytest.raises(ValueError):
-        MemoryCallStore(max_calls=0)
 
 
 # --- caller identity ------------------------------------------------------------------------

@@ -164,10 +164,12 @@ def add_ssml(say: Say, ssml: str, profile: VoiceProfile) -> None:
 
 @dataclass(frozen=True)
 class Answer:
-    """What the caller hears next: SSML pieces said in order, then listen or hang up."""
+    """What the caller hears next: SSML pieces said in order, then listen or hang up, or
+    (``hold``) go straight on to the action without listening: "one moment", then the turn."""
 
     parts: Sequence[str]
     hang_up: bool = False
+    hold: bool = False
 
 
 PAUSE_BETWEEN_PARTS = "400ms"
@@ -187,7 +189,8 @@ def build_twiml(
 
     Listening answers put the <Say> inside <Gather input="speech dtmf"> so the caller can
     talk or press a key over it, and end with a <Redirect> to the same action: Twilio falls
-    through to it when the caller says nothing, which is how silence reaches the app.
+    through to it when the caller says nothing, which is how silence reaches the app. A
+    holding answer is the <Say> and the <Redirect> alone.
     """
     response = VoiceResponse()
     parts = [part for part in answer.parts if part and part.strip()]
@@ -196,6 +199,11 @@ def build_twiml(
             _say(response, parts, profile)
         response.pause(length=HANGUP_PAUSE_SECONDS)
         response.hangup()
+        return str(response.to_xml())
+    if answer.hold:
+        if parts:
+            _say(response, parts, profile)
+        response.redirect(action, method="POST")
         return str(response.to_xml())
     gather = response.gather(
         input="speech dtmf",
