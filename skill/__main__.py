@@ -14,6 +14,10 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("skill.channels.chat", "talk to the skill in the terminal"),
     "serve": ("skill.channels.web.app", "serve the Alexa (and phone) web endpoint for development"),
+    "simulator": (
+        "skill.channels.simulator.app",
+        "talk to the skill in a browser page, with its pauses (development)",
+    ),
     "content": ("skill.tools.content", "check every program's content in every locale"),
     "package": ("skill.tools.skill_package", "assemble the ASK CLI skill package under infra/"),
     "build-lambda": ("skill.tools.packaging", "build the AWS Lambda deployment zip"),
