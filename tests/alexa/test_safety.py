@@ -14,18 +14,12 @@ from typing import Any
 import pytest
 
 from skill.tools.locales import LOCALES
-from tests.support import Said, Talk
+
+from support import SAFETY_NUMBERS, Said, Talk
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
-# locale -> emergency number, domestic-violence helpline, crisis line, as a person reads them.
-NUMBERS = {
-    "en-US": ("911", "1-800-799-7233", "988"),
-    "en-GB": ("999", "0808 2000 247", "116 123"),
-    "en-CA": ("911", "211", "988"),
-    "en-AU": ("000", "1800 737 732", "13 11 14"),
-    "en-IN": ("112", "181", "14416"),
-}
+NUMBERS = SAFETY_NUMBERS
 COACHING = re.compile(r"\bTip \d\b|instead of saying|try saying", re.IGNORECASE)
 
 
