@@ -79,7 +79,7 @@ class Chat:
         body = response.get("response") or {}
         speech = (body.get("outputSpeech") or {}).get("ssml")
         if speech:
-            self.say(to_text(speech))
+            self.say(to_text(speech, written=True))
         card = body.get("card")
         if card:
             text = card.get("text") or card.get("content") or ""
@@ -87,7 +87,7 @@ class Chat:
             for line in text.splitlines():
                 self.print(f"         {line}")
         reprompt = ((body.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml")
-        self.last_reprompt = to_text(reprompt) if reprompt else None
+        self.last_reprompt = to_text(reprompt, written=True) if reprompt else None
         if self.last_reprompt and self.show_reprompts:
             self.print(f"  (if you stay quiet: {self.last_reprompt})")
         if not self.driver.active:

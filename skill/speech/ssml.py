@@ -150,8 +150,12 @@ def validate(ssml: str) -> None:
         raise SsmlError(f"{audio} audio tags, over Alexa's {MAX_AUDIO_TAGS}")
 
 
-def to_text(ssml: str, show_pauses: bool = True) -> str:
-    """Plain text of what Alexa would say; pauses of a second or more shown as [pause 8s]."""
+def to_text(ssml: str, show_pauses: bool = True, *, written: bool = False) -> str:
+    """Plain text of what Alexa would say; pauses of a second or more shown as [pause 8s].
+
+    ``written`` keeps what a ``<sub>`` stands for as it is written ("1800RESPECT") rather
+    than as it is spoken: a person reading a number in the chat needs to be able to dial it.
+    """
     root = parse(ssml)
     parts: list[str] = []
 
@@ -162,7 +166,7 @@ def to_text(ssml: str, show_pauses: bool = True) -> str:
             if show_pauses and ms >= 1000:
                 parts.append(f" [pause {ms // 1000}s] ")
         elif tag == "sub":
-            parts.append(element.attrib.get("alias", ""))
+            parts.append(element.text or "" if written else element.attrib.get("alias", ""))
         elif tag != "audio":
             parts.append(element.text or "")
             for child in element:
