@@ -434,6 +434,11 @@ CUES: tuple[Cue, ...] = (
         r"(?:police|cops|guards|gardai)\b(?: \w+){0,3} (?:he|she|they) (?:will|would|is going to|"
         r"going to|said)\b",
     ),
+    _cue(
+        THREATS,
+        r"\b(?:throw|throws|threw|pour|pours|poured|splash\w*) (?:\w+ )?(?:acid|bleach|boiling "
+        r"water|petrol|gasoline|kerosene|hot oil) (?:on|at|over|in) (?:me|my|us|the kids)\b",
+    ),
     # --- fear -------------------------------------------------------------------
     _cue(
         FEAR,

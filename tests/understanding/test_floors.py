@@ -42,10 +42,10 @@ class Floors:
 
 
 TUNED = Floors()
-# Measured on 2026-12-02: 94.3% to 95.3% of its disclosures caught across the locales,
+# Measured on 2026-12-02: 93.9% to 94.8% of its disclosures caught across the locales,
 # the worst category 83.3% (sexual violence, en-GB); rounded down.
 HELD_OUT = Floors(safety=0.80, near_miss=0.85, in_scope=0.85, out_of_scope=0.80)
-HELD_OUT_SAFETY_OVERALL = 0.94
+HELD_OUT_SAFETY_OVERALL = 0.93
 
 
 def floors(path: Path) -> Floors:

@@ -177,7 +177,7 @@ def test_the_debug_panel_shows_what_was_understood_and_why(page: Callable[[str],
     assert re.search(r"View rendered\n[a-z_]+\n", text), text
     assert '<break time="500ms"/>' in text
     # A near-miss is understood with less confidence, and the panel says how much.
-    say(driver, "nxt")
+    say(driver, "okay carry on to the next bit")
     wait_turns(driver, 2)
     debug = turns(driver)[1].find_element("css selector", "details.debug")
     debug.find_element("tag name", "summary").click()
