@@ -15,9 +15,9 @@ import logging
 from typing import Any, cast
 
 from ask_sdk_core.exceptions import AskSdkException, SerializationException
-from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 
+from skill.alexa.sdk_skill import SKILL_ID_MISMATCH, Skill
 from skill.alexa.serializer import EventSerializer
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def _names_application(envelope: RequestEnvelope) -> bool:
     return application is not None and bool(application.application_id)
 
 
-def invoke(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def invoke(skill: Skill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Run one Alexa request (the JSON envelope as a dict) through a skill.
 
     Raises ``UnreadableRequest`` (``RequestRefused`` for another skill's request) and
@@ -109,13 +109,13 @@ def invoke(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> di
     try:
         response = skill.invoke(request_envelope=envelope, context=context)
     except AskSdkException as exc:
-        if "Skill ID Verification" in str(exc):
+        if SKILL_ID_MISMATCH in str(exc):
             raise RequestRefused("the request is for another skill") from exc
         raise
     return cast(dict[str, Any], _SERIALIZER.serialize(response))
 
 
-def answer(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def answer(skill: Skill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """``invoke`` for the Lambda: every request gets an answer Alexa accepts. Only an
     ``EventNotAcknowledged`` still fails the invocation, on purpose."""
     try:
