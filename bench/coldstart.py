@@ -212,14 +212,20 @@ def moto_endpoint() -> Iterator[str | None]:
         server.stop()
 
 
-def run_cold_starts(workdir: Path, repeats: int, *, from_source: bool = False) -> dict[str, Any]:
-    """Cold starts in both store modes, and peak memory after the scripted conversation."""
+def run_cold_starts(
+    workdir: Path, repeats: int, *, from_source: bool = False, prerender: bool = True
+) -> dict[str, Any]:
+    """Cold starts in both store modes, and peak memory after the scripted conversation.
+
+    Without ``prerender`` (the quick run) the replies are not rendered ahead: the tables
+    already in the checkout are used if current, else the skill renders with Jinja2."""
     # As the build-lambda zip ships them: the replies pre-rendered for the locale measured
     # (templates/_prerendered, ignored by git; a table from older templates is not used).
-    from skill.speech.prerender import build as prerender
-    from skill.speech.render import PRERENDERED_DIR
+    if prerender:
+        from skill.speech.prerender import build
+        from skill.speech.render import PRERENDERED_DIR
 
-    prerender(PRERENDERED_DIR, ["en-US"])
+        build(PRERENDERED_DIR, ["en-US"])
     event_file = _launch_event(workdir / "launch.json")
     pycache = workdir / "pycache"
     cached = {"PYTHONPYCACHEPREFIX": str(pycache)}
