@@ -153,17 +153,18 @@ def _cold_child(kind: str, payload: Any, env: dict[str, str]) -> dict[str, float
     return data
 
 
-def cold_starts(workdir: Path, repeats: int) -> dict[str, Any]:
-    """Phone against Alexa, spawn to first answer, and the resolver's own load."""
-    from skill.speech.prerender import build as prerender
-    from skill.speech.prerender import load
+def cold_starts(workdir: Path, repeats: int, *, prerender: bool = True) -> dict[str, Any]:
+    """Phone against Alexa, spawn to first answer, and the resolver's own load (without
+    ``prerender``, the quick run's, stale or missing reply tables are not rebuilt)."""
+    from skill.speech.prerender import build, load
     from skill.speech.render import PRERENDERED_DIR, templates_digest
 
     # As the zips ship them; bench/coldstart.py has usually built the table already.
     tables = load(PRERENDERED_DIR, "en-US") if (PRERENDERED_DIR / "en-US").is_dir() else {}
     digest = templates_digest()
-    if not tables or any(table.get("templates") != digest for table in tables.values()):
-        prerender(PRERENDERED_DIR, ["en-US"])
+    stale = not tables or any(table.get("templates") != digest for table in tables.values())
+    if stale and prerender:
+        build(PRERENDERED_DIR, ["en-US"])
     env = child_env(
         {
             "PYTHONPYCACHEPREFIX": str(workdir / "phone-pycache"),
@@ -539,9 +540,10 @@ def phone_benchmark(
     concurrency: int,
     workers: int,
     threads: int,
+    prerender: bool = True,
 ) -> dict[str, Any]:
     return {
-        "cold_start": cold_starts(workdir, cold_repeats),
+        "cold_start": cold_starts(workdir, cold_repeats, prerender=prerender),
         "load": calls_under_load(
             workdir, calls=calls, concurrency=concurrency, workers=workers, threads=threads
         ),

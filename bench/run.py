@@ -68,7 +68,7 @@ QUICK = Settings(
     sessions=5,
     warmup=1,
     dynamodb_sessions=3,
-    cold_repeats=2,
+    cold_repeats=1,
     cold_from_source=False,
     web_requests=16,
     web_pairs=1,
@@ -541,6 +541,7 @@ def run(
                 concurrency=settings.phone_concurrency,
                 workers=settings.phone_workers,
                 threads=settings.web_threads,
+                prerender=settings.prerender,
             )
         results["meta"]["seconds"] = round(time.monotonic() - started, 1)
     results["meta"]["load_after"] = _load()
