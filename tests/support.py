@@ -134,3 +134,14 @@ def request_envelope(user_id: str, person_id: str | None = None) -> RequestEnvel
     """A launch envelope of ``user_id`` as the SDK's model object, for calling stores."""
     raw = SessionDriver(user_id=user_id, person_id=person_id).launch()
     return DefaultSerializer().deserialize(json.dumps(raw), RequestEnvelope)
+
+
+# locale -> (emergency number, domestic-violence helpline, crisis line), as a person reads
+# them; the safety tests of every channel check these, independently of the templates.
+SAFETY_NUMBERS = {
+    "en-US": ("911", "1-800-799-7233", "988"),
+    "en-GB": ("999", "0808 2000 247", "116 123"),
+    "en-CA": ("911", "211", "988"),
+    "en-AU": ("000", "1800 737 732", "13 11 14"),
+    "en-IN": ("112", "181", "14416"),
+}

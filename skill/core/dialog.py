@@ -288,7 +288,9 @@ class _Dialog:
             self.c = before
             return self.aside("misunderstood")
         if a is Action.STOP:
-            return Turn(Conversation(), p, Reply("safety_goodbye", end_session=True))
+            return Turn(
+                Conversation(), p, Reply("safety_goodbye", {}, card="numbers", end_session=True)
+            )
         if a in (Action.REPEAT, Action.HELP):
             return Turn(c, p, Reply("safety_numbers", {}, card="numbers"))
         return Turn(c, p, Reply("safety_hold", {}))

@@ -45,6 +45,10 @@ THRESHOLD = 0.35
 # this sure; below it, its best other guess is taken. A cue-less disclosure still gets
 # the safety answer when it reads like the model's safety samples.
 SAFETY_WITHOUT_CUE = 0.7
+# Words that would get the fallback still get the safety answer when the safety intents
+# together have this much of the classifier's confidence. Chosen on dev.jsonl with the
+# cues as they were before its misses were read (docs/understanding.md).
+SAFETY_CONCERN = 0.3
 
 _LAUNCH_VERB = re.compile(
     r"^(?:open|launch|start|begin|run|load|use|talk to|ask|tell) (?P<rest>.+)$"
@@ -71,7 +75,8 @@ class Resolution:
     slots: dict[str, str | None] = field(default_factory=dict)
     launch: bool = False  # "open ally coach": a LaunchRequest, maybe with an intent after it
     score: float = 100.0  # confidence, 0 to 100
-    # How the intent was found: "safety", "exact", "classifier", "fallback" or "" (none).
+    # How the intent was found: "safety", "exact", "classifier", "concern" (the safety
+    # answer for words otherwise not understood), "fallback" or "" (none).
     source: str = ""
     # The kind of danger heard (safety.CATEGORIES), for tests only: never log or store it.
     category: str | None = field(default=None, repr=False)
@@ -152,11 +157,31 @@ class Resolver:
             intent, confidence = self.classifier.best(said, SAFETY_INTENTS)
         score = round(confidence * 100, 1)
         if intent == FALLBACK or confidence < THRESHOLD:
+            if not finding.near_miss:
+                concern = self._concern(said)
+                if concern is not None:
+                    return concern
             return Resolution(FALLBACK, score=score, source="fallback")
         slots = self._spot_slots(intent, words)
         if intent in self.needs_slot and not slots:
             return Resolution(FALLBACK, score=score, source="fallback")
         return Resolution(intent, slots, score=score, source="classifier")
+
+    def _concern(self, said: str) -> Resolution | None:
+        """The safety answer for words the ear would otherwise not understand at all,
+        when the classifier puts enough of its weight on the safety intents.
+
+        A disclosure in words no cue knows mostly lands here, between the fallback and
+        the safety samples; answering it with the fallback's "I didn't catch that" is the
+        worst miss there is, and a false alarm costs one "you misunderstood me".
+        """
+        ranked = self.classifier.ranked(said)
+        weights = {intent: confidence for intent, confidence in ranked if intent in SAFETY_INTENTS}
+        if sum(weights.values()) < SAFETY_CONCERN:
+            return None
+        intent = max(weights, key=lambda name: weights[name])
+        slots = self._spot_slots(intent, said)
+        return Resolution(intent, slots, score=round(weights[intent] * 100, 1), source="concern")
 
     def _spot_slots(self, intent: str, words: str) -> dict[str, str | None]:
         """Slot values named anywhere in ``words``, for an intent the classifier chose."""

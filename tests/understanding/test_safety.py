@@ -206,3 +206,16 @@ def test_the_category_stays_out_of_the_resolutions_text() -> None:
     assert resolution.category == safety.PHYSICAL
     assert safety.PHYSICAL not in repr(resolution)
     assert "category" not in repr(Resolution(category=safety.SELF_HARM))
+
+
+def test_words_no_cue_knows_still_get_the_safety_answer_before_the_fallback() -> None:
+    # No cue matches and the classifier is not sure of anything, but it leans on the
+    # safety samples: the safety answer, not "I didn't catch that".
+    heard = get_resolver("en-US").resolve("home doesnt feel like a safe place with him lately")
+    assert heard.intent == "SafetyIntent"
+    assert heard.source == "concern"
+
+
+def test_the_concern_net_leaves_other_skills_requests_to_the_fallback() -> None:
+    for text in ("whats the weather tomorrow", "play some jazz", "set a timer for ten minutes"):
+        assert get_resolver("en-US").resolve(text).intent == "AMAZON.FallbackIntent", text

@@ -1,0 +1,92 @@
+"""Safety on the phone line, in every country it answers for: what a caller says in their
+own words reaches the safety answer with that country's numbers, and the line stays open."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from test_phone_support import BASE, TOKEN, Caller, Heard, Recorder
+
+from skill.channels.phone.calls import MemoryCallStore
+from skill.channels.phone.webhooks import COUNTRY_LOCALES
+from skill.channels.web.app import create_app
+from skill.config import ENV_PUBLIC_BASE_URL, ENV_TWILIO_AUTH_TOKEN, get_settings
+
+from support import SAFETY_NUMBERS
+
+# country -> (emergency number, helpline, crisis line)
+NUMBERS = {country: SAFETY_NUMBERS[locale] for country, locale in COUNTRY_LOCALES.items()}
+
+
+@pytest.fixture(autouse=True)
+def _no_twilio_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv(ENV_TWILIO_AUTH_TOKEN, raising=False)
+    monkeypatch.delenv(ENV_PUBLIC_BASE_URL, raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def skill_handler(handler: Any) -> Recorder:
+    return Recorder(handler)
+
+
+@pytest.fixture
+def app(skill_handler: Recorder) -> Flask:
+    return create_app(
+        {
+            "VERIFY_REQUESTS": False,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "PUBLIC_BASE_URL": BASE,
+            "SKILL_HANDLER": skill_handler,
+            "PHONE_CALL_STORE": MemoryCallStore(),
+        }
+    )
+
+
+def has(heard: Heard, number: str) -> bool:
+    return re.sub(r"\D", "", number) in re.sub(r"\D", "", heard.text)
+
+
+@pytest.mark.parametrize("country", sorted(NUMBERS))
+def test_a_caller_who_wants_to_die_hears_the_crisis_line(
+    app: Flask, skill_handler: Recorder, country: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caller = Caller(app, country=country)
+    caller.dial()
+    caller.say("help me talk to my partner")
+    caplog.set_level(logging.INFO)
+    heard = caller.say("honestly i dont want to be here anymore")
+    assert skill_handler.requests[-1] == "SelfHarmIntent"
+    emergency, _, crisis = NUMBERS[country]
+    assert has(heard, crisis) and has(heard, emergency)
+    assert "Tip" not in heard.text
+    assert heard.listening and not heard.hung_up
+    # What the caller said is not in the log, nor which answer they got.
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "want to be here" not in logged and "SelfHarm" not in logged
+
+
+@pytest.mark.parametrize("country", sorted(NUMBERS))
+def test_a_caller_hurt_by_a_partner_hears_the_helpline_then_can_undo_a_false_alarm(
+    app: Flask, skill_handler: Recorder, country: str
+) -> None:
+    caller = Caller(app, country=country)
+    caller.dial()
+    caller.say("help me talk to my partner")
+    heard = caller.say("um last night my husband grabbed me by the neck")
+    assert skill_handler.requests[-1] == "SafetyIntent"
+    emergency, helpline, _ = NUMBERS[country]
+    assert has(heard, emergency) and has(heard, helpline)
+    assert heard.listening
+    back = caller.say("no you misunderstood me")
+    assert skill_handler.requests[-1] == "MisunderstoodIntent"
+    assert back.listening and not has(back, helpline)
+    on = caller.say("next")
+    assert "Tip 2" in on.text
