@@ -55,8 +55,15 @@ def peak_rss_kib() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
+# Directories to put in front of sys.path: how bench/lambda_zip.py, which runs this file
+# as a script with -I (no PYTHONPATH), gives it the unpacked zip.
+PATH_ENV = "BENCH_SYS_PATH"
+
+
 def main(argv: list[str]) -> int:
     module_name, event_file = argv[0], argv[1]
+    extra = [entry for entry in os.environ.get(PATH_ENV, "").split(os.pathsep) if entry]
+    sys.path[:0] = extra
     with open(event_file, encoding="utf-8") as file:
         event = json.load(file)
     lambda_like_logging()

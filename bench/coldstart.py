@@ -71,9 +71,13 @@ def cold_run(
     conversation: str | None = None,
     *,
     prelude: str | None = None,
+    argv: list[str] | None = None,
 ) -> ColdRun:
-    """One fresh interpreter: spawn, import ``module``, answer the event."""
-    if prelude is None:
+    """One fresh interpreter: spawn, import ``module``, answer the event (``argv``: the
+    whole command instead, for bench/lambda_zip.py)."""
+    if argv is not None:
+        command = list(argv)
+    elif prelude is None:
         command = [python(), "-m", "bench.cold", module, str(event_file)]
     else:
         # The fallback DynamoDB mode: start moto's mock inside the child, before the clock.
@@ -127,13 +131,15 @@ def compare(
     *,
     conversation: bool = False,
     prelude: str | None = None,
+    commands: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """Alternate cold runs of both skills; medians and the ratio of the medians."""
+    argv = dict(commands or {})
     runs: dict[str, list[ColdRun]] = {name: [] for name in SKILLS}
     scripts = {"ally_coach": "ally_coach", "hello_world": "hello_world"}
     # Unmeasured: fills the bytecode cache and creates the SQLite file.
     for name, module in SKILLS.items():
-        cold_run(module, event_file, envs[name], prelude=prelude)
+        cold_run(module, event_file, envs[name], prelude=prelude, argv=argv.get(name))
     for i in range(repeats):
         order = list(SKILLS.items()) if i % 2 == 0 else list(reversed(SKILLS.items()))
         for name, module in order:
@@ -144,6 +150,7 @@ def compare(
                     envs[name],
                     scripts[name] if conversation else None,
                     prelude=prelude,
+                    argv=argv.get(name),
                 )
             )
     result: dict[str, Any] = {name: _summary(r) for name, r in runs.items()}
@@ -205,14 +212,20 @@ def moto_endpoint() -> Iterator[str | None]:
         server.stop()
 
 
-def run_cold_starts(workdir: Path, repeats: int, *, from_source: bool = False) -> dict[str, Any]:
-    """Cold starts in both store modes, and peak memory after the scripted conversation."""
+def run_cold_starts(
+    workdir: Path, repeats: int, *, from_source: bool = False, prerender: bool = True
+) -> dict[str, Any]:
+    """Cold starts in both store modes, and peak memory after the scripted conversation.
+
+    Without ``prerender`` (the quick run) the replies are not rendered ahead: the tables
+    already in the checkout are used if current, else the skill renders with Jinja2."""
     # As the build-lambda zip ships them: the replies pre-rendered for the locale measured
     # (templates/_prerendered, ignored by git; a table from older templates is not used).
-    from skill.speech.prerender import build as prerender
-    from skill.speech.render import PRERENDERED_DIR
+    if prerender:
+        from skill.speech.prerender import build
+        from skill.speech.render import PRERENDERED_DIR
 
-    prerender(PRERENDERED_DIR, ["en-US"])
+        build(PRERENDERED_DIR, ["en-US"])
     event_file = _launch_event(workdir / "launch.json")
     pycache = workdir / "pycache"
     cached = {"PYTHONPYCACHEPREFIX": str(pycache)}

@@ -10,6 +10,7 @@ as the Lambda runtime's handler formats every record and writes it to CloudWatch
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections import Counter
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.conversation import ALLY_COACH_SCRIPT, HELLO_WORLD_SCRIPT, TURNS, Handler, run_session
+from bench.cost import Units
 from bench.measure import FAKE_AWS_ENV, REGION, patched_environ, ratio, summary_ms
 
 TABLE = "ally-coach-bench"
@@ -71,7 +73,9 @@ def _alternate(
     return ours_s, base_s
 
 
-def embedded_turns(workdir: Path, sessions: int, warmup: int) -> dict[str, Any]:
+def embedded_turns(
+    workdir: Path, sessions: int, warmup: int, samples: dict[str, list[float]] | None = None
+) -> dict[str, Any]:
     """Ally Coach on SQLite against the plain hello world, per turn."""
     from bench.hello_world import build_handler
 
@@ -93,6 +97,8 @@ def embedded_turns(workdir: Path, sessions: int, warmup: int) -> dict[str, Any]:
                 uncached.append(seconds)
         get_speech.cache_clear()  # later measurements get the tables back
         _fresh_lambda_handler()
+    if samples is not None:
+        samples["ally_coach"], samples["hello_world"] = ours_s, base_s
     result = {
         "ally_coach": summary_ms(ours_s),
         "hello_world": summary_ms(base_s),
@@ -108,17 +114,27 @@ def embedded_turns(workdir: Path, sessions: int, warmup: int) -> dict[str, Any]:
 
 
 class CallCounter:
-    """Counts DynamoDB API calls made through a botocore client, by operation."""
+    """Counts DynamoDB API calls made through a botocore client, by operation, and the
+    request units they cost (bench/cost.py), from the bodies sent."""
 
     def __init__(self, client: Any) -> None:
         self.calls: Counter[str] = Counter()
+        self.units = Units()
         client.meta.events.register("before-call.dynamodb", self._count)
 
-    def _count(self, model: Any, **_: Any) -> None:
+    def _count(self, model: Any, params: Any = None, **_: Any) -> None:
         self.calls[model.name] += 1
+        body = (params or {}).get("body") or b"{}"
+        self.units.add(model.name, json.loads(body))
+
+    def clear(self) -> None:
+        self.calls.clear()
+        self.units = Units()
 
 
-def dynamodb_turns(sessions: int, warmup: int) -> dict[str, Any]:
+def dynamodb_turns(
+    sessions: int, warmup: int, samples: dict[str, list[float]] | None = None
+) -> dict[str, Any]:
     """Both skills on DynamoDB (moto in this process): per turn, and calls per session."""
     with patched_environ({**FAKE_AWS_ENV, "SKILL_TABLE_NAME": TABLE, "SKILL_DB_PATH": None}):
         import boto3
@@ -141,10 +157,12 @@ def dynamodb_turns(sessions: int, warmup: int) -> dict[str, Any]:
             for _ in range(warmup):
                 run_session(ours, ALLY_COACH_SCRIPT)
                 run_session(baseline, HELLO_WORLD_SCRIPT)
-            ours_calls.calls.clear()
-            base_calls.calls.clear()
+            ours_calls.clear()
+            base_calls.clear()
             ours_s, base_s = _alternate(ours, baseline, sessions, 0)
             _fresh_lambda_handler()
+    if samples is not None:
+        samples["ally_coach_dynamodb"], samples["hello_world_dynamodb"] = ours_s, base_s
 
     def per_session(calls: Counter[str]) -> dict[str, float]:
         return {name: round(count / sessions, 2) for name, count in sorted(calls.items())}
@@ -154,11 +172,13 @@ def dynamodb_turns(sessions: int, warmup: int) -> dict[str, Any]:
             **summary_ms(ours_s),
             "calls_per_session": per_session(ours_calls.calls),
             "reads_per_session": round(ours_calls.calls["GetItem"] / sessions, 2),
+            "units": ours_calls.units.per(sessions),
         },
         "adapter_baseline": {
             **summary_ms(base_s),
             "calls_per_session": per_session(base_calls.calls),
             "reads_per_session": round(base_calls.calls["GetItem"] / sessions, 2),
+            "units": base_calls.units.per(sessions),
         },
         "sessions": sessions,
         "turns_per_session": TURNS,

@@ -39,6 +39,7 @@ from urllib.parse import urlencode, urlsplit
 
 from twilio.request_validator import RequestValidator
 
+from bench.cost import units_from_recording
 from bench.load import HOST, _wait_until_healthy, free_port
 from bench.measure import FAKE_AWS_ENV, REGION, ROOT, child_env, percentile, python, ratio
 from skill.alexa.envelopes import SessionDriver
@@ -152,17 +153,18 @@ def _cold_child(kind: str, payload: Any, env: dict[str, str]) -> dict[str, float
     return data
 
 
-def cold_starts(workdir: Path, repeats: int) -> dict[str, Any]:
-    """Phone against Alexa, spawn to first answer, and the resolver's own load."""
-    from skill.speech.prerender import build as prerender
-    from skill.speech.prerender import load
+def cold_starts(workdir: Path, repeats: int, *, prerender: bool = True) -> dict[str, Any]:
+    """Phone against Alexa, spawn to first answer, and the resolver's own load (without
+    ``prerender``, the quick run's, stale or missing reply tables are not rebuilt)."""
+    from skill.speech.prerender import build, load
     from skill.speech.render import PRERENDERED_DIR, templates_digest
 
     # As the zips ship them; bench/coldstart.py has usually built the table already.
     tables = load(PRERENDERED_DIR, "en-US") if (PRERENDERED_DIR / "en-US").is_dir() else {}
     digest = templates_digest()
-    if not tables or any(table.get("templates") != digest for table in tables.values()):
-        prerender(PRERENDERED_DIR, ["en-US"])
+    stale = not tables or any(table.get("templates") != digest for table in tables.values())
+    if stale and prerender:
+        build(PRERENDERED_DIR, ["en-US"])
     env = child_env(
         {
             "PYTHONPYCACHEPREFIX": str(workdir / "phone-pycache"),
@@ -327,6 +329,20 @@ def run_calls(
     return results, time.perf_counter() - started
 
 
+def recording_path(workdir: Path) -> Path:
+    return workdir / "moto-recording.jsonl"
+
+
+def _recorder(endpoint: str, action: str) -> None:
+    host, port = endpoint.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.request("POST", f"/moto-api/recorder/{action}")
+        connection.getresponse().read()
+    finally:
+        connection.close()
+
+
 @contextmanager
 def moto_server(workdir: Path) -> Iterator[str]:
     """moto in server mode, in a process of its own, with both tables created."""
@@ -337,9 +353,15 @@ def moto_server(workdir: Path) -> Iterator[str]:
 
     port = free_port()
     log = (workdir / "moto.log").open("ab")
+    # moto's request recorder (off until started): the calls' DynamoDB requests, to count
+    # the units they cost (bench/cost.py).
+    recording = {
+        "MOTO_ENABLE_RECORDING": "True",
+        "MOTO_RECORDER_FILEPATH": str(recording_path(workdir)),
+    }
     server = subprocess.Popen(
         [python(), "-m", "moto.server", "-H", HOST, "-p", str(port)],
-        env=child_env(FAKE_AWS_ENV),
+        env=child_env({**FAKE_AWS_ENV, **recording}),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -480,8 +502,15 @@ def calls_under_load(
             run_calls([one, two], warm, min(warm, concurrency), 9_000_000)  # all warm
             for access in logs:
                 access.write_text("")
+            _recorder(endpoint, "reset-recording")
+            _recorder(endpoint, "start-recording")
             results, seconds = run_calls([one, two], calls, concurrency, 0)
+            _recorder(endpoint, "stop-recording")
         result["shared"] = _summary(results, seconds, logs)
+        recorded = recording_path(workdir)
+        if recorded.exists():
+            lines = recorded.read_text(encoding="utf-8").splitlines()
+            result["shared"]["units"] = units_from_recording(lines).per(calls)
         result["shared"]["server"] = (
             f"2 hosts x gunicorn --workers {workers}, DynamoDB call store (moto)"
         )
@@ -511,9 +540,10 @@ def phone_benchmark(
     concurrency: int,
     workers: int,
     threads: int,
+    prerender: bool = True,
 ) -> dict[str, Any]:
     return {
-        "cold_start": cold_starts(workdir, cold_repeats),
+        "cold_start": cold_starts(workdir, cold_repeats, prerender=prerender),
         "load": calls_under_load(
             workdir, calls=calls, concurrency=concurrency, workers=workers, threads=threads
         ),

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.cost import cost_rows, cost_table
 from bench.measure import RESULTS_DIR, ROOT
 from bench.phone import PHONE_BUDGETS, phone_rows
 
@@ -47,6 +48,8 @@ class Settings:
     phone_calls: int = 40  # simulated calls of bench/phone.py's script, per store
     phone_concurrency: int = 8
     phone_workers: int = 2  # gunicorn workers per host (two hosts) on the shared call store
+    zip_cold: bool = True  # build the Lambda zip and start both skills from it
+    prerender: bool = True  # render the replies ahead for the cold starts, as the zip does
 
 
 FULL = Settings(
@@ -65,7 +68,7 @@ QUICK = Settings(
     sessions=5,
     warmup=1,
     dynamodb_sessions=3,
-    cold_repeats=2,
+    cold_repeats=1,
     cold_from_source=False,
     web_requests=16,
     web_pairs=1,
@@ -76,6 +79,10 @@ QUICK = Settings(
     phone_calls=4,
     phone_concurrency=2,
     phone_workers=1,
+    # Building the zip and rendering every reply ahead take most of a minute; the quick
+    # run (tests) leaves both out unless --zip names a built zip.
+    zip_cold=False,
+    prerender=False,
 )
 
 # Modules the bench cannot do without, and the distributions that provide them.
@@ -83,14 +90,15 @@ NEEDED = {"ask_sdk_dynamodb": "ask-sdk-dynamodb-persistence-adapter", "moto": "m
 
 # name, where the value is in the results, the limit, and how to compare.
 BUDGETS: list[tuple[str, tuple[str, ...], float, str]] = [
-    ("turn, embedded store (median)", ("turn_embedded", "ratio_median"), 1.5, "<="),
-    ("turn, DynamoDB (median)", ("turn_dynamodb", "ratio_median"), 0.5, "<="),
+    ("turn, embedded store (median)", ("turn_embedded", "ratio_median"), 1.2, "<="),
+    ("turn, DynamoDB (median)", ("turn_dynamodb", "ratio_median"), 0.4, "<="),
     (
         "DynamoDB reads per session",
         ("turn_dynamodb", "ally_coach", "reads_per_session"),
         1,
         "==",
     ),
+    ("cold start, Lambda zip", ("cold_start_zip", "bytecode", "ratio"), 1.0, "<="),
     ("cold start, embedded store", ("cold_start", "embedded", "ratio"), 1.2, "<="),
     (
         "no boto3 on the embedded store",
@@ -290,6 +298,38 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                         "info",
                     )
                 )
+    zipped = results.get("cold_start_zip")
+    if zipped and "skipped" in zipped:
+        out.append(("cold start, Lambda zip", f"skipped: {zipped['skipped']}", "", "", "", ""))
+    elif zipped:
+        for key, label, budget in (
+            ("bytecode", "with bytecode", "cold start, Lambda zip"),
+            ("source", "no .pyc", None),
+        ):
+            c = zipped[key]
+            ours, base = c["ally_coach"], c["hello_world"]
+            out.append(
+                (
+                    f"cold start, Lambda zip, {label}: spawn to answer",
+                    _ms(ours["median_ms"]),
+                    _ms(base["median_ms"]),
+                    _x(c["ratio"]),
+                    *(judged(budget) if budget else ("", "info")),
+                )
+            )
+            out.append(
+                (
+                    "  CPU time; import + first answer",
+                    f"{_ms(ours['cpu_median_ms'])}; {_ms(ours['import_median_ms'])} + "
+                    f"{_ms(ours['first_answer_median_ms'])}",
+                    f"{_ms(base['cpu_median_ms'])}; {_ms(base['import_median_ms'])} + "
+                    f"{_ms(base['first_answer_median_ms'])}",
+                    _x(c.get("cpu_ratio")),
+                    "",
+                    "info",
+                )
+            )
+        out.append(("  interpreter", zipped["interpreter"], "", "", "", ""))
     web = results.get("web")
     if web:
         on, off = web["verify_on"], web["verify_off"]
@@ -349,6 +389,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                 )
             )
     out.extend(phone_rows(results, judged))
+    out.extend(cost_rows(results.get("cost")))
     return out
 
 
@@ -383,6 +424,8 @@ def markdown(results: dict[str, Any]) -> str:
             "Baseline: the plain ASK SDK hello world (bench/hello_world.py); on DynamoDB "
             "with ask-sdk's DynamoDbAdapter, reading and saving every turn. "
             "Ratios are Ally Coach / baseline in this run.",
+            "",
+            "![per-turn latency](latency.png)",
             "",
             markdown_table(results),
             "",
@@ -424,6 +467,8 @@ def run(
     web: bool,
     log: Callable[[str], None],
     phone: bool = True,
+    zip_path: Path | None = None,
+    plot: Path | None = None,
 ) -> dict:
     from bench.coldstart import run_cold_starts
     from bench.inprocess import dynamodb_turns, embedded_turns
@@ -443,16 +488,32 @@ def run(
     with tempfile.TemporaryDirectory(prefix="ally-bench-") as tmp:
         workdir = Path(tmp)
         started = time.monotonic()
+        samples: dict[str, list[float]] = {}
         log("1/5 turns on the embedded store ...")
-        results["turn_embedded"] = embedded_turns(workdir, settings.sessions, settings.warmup)
+        results["turn_embedded"] = embedded_turns(
+            workdir, settings.sessions, settings.warmup, samples
+        )
         log("2/5 turns on DynamoDB (moto) ...")
         results["turn_dynamodb"] = dynamodb_turns(
-            settings.dynamodb_sessions, max(1, settings.warmup // 4)
+            settings.dynamodb_sessions, max(1, settings.warmup // 4), samples
         )
         log("3/5 cold starts and 5/5 peak memory (subprocesses) ...")
         results["cold_start"] = run_cold_starts(
-            workdir, settings.cold_repeats, from_source=settings.cold_from_source
+            workdir,
+            settings.cold_repeats,
+            from_source=settings.cold_from_source,
+            prerender=settings.prerender,
         )
+        if settings.zip_cold or zip_path is not None:
+            from bench.lambda_zip import zip_cold_starts
+            from skill.tools.packaging import DEFAULT_PYTHON
+
+            log(f"3/5 cold starts from the Lambda zip (python{DEFAULT_PYTHON}) ...")
+            results["cold_start_zip"] = zip_cold_starts(
+                workdir, settings.cold_repeats, DEFAULT_PYTHON, zip_path
+            )
+        else:
+            results["cold_start_zip"] = {"skipped": "--quick (give --zip to include it)"}
         if web and importlib.util.find_spec("gunicorn") is None:
             log("4/5 skipped: gunicorn is not installed")
         elif web:
@@ -480,10 +541,18 @@ def run(
                 concurrency=settings.phone_concurrency,
                 workers=settings.phone_workers,
                 threads=settings.web_threads,
+                prerender=settings.prerender,
             )
         results["meta"]["seconds"] = round(time.monotonic() - started, 1)
     results["meta"]["load_after"] = _load()
+    results["cost"] = cost_table(results, samples)
     results["budgets"] = judge(results)
+    if plot is not None:
+        from bench.plot import latency_plot
+
+        title = f"Per-turn latency, {results['meta']['date']}, commit {results['meta']['commit']}"
+        written = latency_plot(samples, plot, title)
+        results["meta"]["plot"] = str(written) if written else "not written (no matplotlib)"
     return results
 
 
@@ -494,7 +563,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-phone", action="store_true", help="leave out the phone line")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a budget fails")
     parser.add_argument(
-        "--out", type=Path, default=RESULTS_DIR, help="where latest.json and latest.md go"
+        "--out", type=Path, default=RESULTS_DIR, help="where latest.json, .md and .png go"
+    )
+    parser.add_argument(
+        "--zip",
+        type=Path,
+        help="a build-lambda zip (for this machine's architecture) to start the cold "
+        "starts from, instead of building one",
     )
     args = parser.parse_args(argv)
     missing = [name for name in NEEDED if importlib.util.find_spec(name) is None]
@@ -508,14 +583,16 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    args.out.mkdir(parents=True, exist_ok=True)
     results = run(
         QUICK if args.quick else FULL,
         quick=args.quick,
         web=not args.skip_web,
         phone=not args.skip_phone,
         log=log,
+        zip_path=args.zip.resolve() if args.zip else None,
+        plot=args.out / "latency.png",
     )
-    args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     (args.out / "latest.md").write_text(markdown(results))
     print(text_table(results))
@@ -523,4 +600,5 @@ def main(argv: list[str] | None = None) -> int:
     note = " (quick run: too few samples to judge)" if args.quick else ""
     print(f"\n{len(failed)} budget(s) failed{note}: {', '.join(failed) or 'none'}")
     print(f"written: {args.out / 'latest.json'}, {args.out / 'latest.md'}")
+    print(f"plot: {results['meta'].get('plot')}")
     return 1 if failed and args.strict else 0

@@ -13,9 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ask_sdk_core.skill import CustomSkill
-
 from skill.alexa.invoke import answer, invoke
+from skill.alexa.sdk_skill import Skill
 from skill.alexa.skill_builder import build_skill
 from skill.config import get_settings
 from skill.speech.programs import get_catalog
@@ -26,7 +25,7 @@ logging.getLogger().setLevel(get_settings().log_level)
 
 
 @lru_cache(maxsize=1)
-def get_skill() -> CustomSkill:
+def get_skill() -> Skill:
     """The skill of this process, built on the first request and reused while warm."""
     settings = get_settings()
     speech = catalog = None

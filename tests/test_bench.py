@@ -31,6 +31,47 @@ def test_ally_coach_answers_its_script_in_one_session(handler: Any) -> None:
     assert answered.responses[-1]["response"]["shouldEndSession"] is True
 
 
+def test_item_sizes_and_units_are_counted_as_dynamodb_counts_them() -> None:
+    from bench.cost import Units, billed_ms, item_size, units_from_recording
+
+    # Names and values: "id" + "abc" = 5; "n" + 123 (2 digits' worth + 1) = 1 + 3;
+    # "m" + map (3 + "k" + true) = 1 + 5; "l" + list (3 + 1 + null) = 1 + 5.
+    item = {
+        "id": {"S": "abc"},
+        "n": {"N": "123"},
+        "m": {"M": {"k": {"BOOL": True}}},
+        "l": {"L": [{"NULL": True}]},
+    }
+    assert item_size(item) == 5 + 4 + 6 + 6
+    units = Units()
+    units.add("PutItem", {"Item": item})
+    units.add("PutItem", {"Item": {"id": {"S": "x" * 1500}}})  # over 1 KB: 2 units
+    units.add("GetItem", {"ConsistentRead": True})
+    units.add("GetItem", {})  # eventually consistent: half
+    assert (units.write, units.read) == (3, 1.5)
+    recording = [
+        json.dumps(
+            {
+                "headers": {"X-Amz-Target": "DynamoDB_20120810.PutItem"},
+                "body": json.dumps({"Item": item}),
+                "body_encoded": False,
+            }
+        ),
+        json.dumps({"headers": {"X-Amz-Target": "Other.Call"}, "body": "{}"}),
+    ]
+    assert units_from_recording(recording).per(1)["write_units"] == 1
+    assert billed_ms([0.0002, 0.0012]) == 1.5  # each rounded up to Lambda's 1 ms
+
+
+def test_the_template_gives_each_function_its_memory() -> None:
+    from bench.cost import function_settings
+
+    functions = function_settings()
+    assert functions["skill.lambda_function.lambda_handler"] == {"memory_mb": 512, "arch": "arm64"}
+    phone = functions["skill.channels.phone.aws_lambda.lambda_handler"]
+    assert phone == {"memory_mb": 1024, "arch": "arm64"}
+
+
 def test_percentile_is_an_observed_value() -> None:
     assert percentile([3.0, 1.0, 2.0], 50) == 2.0
     assert percentile(list(range(1, 101)), 99) == 99
@@ -60,7 +101,7 @@ def _fake_results(**overrides: Any) -> dict[str, Any]:
             "ally_coach": side,
             "hello_world": side,
             "ally_coach_render_cache_off": side,
-            "ratio_median": 1.2,
+            "ratio_median": 1.25,
             "ratio_p99": 1.0,
         },
         "turn_dynamodb": {
@@ -87,11 +128,12 @@ def _fake_results(**overrides: Any) -> dict[str, Any]:
 
 def test_budgets_are_judged_from_the_results() -> None:
     verdicts = {v["budget"]: v["result"] for v in judge(_fake_results())}
-    assert verdicts["turn, embedded store (median)"] == "PASS"
+    assert verdicts["turn, embedded store (median)"] == "FAIL"  # 1.25x, over the 1.2 budget
     assert verdicts["turn, DynamoDB (median)"] == "FAIL"
     assert verdicts["DynamoDB reads per session"] == "PASS"
     assert verdicts["no boto3 on the embedded store"] == "PASS"
     assert verdicts["web: verification cost"] == "SKIP"  # not measured
+    assert verdicts["cold start, Lambda zip"] == "SKIP"
     assert verdicts["phone: lost turns, shared store"] == "SKIP"
 
 
@@ -169,3 +211,18 @@ def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
     assert {v["result"] for v in results["budgets"]} <= {"PASS", "FAIL", "SKIP"}
     assert (tmp_path / "latest.md").read_text().startswith("# Ally Coach benchmark")
     assert "budget" in done.stdout
+    # Request units from the requests sent: one strongly consistent read per session (1
+    # RRU) against the samples' ten; writes of small items, 1 WRU each.
+    units = {s: results["turn_dynamodb"][s]["units"] for s in ("ally_coach", "adapter_baseline")}
+    assert units["ally_coach"]["read_units"] == 1 and units["adapter_baseline"]["read_units"] == 10
+    assert units["adapter_baseline"]["write_units"] == 10
+    assert 0 < units["ally_coach"]["write_units"] <= 10
+    assert phone["load"]["shared"]["units"]["write_units"] > 0
+    cost = results["cost"]
+    for key in ("alexa", "hello_world", "phone"):
+        assert cost[key]["total_per_million"] > 0 and cost[key]["gb_seconds"] > 0
+    assert cost["alexa"]["memory_mb"] == 512 and cost["phone"]["memory_mb"] == 1024
+    assert "$0.0000133334 per GB-s" in cost["prices"] and "2026-12-02" in cost["prices"]
+    assert "cost per 1M sessions, Alexa path" in done.stdout
+    assert (tmp_path / "latency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert results["cold_start_zip"]["skipped"].startswith("--quick")

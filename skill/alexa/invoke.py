@@ -12,13 +12,13 @@ is how a skill tells Alexa to deliver the event again (skill.alexa.handlers).
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from ask_sdk_core.exceptions import AskSdkException, SerializationException
-from ask_sdk_core.serialize import DefaultSerializer
-from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
+
+from skill.alexa.sdk_skill import SKILL_ID_MISMATCH, Skill
+from skill.alexa.serializer import EventSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +29,6 @@ MAX_NESTING = 64
 # every other request (events, AudioPlayer, PlaybackController...) gets an empty response.
 SPEAKING_REQUESTS = frozenset({"LaunchRequest", "IntentRequest"})
 RESPONSE_VERSION = "1.0"
-# Epoch numbers above this are milliseconds (Alexa's timestamps are ISO 8601 strings, but
-# some clients send epoch milliseconds).
-_EPOCH_MILLIS = 10**11
 
 
 class UnreadableRequest(Exception):
@@ -46,56 +43,23 @@ class EventNotAcknowledged(Exception):
     """A skill event was not acted on: fail the invocation, so Alexa delivers it again."""
 
 
-class EventSerializer(DefaultSerializer):
-    """ask-sdk's serializer without two costs it puts on every request (bench/README.md).
-
-    It reads the event as the dict Lambda has already parsed, instead of dumping it to
-    JSON and parsing it again, and it reads Alexa's ISO 8601 timestamps with
-    ``datetime.fromisoformat`` (under a microsecond) instead of dateutil's guessing
-    parser (about 90 us), falling back to dateutil for anything else. Epoch numbers are
-    read as such instead of failing.
-    """
-
-    def deserialize_event(self, event: dict[str, Any]) -> RequestEnvelope:
-        deserialize = self._DefaultSerializer__deserialize  # type: ignore[attr-defined]
-        return cast(RequestEnvelope, deserialize(event, RequestEnvelope))
-
-    # Overrides DefaultSerializer.__deserialize_datetime (a name-mangled private method).
-    def _DefaultSerializer__deserialize_datetime(self, payload: Any, obj_type: Any) -> Any:
-        if isinstance(payload, int | float) and not isinstance(payload, bool):
-            seconds = payload / 1000 if abs(payload) >= _EPOCH_MILLIS else payload
-            try:
-                parsed = datetime.fromtimestamp(seconds, UTC)
-            except (OverflowError, OSError, ValueError) as exc:
-                raise SerializationException(f"timestamp out of range: {payload}") from exc
-        else:
-            try:
-                parsed = datetime.fromisoformat(payload)
-            except (TypeError, ValueError):
-                return super()._DefaultSerializer__deserialize_datetime(  # type: ignore[misc]
-                    payload, obj_type
-                )
-        return parsed.date() if obj_type is date else parsed
-
-
 _SERIALIZER = EventSerializer()
 
 
 def too_deep(value: Any, limit: int = MAX_NESTING) -> bool:
-    """Whether ``value`` nests dicts and lists more than ``limit`` levels deep. Iterative,
-    so a hostile depth cannot exhaust the stack here."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
+    """Whether ``value`` nests dicts and lists more than ``limit`` levels deep. Level by
+    level, so a hostile depth cannot exhaust the stack here, and with the per-child work
+    in comprehensions: it runs on every request (bench/README.md)."""
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+        children: list[Any] = []
+        for item in level:
+            children.extend(item.values() if isinstance(item, dict) else item)
+        level = [child for child in children if isinstance(child, dict | list)]
     return False
 
 
@@ -132,7 +96,7 @@ def _names_application(envelope: RequestEnvelope) -> bool:
     return application is not None and bool(application.application_id)
 
 
-def invoke(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def invoke(skill: Skill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Run one Alexa request (the JSON envelope as a dict) through a skill.
 
     Raises ``UnreadableRequest`` (``RequestRefused`` for another skill's request) and
@@ -145,13 +109,13 @@ def invoke(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> di
     try:
         response = skill.invoke(request_envelope=envelope, context=context)
     except AskSdkException as exc:
-        if "Skill ID Verification" in str(exc):
+        if SKILL_ID_MISMATCH in str(exc):
             raise RequestRefused("the request is for another skill") from exc
         raise
     return cast(dict[str, Any], _SERIALIZER.serialize(response))
 
 
-def answer(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def answer(skill: Skill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """``invoke`` for the Lambda: every request gets an answer Alexa accepts. Only an
     ``EventNotAcknowledged`` still fails the invocation, on purpose."""
     try:

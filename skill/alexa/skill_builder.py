@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from ask_sdk_core.skill import CustomSkill
-from ask_sdk_core.skill_builder import CustomSkillBuilder
-
 from skill.alexa.budget import RetryPolicy
 from skill.alexa.canfulfill import CanFulfillIntentRequestHandler
 from skill.alexa.handlers import (
@@ -17,6 +14,7 @@ from skill.alexa.handlers import (
     UnhandledRequestHandler,
     UnknownIntentHandler,
 )
+from skill.alexa.sdk_skill import Skill, SkillBuilder
 from skill.alexa.turns import TurnRunner
 from skill.core.program import Catalog
 from skill.speech.programs import get_catalog
@@ -31,16 +29,14 @@ def build_skill(
     catalog: Catalog | None = None,
     skill_id: str | None = None,
     retry: RetryPolicy | None = None,
-) -> CustomSkill:
+) -> Skill:
     """The skill, wired to a store and to the programs of the content. Touches no AWS
     until a request comes.
 
     ``retry`` sets how store calls are retried within a turn (skill.alexa.budget).
     """
     runner = TurnRunner(adapter, speech or get_speech(), catalog or get_catalog(), retry)
-    builder = CustomSkillBuilder(persistence_adapter=adapter)
-    if skill_id:
-        builder.skill_id = skill_id  # type: ignore[assignment]  # the SDK types it as None
+    builder = SkillBuilder(persistence_adapter=adapter, skill_id=skill_id or None)
     for handler in (
         LaunchRequestHandler(runner),
         DialogIntentHandler(runner),

@@ -20,10 +20,11 @@ boto3 than the runtime has.
 Lambda unpacks the zip into a read-only ``/var/task``, so Python cannot cache the
 bytecode it compiles: without ``.pyc`` files in the zip, every cold start compiles every
 module it imports, about three times the cost of a start from bytecode (bench/README.md).
-So the build compiles each module with an interpreter of the runtime's version, the one
-running the build or ``python3.X`` on the PATH, into unchecked-hash ``.pyc`` files (PEP
-552: used as they are, whatever the file times after unzipping). With no such
-interpreter the zip holds source only, and the build says so.
+So the build compiles each module with an interpreter of the runtime's version
+(``$SKILL_BYTECODE_PYTHON``, the one running the build, ``python3.X`` on the PATH, or
+pyenv's: see ``bytecode_interpreter``) into unchecked-hash ``.pyc`` files (PEP 552: used
+as they are, whatever the file times after unzipping), and says which one. With no such
+interpreter the zip holds source only, and the build warns.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ import zipfile
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from skill.paths import ROOT
 from skill.tools import lockfile
@@ -100,6 +102,7 @@ class Built:
     entries: tuple[str, ...]
     unpacked_bytes: int
     bytecode: str | None = None  # the cache tag of the .pyc files, if any (cpython-312)
+    compiler: Compiler | None = None  # the interpreter that compiled them
 
 
 def runtime_requirements(pyproject: Path, extras: Iterable[str] = ()) -> list[str]:
@@ -317,9 +320,31 @@ for source, target, shown in json.load(sys.stdin):
 """
 
 
-def _cache_tag(interpreter: str, python: str) -> str | None:
-    """The interpreter's cache tag (``cpython-312``) if it runs and is version ``python``."""
-    probe = "import sys; print('%d.%d' % sys.version_info[:2], sys.implementation.cache_tag)"
+# An interpreter to compile the zip's bytecode with, when the one to use is known; it
+# must be of the runtime's version.
+BYTECODE_PYTHON_ENV = "SKILL_BYTECODE_PYTHON"
+PYENV_ROOT_ENV = "PYENV_ROOT"
+
+
+class Compiler(NamedTuple):
+    """The interpreter that compiles a zip's bytecode."""
+
+    path: str
+    tag: str  # sys.implementation.cache_tag, "cpython-312"
+    version: str  # the full version, "3.12.1"
+    found: str  # where it was found, for the build's output
+
+    def describe(self) -> str:
+        return f"{self.path} (Python {self.version}, {self.found})"
+
+
+def _probe(interpreter: str, python: str) -> tuple[str, str] | None:
+    """The interpreter's full version and cache tag if it runs and is version ``python``."""
+    probe = (
+        "import platform, sys; "
+        "print('%d.%d' % sys.version_info[:2], platform.python_version(), "
+        "sys.implementation.cache_tag)"
+    )
     try:
         result = subprocess.run(
             [interpreter, "-I", "-c", probe], capture_output=True, text=True, timeout=30
@@ -327,20 +352,83 @@ def _cache_tag(interpreter: str, python: str) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     found = result.stdout.split()
-    # A pyenv shim, say, may exist for a version that is not installed.
-    if result.returncode != 0 or len(found) != 2 or found[0] != python:
+    # A pyenv shim, say, exists for versions that are not selected and then fails.
+    if result.returncode != 0 or len(found) != 3 or found[0] != python:
         return None
-    return found[1]
+    return found[1], found[2]
 
 
-def bytecode_interpreter(python: str) -> tuple[str, str] | None:
-    """An interpreter of version ``python`` (``3.12``) to compile with, and its cache tag:
-    this one if it is that version, else ``python3.12`` on the PATH; None without one."""
+def pyenv_roots(environ: Mapping[str, str] = os.environ) -> list[Path]:
+    """Where pyenv keeps its versions: ``$PYENV_ROOT``, ``pyenv root``, ``~/.pyenv``."""
+    roots: list[Path] = []
+    if environ.get(PYENV_ROOT_ENV):
+        roots.append(Path(environ[PYENV_ROOT_ENV]))
+    pyenv = shutil.which("pyenv", path=environ.get("PATH"))
+    if pyenv:
+        try:
+            said = subprocess.run([pyenv, "root"], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            said = None
+        if said is not None and said.returncode == 0 and said.stdout.strip():
+            roots.append(Path(said.stdout.strip()))
+    roots.append(Path("~/.pyenv").expanduser())
+    unique: list[Path] = []
+    for root in roots:
+        if root not in unique and (root / "versions").is_dir():
+            unique.append(root)
+    return unique
+
+
+def _patch(name: str, python: str) -> int | None:
+    """The patch number of a pyenv version named ``name`` if it is CPython ``python``:
+    ``"3.12.1"`` -> 1 for 3.12; None for other versions and for builds such as
+    ``3.12.1t`` or ``3.12-dev``."""
+    if name == python:
+        return 0
+    prefix, _, patch = name.rpartition(".")
+    return int(patch) if prefix == python and patch.isdigit() else None
+
+
+def pyenv_interpreters(python: str, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The ``python3.X`` binaries of pyenv's versions of ``python``, newest patch first."""
+    found: list[tuple[int, str]] = []
+    for root in pyenv_roots(environ):
+        for version in (root / "versions").iterdir():
+            patch = _patch(version.name, python)
+            binary = version / "bin" / f"python{python}"
+            if patch is not None and binary.is_file():
+                found.append((patch, str(binary)))
+    return [path for _, path in sorted(found, key=lambda item: -item[0])]
+
+
+def bytecode_interpreter(python: str, environ: Mapping[str, str] = os.environ) -> Compiler | None:
+    """An interpreter of version ``python`` (``3.12``) to compile the bytecode with.
+
+    ``$SKILL_BYTECODE_PYTHON`` if set (it must be that version); else this interpreter if
+    it is; else ``python3.12`` on the PATH; else pyenv's newest 3.12 (a pyenv shim on the
+    PATH runs only the versions pyenv has selected, so the versions' own binaries are
+    looked up). None when there is none.
+    """
+    chosen = environ.get(BYTECODE_PYTHON_ENV)
+    if chosen:
+        probed = _probe(chosen, python)
+        if probed is None:
+            raise BuildError(
+                f"{BYTECODE_PYTHON_ENV}={chosen} is not a Python {python} interpreter that runs"
+            )
+        return Compiler(chosen, probed[1], probed[0], f"from ${BYTECODE_PYTHON_ENV}")
     if f"{sys.version_info.major}.{sys.version_info.minor}" == python:
-        return sys.executable, sys.implementation.cache_tag
-    candidate = shutil.which(f"python{python}")
-    tag = _cache_tag(candidate, python) if candidate else None
-    return (candidate, tag) if candidate and tag else None
+        version = ".".join(str(part) for part in sys.version_info[:3])
+        return Compiler(sys.executable, sys.implementation.cache_tag, version, "this interpreter")
+    candidates = [(path, "pyenv") for path in pyenv_interpreters(python, environ)]
+    on_path = shutil.which(f"python{python}", path=environ.get("PATH"))
+    if on_path:
+        candidates.insert(0, (on_path, "on the PATH"))
+    for path, found in candidates:
+        probed = _probe(path, python)
+        if probed is not None:
+            return Compiler(path, probed[1], probed[0], found)
+    return None
 
 
 def compile_bytecode(
@@ -349,7 +437,7 @@ def compile_bytecode(
     """Compile every ``.py`` entry with ``interpreter``; the ``.pyc`` entries to add."""
     jobs: list[list[str]] = []
     added: dict[str, Path] = {}
-    for arcname, source in files.items():
+    for arcname, source in sorted(files.items()):
         if not arcname.endswith(".py"):
             continue
         folder, name = posixpath.split(arcname)
@@ -452,8 +540,9 @@ def build(
             this = f"{sys.version_info.major}.{sys.version_info.minor}"
             compiler = bytecode_interpreter(this if local else python)
         if compiler is not None:
-            interpreter, tag = compiler
-            files.update(compile_bytecode(files, interpreter, tag, Path(temporary) / "pyc"))
+            files.update(
+                compile_bytecode(files, compiler.path, compiler.tag, Path(temporary) / "pyc")
+            )
         unpacked = sum(path.stat().st_size for path in files.values())
         if unpacked > LAMBDA_UNZIPPED_LIMIT:
             raise BuildError(
@@ -464,7 +553,8 @@ def build(
     return Built(
         entries=tuple(sorted(files)),
         unpacked_bytes=unpacked,
-        bytecode=compiler[1] if compiler else None,
+        bytecode=compiler.tag if compiler else None,
+        compiler=compiler,
     )
 
 
@@ -574,20 +664,30 @@ def main(argv: list[str]) -> int:
         print(f"build-lambda: {error}", file=sys.stderr)
         return 1
     target = "this machine" if args.local else f"python{args.python} {args.arch}"
-    if built.bytecode:
-        print(f"Compiled bytecode ({built.bytecode}) for every module.")
-    elif not args.no_bytecode:
-        print(
-            f"No python{args.python} here to compile bytecode with: the zip holds source "
-            "only, and each cold start compiles what it imports (about 3x slower). Build "
-            f"where python{args.python} is on the PATH (CI, or sam build --use-container).",
-            file=sys.stderr,
-        )
+    report_bytecode(built, args.python if not args.local else None, args.no_bytecode)
     print(
         f"Built {_display(out)} for {target}: {human_size(out.stat().st_size)} "
         f"({human_size(built.unpacked_bytes)} unpacked, {len(built.entries)} files)"
     )
     return 0
+
+
+def report_bytecode(built: Built, python: str | None, skipped: bool) -> None:
+    """Say which interpreter compiled the bytecode, or warn that there is none."""
+    if built.compiler is not None:
+        print(
+            f"Compiled bytecode ({built.compiler.tag}) for every module with "
+            f"{built.compiler.describe()}."
+        )
+    elif not skipped:
+        wanted = f"python{python}" if python else "this interpreter's version"
+        print(
+            f"warning: no {wanted} here to compile bytecode with (looked at "
+            f"${BYTECODE_PYTHON_ENV}, the PATH and pyenv's versions): the zip holds source "
+            "only, and each cold start compiles what it imports (about 3x slower). Install "
+            f"{wanted} (pyenv install), or set {BYTECODE_PYTHON_ENV} to one.",
+            file=sys.stderr,
+        )
 
 
 def _display(path: Path) -> str:

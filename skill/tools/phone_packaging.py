@@ -214,9 +214,8 @@ def build(
             this = f"{sys.version_info.major}.{sys.version_info.minor}"
             compiler = packaging.bytecode_interpreter(this if local else python)
         if compiler is not None:
-            interpreter, tag = compiler
             work = Path(temporary) / "pyc"
-            files.update(packaging.compile_bytecode(files, interpreter, tag, work))
+            files.update(packaging.compile_bytecode(files, compiler.path, compiler.tag, work))
         unpacked = _size(files)
         if unpacked > packaging.LAMBDA_UNZIPPED_LIMIT:
             raise BuildError(
@@ -227,7 +226,8 @@ def build(
     return Built(
         entries=tuple(sorted(files)),
         unpacked_bytes=unpacked,
-        bytecode=compiler[1] if compiler else None,
+        bytecode=compiler.tag if compiler else None,
+        compiler=compiler,
     )
 
 
@@ -330,14 +330,7 @@ def main(argv: Iterable[str]) -> int:
         print(f"build-phone-lambda: {error}", file=sys.stderr)
         return 1
     target = "this machine" if args.local else f"python{args.python} {args.arch}"
-    if built.bytecode:
-        print(f"Compiled bytecode ({built.bytecode}) for every module.")
-    elif not args.no_bytecode:
-        print(
-            f"No python{args.python} here to compile bytecode with: the zip holds source "
-            "only, and each cold start compiles what it imports.",
-            file=sys.stderr,
-        )
+    packaging.report_bytecode(built, args.python if not args.local else None, args.no_bytecode)
     print(
         f"Built {out} for {target}: {packaging.human_size(out.stat().st_size)} "
         f"({packaging.human_size(built.unpacked_bytes)} unpacked, {len(built.entries)} files)"

@@ -196,13 +196,17 @@ def test_environment_uses_the_names_the_code_reads(
     assert variables[config.ENV_LOG_LEVEL] == {"Ref": "LogLevel"}
 
 
-def test_runtime_fits_alexa_and_the_package(function: dict[str, Any]) -> None:
-    runtime = re.fullmatch(r"python(\d+)\.(\d+)", function["Runtime"])
-    assert runtime, function["Runtime"]
-    version = (int(runtime[1]), int(runtime[2]))
-    assert version >= (3, 12)
-    # The zip's wheels are built for exactly this runtime and architecture.
-    assert f"{version[0]}.{version[1]}" == packaging.DEFAULT_PYTHON
+def test_runtime_fits_alexa_and_the_package(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    assert function["Runtime"] == {"Ref": "PythonRuntime"}
+    parameter = template["Parameters"]["PythonRuntime"]
+    for choice in parameter["AllowedValues"]:
+        runtime = re.fullmatch(r"python(\d+)\.(\d+)", choice)
+        assert runtime, choice
+        assert (int(runtime[1]), int(runtime[2])) >= (3, 12)
+    # The zip's wheels are built for exactly the default runtime and architecture.
+    assert parameter["Default"] == f"python{packaging.DEFAULT_PYTHON}"
     assert function["Architectures"] == [packaging.DEFAULT_ARCH] == ["arm64"]
     # Alexa waits 8 seconds for a skill's answer.
     assert 1 <= function["Timeout"] < 8
@@ -435,7 +439,7 @@ def test_the_phone_function_runs_the_phone_zip_within_twilios_deadline(
     module_name, _, attribute = phone["Handler"].rpartition(".")
     assert callable(getattr(importlib.import_module(module_name), attribute))
     assert (TEMPLATE.parent / phone["CodeUri"]).resolve() == phone_packaging.DEFAULT_OUT
-    assert phone["Runtime"] == f"python{packaging.DEFAULT_PYTHON}"
+    assert phone["Runtime"] == {"Ref": "PythonRuntime"}
     assert phone["Architectures"] == [packaging.DEFAULT_ARCH]
     # Past the line's own budgets (waiting for a busy call, three store operations, the
     # skill's turn), and before Twilio gives up and plays its error to the caller.

@@ -178,8 +178,100 @@ def test_zip_is_the_same_bytes_whatever_the_file_times(tmp_path: Path) -> None:
 
 def test_bytecode_is_compiled_only_by_an_interpreter_of_the_runtimes_version() -> None:
     this = f"{sys.version_info.major}.{sys.version_info.minor}"
-    assert packaging.bytecode_interpreter(this) == (sys.executable, sys.implementation.cache_tag)
-    assert packaging.bytecode_interpreter("2.7") is None  # none here, not even a shim
+    found = packaging.bytecode_interpreter(this)
+    assert found is not None
+    assert (found.path, found.tag) == (sys.executable, sys.implementation.cache_tag)
+    assert found.version == ".".join(map(str, sys.version_info[:3]))
+    empty = {"PATH": "", "HOME": "/nonexistent"}
+    assert packaging.bytecode_interpreter("2.5", empty) is None  # none here, not even a shim
+
+
+def _fake_python(path: Path, version: str, *, works: bool = True) -> Path:
+    """A stand-in interpreter that answers the build's probe as CPython ``version``."""
+    major_minor = ".".join(version.split(".")[:2])
+    tag = "cpython-" + major_minor.replace(".", "")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = (
+        f"echo {major_minor} {version} {tag}" if works else "echo 'pyenv: not selected'; exit 127"
+    )
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_pyenvs_newest_patch_of_the_runtimes_version_is_found(tmp_path: Path) -> None:
+    root = tmp_path / "pyenv"
+    for version in ("3.12.4", "3.12.10", "3.13.0", "3.12.11t"):
+        _fake_python(root / "versions" / version / "bin" / "python3.12", version)
+    # A shim on the PATH that fails for a version pyenv has not selected is passed over.
+    shims = tmp_path / "shims"
+    _fake_python(shims / "python3.12", "3.12.0", works=False)
+    env = {"PYENV_ROOT": str(root), "PATH": str(shims), "HOME": str(tmp_path)}
+    found = packaging.bytecode_interpreter("3.12", env)
+    assert found == packaging.Compiler(
+        str(root / "versions" / "3.12.10" / "bin" / "python3.12"), "cpython-312", "3.12.10", "pyenv"
+    )
+    assert "3.12.10" in found.describe()
+    assert packaging.bytecode_interpreter("3.14", env) is None
+
+
+def test_a_python_on_the_path_comes_before_pyenvs(tmp_path: Path) -> None:
+    root = tmp_path / "pyenv"
+    _fake_python(root / "versions" / "3.12.4" / "bin" / "python3.12", "3.12.4")
+    bin_dir = tmp_path / "bin"
+    _fake_python(bin_dir / "python3.12", "3.12.7")
+    env = {"PYENV_ROOT": str(root), "PATH": str(bin_dir), "HOME": str(tmp_path)}
+    found = packaging.bytecode_interpreter("3.12", env)
+    assert found is not None and (found.version, found.found) == ("3.12.7", "on the PATH")
+
+
+def test_the_environment_names_the_interpreter(tmp_path: Path) -> None:
+    chosen = _fake_python(tmp_path / "custom" / "python", "3.12.3")
+    env = {packaging.BYTECODE_PYTHON_ENV: str(chosen), "PATH": "", "HOME": str(tmp_path)}
+    found = packaging.bytecode_interpreter("3.12", env)
+    assert found is not None and (found.path, found.version) == (str(chosen), "3.12.3")
+    # Named but of another version (or not there): the build stops rather than guess.
+    with pytest.raises(packaging.BuildError, match=packaging.BYTECODE_PYTHON_ENV):
+        packaging.bytecode_interpreter("3.13", env)
+    missing = {**env, packaging.BYTECODE_PYTHON_ENV: str(tmp_path / "nothing")}
+    with pytest.raises(packaging.BuildError, match="nothing"):
+        packaging.bytecode_interpreter("3.12", missing)
+
+
+def test_bytecode_is_the_same_bytes_from_build_to_build(tmp_path: Path) -> None:
+    root = _project(tmp_path / "project")
+    files = packaging.collect_files(root, None)
+    this = packaging.bytecode_interpreter(f"{sys.version_info.major}.{sys.version_info.minor}")
+    assert this is not None
+    first = packaging.compile_bytecode(files, this.path, this.tag, tmp_path / "one")
+    os.utime(root / "skill" / "lambda_function.py", (1_900_000_000, 1_900_000_000))
+    second = packaging.compile_bytecode(files, this.path, this.tag, tmp_path / "two")
+    assert (
+        sorted(first)
+        == sorted(second)
+        == [
+            f"skill/__pycache__/__init__.{this.tag}.pyc",
+            f"skill/__pycache__/lambda_function.{this.tag}.pyc",
+        ]
+    )
+    for entry in first:
+        assert first[entry].read_bytes() == second[entry].read_bytes()
+
+
+def test_the_build_says_which_interpreter_compiled_or_warns(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    compiler = packaging.Compiler("/opt/py/bin/python3.12", "cpython-312", "3.12.9", "pyenv")
+    packaging.report_bytecode(packaging.Built((), 0, "cpython-312", compiler), "3.12", False)
+    said = capsys.readouterr()
+    assert "Compiled bytecode (cpython-312)" in said.out
+    assert "/opt/py/bin/python3.12 (Python 3.12.9, pyenv)" in said.out
+    packaging.report_bytecode(packaging.Built((), 0), "3.12", False)
+    said = capsys.readouterr()
+    assert said.err.startswith("warning: no python3.12 here")
+    assert packaging.BYTECODE_PYTHON_ENV in said.err
+    packaging.report_bytecode(packaging.Built((), 0), "3.12", True)  # --no-bytecode: asked for
+    assert capsys.readouterr() == ("", "")
 
 
 def test_human_size() -> None:
@@ -523,7 +615,31 @@ def test_default_build_is_arm64_wheels_for_the_lambda_runtime_and_repeatable(
     assert _entries(first) == _entries(second), "same dependencies gave different entries"
 
     tag = "cpython-" + packaging.DEFAULT_PYTHON.replace(".", "")
+    runtime = packaging.bytecode_interpreter(packaging.DEFAULT_PYTHON)
     with zipfile.ZipFile(first) as archive:
+        pyc = [name for name in archive.namelist() if name.endswith(".pyc")]
+        if runtime is None:
+            assert not pyc and "warning: no python" in result.stderr
+        else:
+            # Compiled by the runtime's version, and the build says by which interpreter.
+            assert f"Compiled bytecode ({tag}) for every module with {runtime.path}" in (
+                result.stdout
+            )
+            assert pyc and all(name.endswith(f".{tag}.pyc") for name in pyc)
+            magic = subprocess.run(
+                [
+                    runtime.path,
+                    "-I",
+                    "-c",
+                    "import importlib.util, sys; "
+                    "sys.stdout.write(importlib.util.MAGIC_NUMBER.hex())",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            ).stdout
+            assert {archive.read(name)[:4].hex() for name in pyc} == {magic}
         extensions = [name for name in archive.namelist() if name.endswith(".so")]
         assert extensions, "expected compiled wheels (MarkupSafe's speedups at least)"
         for name in extensions:
