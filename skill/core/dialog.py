@@ -230,6 +230,7 @@ def handle(
     missed = reply.view == "fallback" and command.action is not Action.REPEAT
     if not missed and not state.hold:
         state = state._replace(misses=0)  # understood: the next fallback is a short one again
+    state = state._replace(uses=conversation.uses)  # the session's count, whatever the turn
     if reply.view is not None and command.action is not Action.REPEAT:
         reply, state = _voiced(reply, state, turn.progress)
     # "Repeat" says again what the user was last taken through, not the pause notice nor

@@ -147,16 +147,20 @@ def _onwards(before: Progress, turn: Turn) -> bool:
     return (turn.progress.pace, turn.progress.room) == (before.pace, before.room)
 
 
-def explore(
+def walk(
     catalog: Catalog, partners: Iterable[str] = ("husband",), depth: int = DEPTH
-) -> Iterator[tuple[Reply, str]]:
-    """Each reply reachable within ``depth`` turns, with the path that reached it."""
+) -> Iterator[tuple[Reply | None, Command, Turn, str]]:
+    """Every turn the search takes: the reply said before it (None at a session's start),
+    the command, the turn and the path that reached it. Each state (by ``_key``) is
+    searched from once, from the first path that reaches it."""
     every = commands(catalog, partners)
     seen: set[str] = set()
-    frontier = [(Conversation(), p, "start") for p in starts(catalog)]
+    frontier: list[tuple[Conversation, Progress, Reply | None, str]] = [
+        (Conversation(), p, None, "start") for p in starts(catalog)
+    ]
     for _ in range(depth):
         next_frontier = []
-        for conversation, progress, path in frontier:
+        for conversation, progress, before, path in frontier:
             key = _key(conversation, progress, catalog)
             if key in seen:
                 continue
@@ -164,10 +168,18 @@ def explore(
             for command in every:
                 turn = handle(conversation, progress, command, NOW, catalog)
                 label = f"{path} > {command.action.value}"
-                yield turn.reply, label
+                yield before, command, turn, label
                 if _onwards(progress, turn):
-                    next_frontier.append((turn.conversation, turn.progress, label))
+                    next_frontier.append((turn.conversation, turn.progress, turn.reply, label))
         frontier = next_frontier
+
+
+def explore(
+    catalog: Catalog, partners: Iterable[str] = ("husband",), depth: int = DEPTH
+) -> Iterator[tuple[Reply, str]]:
+    """Each reply reachable within ``depth`` turns, with the path that reached it."""
+    for _, _, turn, label in walk(catalog, partners, depth):
+        yield turn.reply, label
 
 
 def reachable_replies(

@@ -90,7 +90,7 @@ def test_requests_answered_without_speech(name: str) -> None:
 def test_whole_walkthrough_with_navigation(person: Talk) -> None:
     assert "Welcome" in person.launch().text
     said = person.say("AMAZON.YesIntent")
-    assert "Tip 1." in said.text and "instead of saying" in said.text
+    assert "Tip 1." in said.text and "Instead of saying" in said.text
     said = person.say("AMAZON.YesIntent")  # the practice
     assert "Close your eyes" in said.ssml and 'time="10s"' in said.ssml
     assert "ready" in said.reprompt.lower()
