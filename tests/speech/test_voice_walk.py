@@ -96,7 +96,12 @@ def test_every_variant_is_valid_speech_with_a_reprompt_when_open() -> None:
 
 
 def test_every_view_with_variants_has_three_that_differ() -> None:
-    one_each = {step.reply.view: step.reply for step in WALK if "v" in step.reply.data}
+    # Every view that keeps the session open (it can come twice in a row), and goodbye.
+    one_each = {
+        step.reply.view: step.reply
+        for step in WALK
+        if "v" in step.reply.data and (not step.reply.end_session or step.reply.view == "goodbye")
+    }
     for view, reply in one_each.items():
         by_level: dict[object, set[str]] = {}
         for r in variants(reply):
