@@ -741,9 +741,7 @@ class _Dialog:
             return self.menu()
         if c.part > 1 and count == 1:
             return self.practice(c.part - 1)
-        if count == 1 and (
-            c.part == 1 or (c.step == program.size and c.question in _PAST_THE_END)
-        ):
+        if count == 1 and (c.part == 1 or (c.step == program.size and c.question in _PAST_THE_END)):
             return self.step(program, c.step)
         if c.step == 1:
             return self.step(program, 1, note="first")

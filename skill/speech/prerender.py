@@ -101,8 +101,9 @@ def _key(conversation: Conversation, progress: Progress, catalog: Catalog) -> st
     """What the replies from here on depend on, coarsely: states that agree on it are
     searched once. "last" only feeds "repeat" and the visit time only whether a launch
     recaps. Which variant a view is said in (the conversation's ``uses``, the visits) is
-    left out: every variant of each reply is rendered anyway (``variants``). Of a program's progress, the replies see the step reached, whether it was heard
-    and practised, how many were heard, where a resume would go and whether it is done;
+    left out: every variant of each reply is rendered anyway (``variants``). Of a
+    program's progress, the replies see the step reached, whether it was heard and
+    practised, how many were heard, where a resume would go and whether it is done;
     which of the other steps were heard or practised only changes a later reply about
     them, which another path reaches too."""
     absent = progress.last_visit is not None and NOW - progress.last_visit > LONG_ABSENCE_SECONDS
@@ -159,7 +160,7 @@ def walk(
         (Conversation(), p, None, "start") for p in starts(catalog)
     ]
     for _ in range(depth):
-        next_frontier = []
+        next_frontier: list[tuple[Conversation, Progress, Reply | None, str]] = []
         for conversation, progress, before, path in frontier:
             key = _key(conversation, progress, catalog)
             if key in seen:

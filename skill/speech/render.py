@@ -217,7 +217,7 @@ class Speech:
         if data.get("pace") or data.get("room"):
             from skill.speech.pacing import paced
 
-            speech = paced(speech, data.get("pace") or 0, data.get("room") or 0)
+            speech = paced(speech, data.get("pace") or 0, data.get("room") or 0) or speech
             reprompt = paced(reprompt, data.get("pace") or 0, data.get("room") or 0)
         title = text = None
         if card:

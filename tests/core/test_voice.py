@@ -3,6 +3,8 @@ pacing that is remembered, variants that never follow themselves."""
 
 from __future__ import annotations
 
+import itertools
+
 from skill.core.dialog import FIXED_VIEWS, Action, Command, Conversation, Question, Turn, handle
 from skill.core.progress import ProgramProgress, Progress
 from skill.speech.programs import get_catalog
@@ -74,7 +76,9 @@ def test_the_last_tip_and_going_back_two() -> None:
     assert last.reply.data["step"] == TIPS
     back = run(Action.LAUNCH, tip(4), Command(Action.PREVIOUS, number=2))[-1]
     assert back.reply.data["step"] == 2
-    assert run(Action.LAUNCH, tip(2), Command(Action.PREVIOUS, number=9))[-1].reply.data["step"] == 1
+    assert (
+        run(Action.LAUNCH, tip(2), Command(Action.PREVIOUS, number=9))[-1].reply.data["step"] == 1
+    )
 
 
 def test_i_dont_know_is_answered_gently() -> None:
@@ -129,7 +133,7 @@ def test_no_variant_follows_itself_and_the_first_visit_hears_the_first() -> None
     turns = run(Action.LAUNCH, *[Action.HELP] * 5)
     assert turns[0].reply.data["v"] == 0
     seen = [t.reply.data["v"] for t in turns[1:]]
-    assert all(a != b for a, b in zip(seen, seen[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(seen))
     # Two visits in a row: two different welcomes.
     first = run(Action.LAUNCH)[0]
     second = run(Action.LAUNCH, progress=first.progress)[0]

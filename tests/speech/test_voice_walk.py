@@ -165,7 +165,9 @@ def test_no_after_a_finished_program_never_offers_it_again() -> None:
 
 def test_the_first_tip_asks_its_question_within_35_seconds() -> None:
     first_tips = [
-        r for step in WALK if step.reply.view == "step" and step.reply.data.get("step") == 1
+        r
+        for step in WALK
+        if step.reply.view == "step" and step.reply.data.get("step") == 1
         if step.reply.data.get("program") == "motivate"
         for r in variants(step.reply)
     ]
