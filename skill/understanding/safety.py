@@ -48,8 +48,8 @@ _PERSON = rf"(?:him|her|them|my {_PARTNER})"
 _THERAPY = r"(?:therap\w*|counsel\w*|the idea|the thought|the suggestion|it|this|that|help)"
 # Who can be hurt or threatened, besides "me".
 _VICTIM = (
-    r"(?:me|us|(?:my|our|the) (?:kids|children|son|daughter|baby|mom|mother|dad|father|"
-    r"family|sister|brother|friends?|dog|cat|pets?))"
+    r"(?:me|us|(?:my|our|the) (?:kids|children|son|daughter|baby|mom|mum|mother|dad|father|"
+    r"family|sister|brother|friends?|dog|cat|pets?|parents|nan|gran|grandma))"
 )
 _HARM_VERBS = (
     r"(?:hit|hits|hitting|smack\w*|slap\w*|punch\w*|kick|kicks|kicked|kicking|shov\w+|"
@@ -145,7 +145,8 @@ CUES: tuple[Cue, ...] = (
     _cue(
         SELF_HARM,
         r"\b(?:no|not see the|not see any|not see a|see no|what is the|is there any|"
-        r"no more) (?:point|reason) (?:in|of|to|for) (?:living|live|going on|go on|"
+        r"no more) (?:point|reason) (?:for me |for me to |to me )?(?:in|of|to|for)? ?"
+        r"(?:living|live|going on|go on|"
         r"being alive|be alive|being here|be here|life|anything|any of it|keep living|"
         r"keep going|stay alive|carry on)\b",
         negatable=False,
@@ -164,8 +165,12 @@ CUES: tuple[Cue, ...] = (
     ),
     _cue(
         SELF_HARM,
-        r"\bcan not (?:go on|keep going|do this anymore|take (?:it|this|any more|anymore)|"
-        r"live like this)\b",
+        r"\bcan not (?:go on|keep going|keep living|carry on|do this anymore|take "
+        r"(?:it|this|any more|anymore)|live like this|live with this|cope anymore)\b|"
+        r"\b(?:do not|can not) (?:think|know if|know how|see how) i can (?:keep going|go on|"
+        r"keep living|carry on|do this anymore|take (?:it|this|much more|any more))\b|"
+        r"\bi (?:\w+ )?(?:can not|do not want to|will not|refuse to) (?:keep|go on|carry on) "
+        r"living like this\b",
         negatable=False,
         unless=r"\bcan not go on (?:a|the|that|this|holiday|vacation|trip)\b",
     ),
@@ -190,6 +195,76 @@ CUES: tuple[Cue, ...] = (
         r"\bdisappear (?:forever|for good|and never come back)\b|"
         r"\b(?:nobody|no one) would (?:even )?(?:miss|notice|care)\b",
         negatable=False,
+    ),
+    _cue(
+        SELF_HARM,
+        r"\b(?:tired|sick|exhausted|done) (?:of|with) (?:being alive|living|life|existing|"
+        r"being here)\b(?! (?:with|in|at|on|out|under|next|together|apart|like|paycheck|from|"
+        r"here|there|this way|separately))|"
+        r"\b(?:do not|does not|not) want to (?:keep|carry on|go on) "
+        r"(?:living|being alive|existing)\b",
+        negatable=False,
+    ),
+    _cue(
+        SELF_HARM,
+        # Dying as the way out: "no way out except dying", "the only way out is to die".
+        r"\bway out\b(?: \w+){0,4} (?:die|dying|death|dead|to end it|ending it)\b|"
+        r"\b(?:die|dying|death|dead)\b(?: \w+){0,3} (?:is|seems|feels like) the (?:only )?"
+        r"(?:way out|answer|option)\b",
+        negatable=False,
+    ),
+    _cue(
+        SELF_HARM,
+        # "Everyone would be fine if I just wasn't here": the world without the speaker.
+        r"\b(?:would|will|could) (?:all )?be (?:\w+ )?(?:fine|happier|better|easier|okay|"
+        r"relieved|free|glad)\b(?: off)?(?: \w+){0,2} (?:if i|without me|once i am gone)\b"
+        r"(?: (?:just|was|were|am|was not|were not|died|disappeared|left this|gone|dead|"
+        r"not around|not here|no longer))*",
+        negatable=False,
+        # "We'd be happier if I went to counselling" is not about the speaker's absence.
+        unless=r"\bif i (?:just )?(?:went|go|tried|try|asked|ask|talked|talk|did|do|"
+        r"started|start|stopped|stop|could|had|learned|found|was more|were more)\b",
+    ),
+    _cue(
+        SELF_HARM,
+        r"\bif i (?:was|were|am) (?:not (?:around|here|alive)|gone|dead|no longer here)\b",
+        negatable=False,
+    ),
+    _cue(
+        SELF_HARM,
+        # The means: researching a dose, a rope, a blade held against oneself.
+        r"\bhow (?:many|much) (?:\w+ ){0,2}(?:pills|tablets|paracetamol|tylenol|ibuprofen|"
+        r"aspirin|sleeping pills|insulin|painkillers)\b(?: \w+){0,4} (?:take\w*|kill\w*|die|"
+        r"dying|enough|lethal|overdose)\b|"
+        r"\b(?:looking up|looked up|googling|googled|searching|searched|"
+        r"researching|read about) (?:\w+ ){0,3}(?:how to (?:die|kill|end)|ways to die|"
+        r"painless|lethal)\b|\b(?:bought|got|have|tied|found) (?:a )?(?:rope|noose)\b|"
+        r"\bnoose\b|\b(?:use|using|used|turn|turning|point|pointing) (?:it|them|the \w+|a \w+) "
+        r"(?:on|against) myself\b|"
+        r"\b(?:drive|driving|drove|crash|crashing|steer\w*) (?:my car |the car )?(?:into|off) "
+        r"(?:a|the) (?:wall|tree|bridge|cliff|river|lorry|truck|road)\b",
+    ),
+    _cue(
+        SELF_HARM,
+        r"\b(?:goodbye|suicide|farewell|final) (?:letters?|notes?|messages?|videos?)\b|"
+        r"\b(?:giving|gave|give) (?:away )?(?:all )?my (?:things|stuff|belongings) away\b|"
+        r"\bgiving away my (?:things|stuff|belongings)\b",
+        negatable=False,
+    ),
+    _cue(
+        SELF_HARM,
+        r"\b(?:burn|burns|burned|burnt|burning|scratch\w*|punch\w*|hit|hitting|starv\w*|bang\w*|"
+        r"cut|cuts|cutting) (?:myself|my (?:arms?|wrists?|legs?|thighs?|skin|head))\b"
+        r"(?:(?: \w+){0,6} (?:bleed\w*|blood|marks?|scars?|until|when|with))?",
+        not_after=r"(?:^|\s)(?:he|she|they|my \w+|him|her)(?: \w+)?",
+        unless=r"\bcut my (?:hair|nails)\b|\bhit my head on\b",
+    ),
+    _cue(
+        SELF_HARM,
+        r"\bnot safe (?:with|around|from|by) myself\b|\b(?:do not|can not) trust myself "
+        r"(?:alone|tonight|right now|anymore|around|with (?:the|a|my|pills|knives))\b",
+        negatable=False,
+        unless=r"\btrust myself (?:to|with) (?:choose|pick|decide|say|talk|cook|drive|money)\b",
     ),
     # --- physical violence --------------------------------------------------------
     _cue(
@@ -234,7 +309,19 @@ CUES: tuple[Cue, ...] = (
         r"punched|attacked|strangled|pushed around|knocked around)\b|\bknock\w* me\b",
         not_after=r"(?:^|\s)(?:it|that|this)",
     ),
-    _cue(PHYSICAL, r"\b(?:violent|violence|abuse|abuses|abused|abusing|abusive|abuser)\b"),
+    _cue(
+        PHYSICAL,
+        r"\b(?:violent|violence|abuse|abuses|abused|abusing|abusive|abuser)\b"
+        # Violence on a screen or in the weather is not violence at home.
+        r"(?! (?:video )?(?:games?|movies?|films?|shows?|tv|series|books?|storms?|weather|"
+        r"crime|content|scenes?|sports?))",
+        not_after=r"(?:^|\s)(?:substance|drug|drugs|alcohol|steroid|pain|trauma|dog)",
+    ),
+    _cue(
+        PHYSICAL,
+        r"\b(?:rais\w*|lift\w*) (?:a|his|her|their) (?:hand|fist) (?:to|at|against|on) me\b|"
+        r"\bthings (?:got|get|gets|are getting|turned) (?:really |very )?physical\b",
+    ),
     _cue(PHYSICAL, r"\b(?:gets|got|getting|is|was|been) (?:\w+ )?physical with me\b"),
     _cue(PHYSICAL, r"\b(?:tried|trying|tries|try) to (?:kill|strangle|choke|drown) me\b"),
     _cue(PHYSICAL, r"\bpassed out\b.*\b(?:chok|strangl)|\b(?:chok|strangl)\w*\b.*\bpassed out\b"),
@@ -244,7 +331,12 @@ CUES: tuple[Cue, ...] = (
         r"\bthreat(?:en|ens|ened|ening|s)?\b",
         # Therapy or an idea as the "threat": "he feels threatened by counselling".
         unless=rf"\bthreatened by (?:\w+ ){{0,2}}{_THERAPY}\b|"
-        rf"\b{_THERAPY} (?:\w+ ){{0,3}}(?:is|as|feels|seems|sounds|like) (?:\w+ )?(?:a )?threat|"
+        rf"\b{_THERAPY} (?:\w+ ){{0,3}}(?:is|as|feels|seems|sounds|like) (?:\w+ ){{0,3}}threat|"
+        # Threats of the everyday kind: "he threatened to cancel netflix".
+        r"\bthreat\w* to (?:cancel|unsubscribe|unfollow|sulk|sleep on|go to bed|stop "
+        r"(?:talking|speaking|cooking|texting)|delete (?:my|the|his|her) (?:game|save|show)|"
+        r"change the wifi|turn off the|take away (?:my|the) (?:remote|controller|netflix|"
+        r"password)|quit the|sell (?:my|the|his|her) (?:car|bike|guitar|console|xbox))\b|"
         r"\bfinds? (?:\w+ ){0,4}threatening\b|"
         r"\b(?:he|she|they|my \w+) (?:\w+ )?(?:feels?|felt|gets?|got) (?:\w+ )?threatened\b"
         r"(?! by (?:him|her|them|my))|"
@@ -298,7 +390,12 @@ CUES: tuple[Cue, ...] = (
         r"\bmake me pay\b|\b(?:regret it|be sorry|pay for it) if i (?:ever )?(?:leave|left|go|"
         r"tell|told|call)\b",
     ),
-    _cue(THREATS, r"\b(?:nobody|no one) will (?:ever )?find (?:my|your) body\b", negatable=False),
+    _cue(
+        THREATS,
+        r"\b(?:nobody|no one) (?:will|would|is going to) (?:ever )?find (?:my|your|the) "
+        r"(?:body|bodies)\b",
+        negatable=False,
+    ),
     _cue(THREATS, r"\bburn (?:the house|our house|my house|down|me)\b"),
     _cue(
         THREATS,
@@ -308,6 +405,34 @@ CUES: tuple[Cue, ...] = (
     _cue(
         THREATS,
         r"\b(?:kill|hurt) (?:himself|herself|themselves) if i (?:leave|left|go|break up)\b",
+    ),
+    _cue(
+        THREATS,
+        # Quoted: "if you leave me I'll find you", "I will find you wherever you go".
+        r"\bif you (?:ever )?(?:leave|left|go|tell|told|call|called|try)\b(?: \w+){0,4} "
+        r"(?:i will|i would|i am going to|i am gonna|ill) (?:find|kill|hurt|take|make|ruin|"
+        r"end|destroy)\b|\b(?:i will|ill|i am going to) (?:find|hunt) you\b",
+    ),
+    _cue(
+        THREATS,
+        r"\bif i (?:ever )?(?:try to |tried to |dare to )?(?:leave|left|go|tell|told|call|"
+        r"called|report|take the (?:kids|children|baby))\b(?: \w+){0,6} (?:i will|i would|"
+        r"i am going to|i will be|going to|make me|making me) (?:regret|be sorry|pay|suffer|"
+        r"never see)\b|\b(?:snap|lose it|lose control)\b"
+        r"(?: \w+){0,6} (?:i will|ill|i would|i am going to|you will) be sorry\b",
+    ),
+    _cue(
+        THREATS,
+        r"\b(?:deport\w*|call\w* immigration|report me to immigration|cancel my visa|"
+        r"take my (?:visa|passport|papers) away)\b",
+        unless=r"\b(?:immigration (?:lawyer|appointment|interview|office|form))\b",
+    ),
+    _cue(
+        THREATS,
+        rf"\b(?:will|would|is going to|going to) do (?:something|things|stuff) (?:bad |terrible )?"
+        rf"(?:to )?{_VICTIM}\b|\bif i (?:ever )?(?:go to|call|tell|report (?:\w+ )?to|ring) the "
+        r"(?:police|cops|guards|gardai)\b(?: \w+){0,3} (?:he|she|they) (?:will|would|is going to|"
+        r"going to|said)\b",
     ),
     # --- fear -------------------------------------------------------------------
     _cue(
@@ -359,6 +484,26 @@ CUES: tuple[Cue, ...] = (
     _cue(FEAR, r"\bin danger\b|\bin (?:real |serious )?danger\b"),
     _cue(FEAR, r"\bwalk\w* on eggshells\b"),
     _cue(FEAR, rf"\bhiding (?:\w+ ){{0,4}}from {_PERSON}\b|\bhiding from\b"),
+    _cue(
+        FEAR,
+        r"\b(?:afraid|scared|terrified|frightened) (?:to|of) (?:go|going|come|coming|walk|"
+        r"walking) (?:back )?(?:in|inside|indoors|into the house|to (?:the|our|my) (?:house|"
+        r"flat|apartment|place|home|room))\b",
+    ),
+    _cue(
+        FEAR,
+        # The body's fear: shaking at his key in the door, hiding until he calms down.
+        r"\b(?:shak\w*|trembl\w*|flinch\w*|hide|hiding|hid|cower\w*)\b(?: \w+){0,5} "
+        r"(?:when|whenever|every time|until|as soon as) (?:i hear )?(?:he|she|they|"
+        rf"my {_PARTNER}) (?:\w+ )?(?:comes?|came|gets?|got|walks?|walked|is|drinks|starts?|"
+        r"raises?|yells?|shouts?|screams?|loses?|calms?|goes|leaves?)\b"
+        r"(?! (?:asleep|sleeping|happy|excited|quiet)\b)|"
+        r"\b(?:his|her) (?:key|keys|car) in the (?:door|drive|driveway)\b|"
+        r"\bsleep (?:in the car|outside|at a friend\w*)\b(?: \w+){0,4} (?:so|until|because) "
+        r"(?:he|she)\b",
+        unless=r"\b(?:spider|dog|thunder|storm|movie|film|horror|exam|interview|presentation|"
+        r"surprise party|hide and seek)\b",
+    ),
     # --- sexual violence ----------------------------------------------------------
     _cue(SEXUAL, r"\brap(?:e|ed|es|ing|ist)\b"),
     _cue(SEXUAL, r"\bsexual\w* (?:assault\w*|abus\w*|violen\w*|coerc\w*|harass\w*)\b"),
@@ -387,6 +532,22 @@ CUES: tuple[Cue, ...] = (
         r"\b(?:will not|does not|would not) take no for an answer\b"
         r".*\b(?:sex\w*|bed\w*|touch\w*)\b",
         negatable=False,
+    ),
+    _cue(
+        SEXUAL,
+        r"\b(?:sex|in bed|sleep with|intimate|sexual)\b(?: \w+){0,8} (?:(?:does not|did not|"
+        r"never|not|will not) (?:give|giving|gave|leave|leaves) me (?:a|any) (?:choice|say)|"
+        r"even (?:when|though|after|if) i (?:say|said|tell|told him) no|whether i want (?:it|to) "
+        r"or not)\b|\b(?:gets?|got|getting) me (?:drunk|high|wasted) (?:so|to|and then|until|"
+        r"before)\b",
+        negatable=False,
+    ),
+    _cue(
+        SEXUAL,
+        r"\b(?:duty|obligation|job|place) as (?:a|his|her|your|the|my) (?:wife|husband|partner)\b"
+        r"(?: \w+){0,6} (?:forc\w*|makes? me|made me|pressur\w*|sex)\b|"
+        r"\b(?:forc\w*|makes? me|made me) (?:\w+ ){0,4}(?:because|since) (?:it is )?(?:my|a) "
+        r"(?:duty|obligation)\b",
     ),
     # --- coercive control -----------------------------------------------------------
     _cue(
@@ -472,6 +633,39 @@ CUES: tuple[Cue, ...] = (
         r"say)|who i (?:see|talk to|text)|where i go|everything|every|me|my life)\b|"
         r"\b(?:is|so|very|really|super|extremely) controlling\b|\bmonitors? everything\b",
     ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\bbeg\w* (?:\w+ ){0,2}for (?:money|cash|food|my own money)\b|"
+        r"\b(?:have|had|need) to ask (?:him|her|them|my \w+) for (?:money|cash)\b",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\bso (?:that )?i (?:would not|could not|can not|do not|did not|will not|would "
+        r"never) (?:have|see|know|talk to|be near|be close to) (?:anyone|anybody|any friends|my "
+        r"family|my friends|no one|nobody|my (?:mum|mom|parents|sister|brother))\b|"
+        r"\bmiddle of nowhere\b",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\b(?:cameras?|microphones?|recorders?|recording devices?|spy apps?)\b(?: \w+){0,8} "
+        r"(?:watch|watches|spy|spies|monitor|monitors|record|records|see|listen|check)\w* "
+        r"(?:on )?(?:me|what i|where i|everything i)\b|\bwatch\w* me (?:on|through|with) "
+        r"(?:the )?cameras?\b",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\b(?:tells?|telling|told|says?|saying|said|calls?|calling|convinc\w*) (?:me )?"
+        r"(?:that )?i am (?:crazy|insane|mad|imagining (?:it|things)|making (?:it|things) up|"
+        r"worthless|useless|nothing|stupid|pathetic)\b|\b(?:no one|nobody) (?:would|will) "
+        r"(?:ever )?believe me\b",
+    ),
+    _cue(
+        COERCIVE_CONTROL,
+        r"\b(?:monitors?|monitoring|checks?|checking|controls?|controlling|tracks?|tracking|"
+        r"watches|decides?|dictates?) (?:\w+ )?(?:who|where|when|what) i (?:can |may |am allowed "
+        r"to |get to )?(?:text|talk|see|call|"
+        r"message|go|meet|spend|eat|wear)\b",
+    ),
     # --- stalking -------------------------------------------------------------------
     _cue(STALKING, r"\bstalk\w*"),
     _cue(
@@ -517,6 +711,50 @@ CUES: tuple[Cue, ...] = (
     ),
 )
 
+_STALKING_MORE: tuple[Cue, ...] = (
+    _cue(
+        STALKING,
+        r"\b(?:tracker|tracking device|gps tracker|gps|airtag|tile tracker|tracking app)\b"
+        r"(?: \w+){0,4} (?:under|in|on|inside|to|hidden|attached)\b|"
+        r"\b(?:found|hidden|hid|put|planted|attached) (?:\w+ ){0,3}(?:tracker|tracking "
+        r"device|airtag|gps)\b",
+    ),
+    _cue(
+        STALKING,
+        r"\bevery time i block\b|\b(?:even )?(?:after|since|though) i blocked (?:him|her|them)\b|"
+        r"\bkeeps? (?:making|creating|opening) (?:new |fake )?(?:accounts|numbers|profiles)\b|"
+        r"\bmakes? a new (?:account|number|profile)\b",
+    ),
+    _cue(
+        STALKING,
+        r"\b(?:found|knows|found out|worked out|figured out|tracked down) (?:where i (?:live|"
+        r"work|am staying|moved)|my (?:new )?(?:address|flat|house|place|work))\b",
+        unless=r"\b(?:delivery|parcel|package|pizza|post|mail|uber|taxi)\b",
+    ),
+    _cue(
+        STALKING,
+        r"\b(?:keeps?|kept|always|constantly|still) (?:driving|walking|going|coming|hanging "
+        r"around|parking) (?:past|by|near|around|outside) (?:my|where i)\b|"
+        r"\b(?:ex|former partner|former husband|former wife)\b(?: \w+){0,3} (?:car|truck|van|"
+        r"bike)\b(?: \w+){0,3} (?:behind me|outside|following|parked|near my|past my)\b|"
+        r"\b(?:drives?|driving|drove|walks?|walked) (?:past|by) my (?:house|flat|place|home|"
+        r"work|apartment|office)\b(?: \w+){0,3} (?:every|again|all the time|at night)\b",
+    ),
+)
+CUES = (
+    CUES
+    + _STALKING_MORE
+    + (
+        _cue(
+            STALKING,
+            r"\b(?:calls?|calling|texts?|texting|messages?|messaging|rings?|ringing|emails?)\b"
+            r"(?: \w+){0,8} (?:a hundred|hundreds of|dozens of|fifty|\d{2,}) (?:times|calls|texts|"
+            r"messages)\b|\b(?:ex|former partner)\b(?: \w+){0,12} (?:will not|does not|would not) "
+            r"(?:stop|leave me alone)\b",
+        ),
+    )
+)
+
 # Everyday idioms that sound like danger and are not: heard as near misses, so that the
 # classifier, which knows only that they look like the safety samples, cannot call them
 # disclosures either.
@@ -527,7 +765,8 @@ FIGURES = re.compile(
     r"shame|boredom)\b|\bdying (?:to|for)\b|\bpush\w* me (?:away|to)\b|\bkick\w* me "
     r"out\b|\bbroke my heart\b|\bhit me with (?:the|some|news|it|that|this)\b|\bhurts? my "
     r"feelings\b|\bto death\b|\bhit the roof\b|\bblew up at me\b|\bshot down\b|"
-    r"\bfollows? me around the house\b|\btakes? my breath away\b|\bkeeps? me up at night\b|"
+    r"\bfollows? me around the house\b|\bviolent (?:video )?(?:games?|movies?|films?|shows?|"
+    r"series)\b|\btakes? my breath away\b|\bkeeps? me up at night\b|"
     # Fear of the partner's reaction or of a no, not of the partner.
     r"\b(?:afraid|scared|nervous|worried|terrified|frightened) (?:of )?(?:what|how) (?:he|she|"
     r"they|my \w+) (?:will|would|might|is going to|could) (?:say|think|react|feel|respond|"
@@ -587,6 +826,7 @@ _DOUBT = frozenset({"sure", "know", "certain", "tell"})
 _SUBJECTS = frozenset(
     {"he", "she", "they", "i", "we", "you", "someone", "somebody", "anyone", "anybody", "my"}
 )
+_ANY = frozenset({"anyone", "anybody"})
 # "I don't think he'd hurt me" still denies the hurt.
 _OPINION = re.compile(r"^(?:think|believe|say|mean|feel like|feel|would say|suppose)(?: that)?\b")
 # "He doesn't hit me anymore": it happened.
@@ -613,6 +853,10 @@ def _negated(words: str, start: int) -> bool:
         if following[:1] and following[0] in _NOT_NEGATING_NEXT:
             continue
         between = " ".join(following)
+        subjects = [w for w in following if w in _SUBJECTS or w in _ANY]
+        # "I'm not saying anyone hurt me": "anyone" is the subject, and it is denied.
+        if subjects and subjects[-1] in _ANY and following[-1] in _ANY:
+            return True
         if any(w in _SUBJECTS for w in following) and not _OPINION.match(between):
             continue
         return True

@@ -86,6 +86,15 @@ _EXPANSIONS: dict[str, str] = {
     "wasn't": "was not",
     "wasnt": "was not",
     "weren't": "were not",
+    "werent": "were not",
+    "nobody's": "nobody is",
+    "nobodys": "nobody is",
+    "noone": "no one",
+    "someone's": "someone is",
+    "everyone's": "everyone is",
+    "everybody's": "everybody is",
+    "nothing's": "nothing is",
+    "here's": "here is",
     "haven't": "have not",
     "havent": "have not",
     "hasn't": "has not",
@@ -123,6 +132,15 @@ _EXPANSIONS: dict[str, str] = {
     "bf": "boyfriend",
     "gf": "girlfriend",
     "hubby": "husband",
+    "idk": "i do not know",
+    "tbh": "to be honest",
+    "rn": "right now",
+    "nite": "night",
+    "tonite": "tonight",
+    # Texting and social-media forms for suicide: said in earnest, they must be heard.
+    "kms": "kill myself",
+    "unalive": "kill",
+    "unaliving": "killing",
     # One spelling for the words of this domain (en-GB and the rest double the l).
     "counselling": "counseling",
     "counsellor": "counselor",
@@ -150,5 +168,9 @@ def canonical(text: str) -> str:
         word = word.strip("'")
         if not word or word in FILLERS:
             continue
-        words.append(_EXPANSIONS.get(word, word))
+        expanded = _EXPANSIONS.get(word)
+        if expanded is None and word.endswith("'s"):
+            # "my ex's car", "husband's": the possessive adds nothing the ear uses.
+            expanded = word[:-2]
+        words.append(expanded or word)
     return " ".join(words)

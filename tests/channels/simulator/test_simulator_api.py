@@ -224,9 +224,12 @@ def test_opening_the_skill_is_a_launch_request(page: Browser) -> None:
 
 def test_near_misses_show_a_lower_confidence(page: Browser) -> None:
     page.say("open ally coach")
-    turn = page.say("nxt")
+    # Not a sample of the model: the classifier's guess, and the page says how sure it was.
+    turn = page.say("okay carry on to the next bit")
     assert turn["understood"]["intent"] == "AMAZON.NextIntent"
-    assert 0.8 <= turn["understood"]["confidence"] < 1.0
+    assert 0.35 <= turn["understood"]["confidence"] < 0.9
+    exact = page.say("next")
+    assert exact["understood"]["confidence"] == 1.0
 
 
 def test_silence_plays_the_reprompt_then_ends_the_session(page: Browser) -> None:
