@@ -176,3 +176,20 @@ def test_the_first_tip_asks_its_question_within_35_seconds() -> None:
         assert reply.view is not None
         rendered = SPEECH.render_now("en-US", reply.view, reply.data, reply.card)
         assert before_question(rendered.speech).seconds <= FIRST_TIP_SECONDS, text(reply)
+
+
+def test_the_list_of_tips_says_what_tips_four_and_five_are_about() -> None:
+    listed = next(text(s.reply) for s in WALK if s.reply.view == "list_steps")
+    assert "what happens next" not in listed
+    assert "when your partner says no. Four. Roll with the resistance" in listed
+    assert "about you. Five. Start with yourself" in listed
+
+
+def test_pacing_keeps_every_pause_within_alexas_limit() -> None:
+    paced = [s.reply for s in WALK if s.reply.data.get("room") or s.reply.data.get("pace")]
+    assert paced
+    for reply in paced:
+        assert reply.view is not None
+        rendered = SPEECH.render_now("en-US", reply.view, reply.data, reply.card)
+        validate(rendered.speech or "")  # breaks over 10 s are invalid
+        assert "<prosody" in (rendered.speech or "") or "<break" in (rendered.speech or "")
