@@ -587,7 +587,7 @@ class _Dialog:
     ) -> Turn:
         step = program.step(n)
         # A yes to an offer of the program: the offer has just said what it is.
-        offered = self.c.question in _ABOUT_AN_OFFER and self.c.offer == program.id
+        offered = self.c.question is Question.OFFER and self.c.offer == program.id
         went_on = self.c.program == program.id and n == self.c.step + 1
         state = self.at_rest(program=program.id, step=n)
         old = self.p.of(program.id)
