@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "skill.understanding.evaluate",
         "measure the chat's and phone line's ear on labelled utterances",
     ),
+    "speech-report": (
+        "skill.speech.report",
+        "words and seconds of speech before each view's first question",
+    ),
     "prerender": (
         "skill.speech.prerender",
         "render every reply ahead of time (done by build-lambda)",

@@ -23,15 +23,13 @@ INTENT_ACTIONS: dict[str, Action] = {
     "MisunderstoodIntent": Action.MISUNDERSTOOD,
     "EyesOpenIntent": Action.EYES_OPEN,
     "ForgetProgressIntent": Action.FORGET,
-    # Placeholders until the dialog serves them (issue 13): going back N tips goes back
-    # one, the rest get the fallback's reprompt.
-    "GoBackIntent": Action.PREVIOUS,
-    "SlowerIntent": Action.FALLBACK,
-    "FasterIntent": Action.FALLBACK,
-    "MoreTimeIntent": Action.FALLBACK,
-    "HowLongIntent": Action.FALLBACK,
-    "AboutIntent": Action.FALLBACK,
-    "DontKnowIntent": Action.FALLBACK,
+    "GoBackIntent": Action.PREVIOUS,  # with its count: "go back two"
+    "SlowerIntent": Action.SLOWER,
+    "FasterIntent": Action.FASTER,
+    "MoreTimeIntent": Action.MORE_TIME,
+    "HowLongIntent": Action.HOW_LONG,
+    "AboutIntent": Action.ABOUT,
+    "DontKnowIntent": Action.DONT_KNOW,
     "AMAZON.HelpIntent": Action.HELP,
     "AMAZON.StopIntent": Action.STOP,
     "AMAZON.CancelIntent": Action.STOP,
@@ -46,6 +44,9 @@ INTENT_ACTIONS: dict[str, Action] = {
     "AMAZON.PauseIntent": Action.PAUSE,
     "AMAZON.ResumeIntent": Action.RESUME,
 }
+
+# TipPositionType's value and synonyms, as Alexa or the text resolver may hand them over.
+LAST_WORDS = frozenset({"last", "final", "very last", "last one", "very final"})
 
 CUSTOM_INTENTS = frozenset(name for name in INTENT_ACTIONS if not name.startswith("AMAZON."))
 
@@ -75,7 +76,12 @@ def to_command(intent_name: str, slots: Mapping[str, str | None], catalog: Catal
             heard=heard,
             partner=slots.get("partner") or None,
         )
+    if action is Action.PREVIOUS and intent_name == "GoBackIntent":
+        count = parse_number(slots.get("count"))
+        return Command(action, number=count if count and count > 0 else None)
     if action is Action.GO_TO_STEP:
+        if (slots.get("position") or "").strip().lower() in LAST_WORDS:
+            return Command(action, position="last")
         heard = slots.get("number") or slots.get("ordinal")
         number = parse_number(heard)
         if number is None and (

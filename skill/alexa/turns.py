@@ -114,10 +114,14 @@ class TurnRunner:
             # conflicting insert merges in what is stored.
             unsaved = True
         else:
-            # A visit alone (a launch) changes only last_visit. No one waits on that, so
+            # A visit alone (a launch) changes only last_visit and visits. No one waits on that, so
             # it rides along with the next real change, or is saved as the session ends,
             # instead of delaying the first answer with a write.
-            visit_only = replace(new_progress, last_visit=progress.last_visit) == progress
+            # (A launch also counts the visit, which picks the welcome's variant.)
+            visit_only = (
+                replace(new_progress, last_visit=progress.last_visit, visits=progress.visits)
+                == progress
+            )
             pending = pending or (new_progress != progress and visit_only)
             if unsaved or not visit_only or (pending and turn.reply.end_session):
                 new_progress, failed = self._save(handler_input, new_progress, session, deadline)

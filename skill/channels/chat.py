@@ -58,6 +58,9 @@ class Chat:
         self.show_reprompts = show_reprompts
         self.wrap_width: int | None = None
         self.last_reprompt: str | None = None
+        self.locale = locale
+        self.silent = False  # the last line was empty: the reprompt has been said
+        self.closed = False  # a session was open and has ended
 
     def print(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -91,6 +94,7 @@ class Chat:
         if self.last_reprompt and self.show_reprompts:
             self.print(f"  (if you stay quiet: {self.last_reprompt})")
         if not self.driver.active:
+            self.closed = True
             self.print("  (the skill has closed; say 'open ally coach' to start again)")
 
     def hear(self, line: str) -> bool:
@@ -101,16 +105,42 @@ class Chat:
                 self.send(self.driver.session_ended("USER_INITIATED"))
             return False
         if not words:
-            if self.driver.active and self.last_reprompt:
-                self.say(self.last_reprompt)
+            self.stay_silent()
             return True
+        self.silent = False
         resolution = self.resolver.resolve(words)
+        if self.closed and not self.driver.active and not resolution.launch:
+            # As on a device: the session is over, so what comes next opens the skill
+            # again, as "Alexa, open Ally Coach" would.
+            self.note("chat_reopened")
+            self.show(self.send(self.driver.launch()))
+            return True
         envelope = self._envelope(resolution)
         if envelope is None:
             self.print("  (the skill isn't open. Say: open ally coach)")
             return True
         self.show(self.send(envelope))
         return True
+
+    def stay_silent(self) -> None:
+        """An empty line is silence: the reprompt once, then Alexa ends the session."""
+        if not self.driver.active:
+            return
+        if not self.silent and self.last_reprompt:
+            self.silent = True
+            self.say(self.last_reprompt)
+            return
+        self.silent = False
+        self.send(self.driver.session_ended("EXCEEDED_MAX_REPROMPTS"))
+        self.closed = True
+        self.note("chat_silence_ended")
+
+    def note(self, view: str) -> None:
+        """A line about the chat itself, not said by the skill; its words are a template."""
+        from skill.speech.render import get_speech
+
+        rendered = get_speech().render(self.locale, view, {})
+        self.print(f"  ({to_text(rendered.speech or '')})")
 
     def _envelope(self, resolution: Resolution) -> dict[str, Any] | None:
         if resolution.launch:

@@ -16,6 +16,7 @@ that, and every Lambda cold start imports this module (bench/README.md).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -47,6 +48,12 @@ class Action(StrEnum):
     SELF_HARM = "self_harm"  # thoughts of self-harm or suicide
     MISUNDERSTOOD = "misunderstood"  # "you misunderstood me", after a safety answer
     FORGET = "forget"
+    SLOWER = "slower"  # speak more slowly (remembered)
+    FASTER = "faster"  # speak faster, shorter pauses (remembered)
+    MORE_TIME = "more_time"  # longer pauses (remembered)
+    HOW_LONG = "how_long"  # how long a step and the program take
+    ABOUT = "about"  # what is Ally Coach?
+    DONT_KNOW = "dont_know"  # "I don't know", "I'm not sure"
     EYES_OPEN = "eyes_open"  # "I'm driving", "I can't close my eyes"
     SESSION_ENDED = "session_ended"
 
@@ -68,6 +75,21 @@ class Question(StrEnum):
 # its end, and deleting one's data (which can matter most to someone at risk).
 _WHILE_HELD = frozenset({Action.LAUNCH, Action.SESSION_ENDED, Action.FORGET})
 
+# Views said word for word every time: the answers to a disclosure keep their exact words.
+# No variant, no escalation: a person in crisis hears the same numbers each time.
+FIXED_VIEWS = frozenset(
+    {"safety", "self_harm", "safety_hold", "safety_numbers", "safety_goodbye", "misunderstood"}
+)
+# Views with variants: the reply's ``v`` (0 to VARIANTS - 1) picks the words in the template,
+# and the same person never hears the same variant of a view twice in a row.
+VARIANTS = 3
+# Fallbacks in a row escalate up to this level: short, then two things to say, then help
+# or a way out.
+MAX_MISSES = 3
+
+# Questions asked after the last step: "back" from there returns to the last step.
+_PAST_THE_END = frozenset({Question.OFFER, Question.RESUME})
+
 # Questions whose reprompt names the program offered, or the step under way.
 _ABOUT_AN_OFFER = frozenset({Question.OFFER, Question.RESUME, Question.RESTART})
 _ABOUT_THE_STEP = frozenset({Question.PRACTICE, Question.NEXT_STEP})
@@ -79,6 +101,7 @@ class Command(NamedTuple):
     heard: str | None = None  # the words heard, for "there is no tip nine"
     partner: str | None = None  # START_PROGRAM: "husband", "wife", ... when said
     program: str | None = None  # START_PROGRAM: the program's id; None if not one we have
+    position: str | None = None  # GO_TO_STEP: "last"
 
 
 # A reply without data shares this one: read-only, so no reply can change another's.
@@ -128,6 +151,10 @@ class Conversation(NamedTuple):
     hold: bool = False
     before: Conversation | None = None
     last: Reply | None = None  # what "repeat" says again
+    misses: int = 0  # fallbacks in a row, up to MAX_MISSES; any understood turn resets it
+    # How often each view was said this session (view, count), sorted: it picks the next
+    # variant, so no variant follows itself.
+    uses: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -142,6 +169,8 @@ class Conversation(NamedTuple):
             "hold": self.hold,
             "before": self.before.to_dict() if self.before else None,
             "last": self.last.to_dict() if self.last else None,
+            "misses": self.misses,
+            "uses": dict(self.uses),
         }
 
     @classmethod
@@ -163,6 +192,8 @@ class Conversation(NamedTuple):
                 hold=bool(data.get("hold")),
                 before=Conversation.from_dict(data["before"]) if data.get("before") else None,
                 last=Reply.from_dict(data["last"]) if data.get("last") else None,
+                misses=min(max(int(data.get("misses") or 0), 0), MAX_MISSES),
+                uses=tuple(sorted((str(k), int(n)) for k, n in (data.get("uses") or {}).items())),
             )
         except (ValueError, KeyError, TypeError):
             # A session from an older deployment: start the conversation afresh.
@@ -196,13 +227,20 @@ def handle(
     turn = _Dialog(catalog, conversation, progress, now).dispatch(command)
     reply = turn.reply
     state = turn.conversation
-    # "Repeat" says again what the user was last taken through, not the pause notice;
+    missed = reply.view == "fallback" and command.action is not Action.REPEAT
+    if not missed and not state.hold:
+        state = state._replace(misses=0)  # understood: the next fallback is a short one again
+    state = state._replace(uses=conversation.uses)  # the session's count, whatever the turn
+    if reply.view is not None and command.action is not Action.REPEAT:
+        reply, state = _voiced(reply, state, turn.progress)
+    # "Repeat" says again what the user was last taken through, not the pause notice nor
+    # a fallback;
     # while coaching is held nothing of the safety answer is kept to repeat.
-    if reply.view is not None and command.action not in (Action.REPEAT, Action.PAUSE):
+    if reply.view not in (None, "fallback") and command.action not in (Action.REPEAT, Action.PAUSE):
         state = state._replace(last=None if state.hold else reply)
     if reply.end_session:
         state = Conversation()
-    return turn._replace(conversation=state)
+    return turn._replace(conversation=state, reply=reply)
 
 
 class _Dialog:
@@ -224,7 +262,7 @@ class _Dialog:
         if c.hold and a not in _WHILE_HELD and not forgetting:
             return self.held(a)
         if a is Action.MISUNDERSTOOD:
-            return self.aside("fallback")  # nothing was taken as a disclosure
+            return self.fallback()  # nothing was taken as a disclosure
         if a is Action.SESSION_ENDED:
             return Turn(c, p, Reply(None, end_session=True))
         if a is Action.LAUNCH:
@@ -236,7 +274,15 @@ class _Dialog:
         if a is Action.HELP:
             return self.aside("help")
         if a is Action.FALLBACK:
-            return self.aside("fallback")
+            return self.fallback()
+        if a in (Action.SLOWER, Action.FASTER, Action.MORE_TIME):
+            return self.pacing(a)
+        if a is Action.HOW_LONG:
+            return self.how_long()
+        if a is Action.ABOUT:
+            return self.aside("about")
+        if a is Action.DONT_KNOW:
+            return self.dont_know()
         if a is Action.REPEAT:
             return Turn(c, p, c.last) if c.last is not None else self.menu()
         if a is Action.PAUSE:
@@ -264,7 +310,7 @@ class _Dialog:
         if a is Action.NEXT:
             return self.next()
         if a is Action.PREVIOUS:
-            return self.previous()
+            return self.previous(cmd.number or 1)
         if a in (Action.YES, Action.NO, Action.READY):
             return self.answer(a)
         raise ValueError(f"unhandled action {a}")  # pragma: no cover - every Action is above
@@ -362,6 +408,52 @@ class _Dialog:
         }
         return Turn(state, progress or self.p, Reply(view, full, card=card))
 
+    def fallback(self) -> Turn:
+        """Not understood. Each miss in a row says more: a short nudge, then two things to
+        say here, then help or a way out. The open question stays open."""
+        misses = min(self.c.misses + 1, MAX_MISSES)
+        self.c = self.c._replace(misses=misses)
+        return self.aside("fallback", level=misses)
+
+    def pacing(self, a: Action) -> Turn:
+        """Slower, faster, more time: remembered for this and later sessions. In an
+        exercise the part under way is said again at the new pace."""
+        p = self.p
+        if a is Action.SLOWER:
+            changed = p.with_pacing(p.pace - 1, p.room)
+        elif a is Action.FASTER:
+            changed = p.with_pacing(p.pace + 1, p.room - 1)
+        else:
+            changed = p.with_pacing(p.pace, p.room + 1)
+        note = a.value if changed != p else f"{a.value}_most"
+        self.p = changed
+        c, program = self.c, self.program
+        if program is not None and c.step and c.part:
+            return self.practice(c.part, note=note)
+        if program is not None and c.step and program.step(c.step).kind == "guided":
+            return self.step(program, c.step, note=note)
+        return self.aside("pacing", note=note)
+
+    def how_long(self) -> Turn:
+        """How long the program under way (or the main one) takes, from its content."""
+        program = self.program or self.numbered
+        minutes = [step.minutes for step in program.steps]
+        return self.aside(
+            "how_long",
+            program=program.id,
+            count=program.size,
+            each=round(max(minutes)),
+            total=round(sum(minutes)),
+            left=round(sum(minutes[self.c.step - 1 :])) if self.c.program and self.c.step else None,
+        )
+
+    def dont_know(self) -> Turn:
+        """ "I don't know" to a question: said gently, with time or the simpler choice."""
+        c = self.c
+        if c.question is Question.REFLECT and self.program is not None:
+            return self.answer(Action.NO)  # its "no" answer is already the gentle one
+        return self.aside("not_sure")
+
     def at_rest(self, **changes: Any) -> Conversation:
         """No program under way (the menu, an offer): only what the session remembers."""
         c = self.c
@@ -369,8 +461,14 @@ class _Dialog:
         return kept._replace(**changes)
 
     def completed(self, program: Program) -> bool:
+        """Done means every step heard. Only a record from before steps were counted (a
+        finished flag with nothing heard, migrated from schema 2) is taken at its word."""
         progress = self.p.of(program.id)
-        return progress.finished or _at_end(program, progress)
+        if progress.finished and not progress.heard:
+            return True
+        return _at_end(program, progress) or (
+            progress.finished and progress.heard_all(program.size)
+        )
 
     def next_offer(self, after: Program | None, *, again: bool) -> Program | None:
         """The program to suggest after ``after``: the one it names, else the main one,
@@ -398,9 +496,10 @@ class _Dialog:
 
     def launch(self) -> Turn:
         # The adapter records the visit itself (every new session is one, not only launches).
-        p, main = self.p, self.catalog.main
+        self.p = p = replace(self.p, visits=self.p.visits + 1)
+        main = self.catalog.main
         if p.is_new:
-            return self.offer("welcome", main, {})
+            return self.offer("welcome", main, {"first": p.visits <= 1})
         away = self.now - p.last_visit if p.last_visit is not None else None
         recap = away is not None and away > LONG_ABSENCE_SECONDS
         resumable = self.resumable()
@@ -416,6 +515,7 @@ class _Dialog:
                     "last_step": last,
                     "last_id": resumable.step(last or upcoming).id,
                     "next_step": upcoming,
+                    "heard": len([n for n in progress.heard if n <= resumable.size]),
                     "recap": recap,
                     "done": None,
                     "offer": resumable.id,
@@ -488,6 +588,9 @@ class _Dialog:
         note: str | None = None,
     ) -> Turn:
         step = program.step(n)
+        # A yes to an offer of the program: the offer has just said what it is.
+        offered = self.c.question is Question.OFFER and self.c.offer == program.id
+        went_on = self.c.program == program.id and n == self.c.step + 1
         state = self.at_rest(program=program.id, step=n)
         old = self.p.of(program.id)
         # A lesson is heard once it is said; a guided step is part of the exercise.
@@ -507,6 +610,8 @@ class _Dialog:
             "partner": partner,
             "note": note,
             "practiced": n in old.practiced,
+            "moved": "next" if went_on and not intro and note is None else None,
+            "offered": intro and offered and partner is None,
         }
         card = "step" if program.card else None
         return self.ask("step", data, question, state=state, progress=progress, card=card)
@@ -534,8 +639,29 @@ class _Dialog:
         program = self.program
         assert program is not None
         if self.c.step >= program.size:
-            return self.program_done(program, answered=None)
+            return self.program_end(program, answered=None)
         return self.step(program, self.c.step + 1)
+
+    def program_end(self, program: Program, answered: bool | None) -> Turn:
+        """Past the last step: the program is done if every step was heard; else the steps
+        missed are offered, so "finished" always means heard."""
+        progress = self.p.of(program.id)
+        if progress.heard_all(program.size):
+            return self.program_done(program, answered)
+        missed = [n for n in range(1, program.size + 1) if n not in progress.heard]
+        return self.ask(
+            "steps_missed",
+            {
+                "program": program.id,
+                "missed": len(missed),
+                "first_missed": missed[0],
+                "heard": program.size - len(missed),
+                "count": program.size,
+                "offer": program.id,
+            },
+            Question.RESUME,
+            state=self.at_rest(offer=program.id, program=program.id, step=program.size),
+        )
 
     def program_done(self, program: Program, answered: bool | None) -> Turn:
         old = self.p.of(program.id)
@@ -551,6 +677,8 @@ class _Dialog:
 
     def go_to_step(self, cmd: Command) -> Turn:
         program = self.numbered
+        if cmd.position == "last":
+            return self.step(program, program.size)
         if cmd.number is None or not 1 <= cmd.number <= program.size:
             return self.aside(
                 "step_out_of_range",
@@ -600,25 +728,26 @@ class _Dialog:
                 # "next" in the middle of a practice moves on within the practice.
                 return self.practice(c.part + 1)
             if program.last_guided(c.step):
-                return self.program_done(program, answered=None)
+                return self.program_end(program, answered=None)
             return self.after_step()
         main = self.catalog.main
         progress = self.p.of(main.id)
-        if progress.finished or not progress.started:
+        if self.completed(main) or not progress.started:
             return self.step(main, 1, intro=True)
         return self.step(main, progress.resume_step(main.size))
 
-    def previous(self) -> Turn:
+    def previous(self, count: int = 1) -> Turn:
+        """Back one (or ``count``) steps; inside a practice, back one part."""
         c, program = self.c, self.program
         if program is None or not c.step:
             return self.menu()
-        if c.part > 1:
+        if c.part > 1 and count == 1:
             return self.practice(c.part - 1)
-        if c.part == 1 or (c.step == program.size and c.question is Question.OFFER):
+        if count == 1 and (c.part == 1 or (c.step == program.size and c.question in _PAST_THE_END)):
             return self.step(program, c.step)
         if c.step == 1:
             return self.step(program, 1, note="first")
-        return self.step(program, c.step - 1)
+        return self.step(program, max(c.step - max(count, 1), 1))
 
     # --- answers to the open question ----------------------------------------------------
 
@@ -654,14 +783,19 @@ class _Dialog:
             return self.after_step()
         if q is Question.REFLECT and program is not None:
             if not c.part:
-                return self.program_done(program, answered=yes)
+                return self.program_end(program, answered=yes)
             old = self.p.of(program.id)
             practiced = self.p.with_program(
                 program.id, old._replace(practiced=old.practiced | {c.step})
             )
             return self.ask(
                 "practice_done",
-                {"step": c.step, "answered": yes, "last_step": c.step >= program.size},
+                {
+                    "step": c.step,
+                    "step_id": program.step(c.step).id,
+                    "answered": yes,
+                    "last_step": c.step >= program.size,
+                },
                 Question.NEXT_STEP,
                 state=c._replace(part=0),
                 progress=practiced,
@@ -680,7 +814,7 @@ class _Dialog:
             main = self.catalog.main
             return self.offer("forget_cancelled", main, {})
         # Yes or no with no question open.
-        return self.aside("fallback")
+        return self.fallback()
 
     def declined(self, offered: Program) -> Turn:
         """No to a program: suggest one not yet done, once; else say goodbye."""
@@ -703,6 +837,30 @@ class _Dialog:
 
     def goodbye(self) -> Turn:
         return Turn(Conversation(), self.p, Reply("goodbye", {"started": True}, end_session=True))
+
+
+def _voiced(reply: Reply, state: Conversation, progress: Progress) -> tuple[Reply, Conversation]:
+    """The reply with its variant (``v``) and the person's pacing, counted in the session.
+
+    The variant of a view is the number of times this session said it, offset by the
+    person's visits before this one: within a session no variant of a view follows
+    itself, each visit's welcome differs from the last one's, and a first visit hears
+    the first variant of everything."""
+    assert reply.view is not None
+    extra: dict[str, Any] = {}
+    if progress.pace:
+        extra["pace"] = progress.pace
+    if progress.room:
+        extra["room"] = progress.room
+    if reply.view not in FIXED_VIEWS:
+        uses = dict(state.uses)
+        count = uses.get(reply.view, 0)
+        extra["v"] = (count + max(progress.visits - 1, 0)) % VARIANTS
+        uses[reply.view] = count + 1
+        state = state._replace(uses=tuple(sorted(uses.items())))
+    if not extra:
+        return reply, state
+    return reply._replace(data={**reply.data, **extra}), state
 
 
 def _with(programs: tuple[str, ...], program_id: str) -> tuple[str, ...]:

@@ -11,7 +11,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+# How the person asked to be spoken to ("slower", "faster", "more time"): steps of speech
+# rate and of extra pause, within these bounds. Rendering turns them into SSML.
+PACE_RANGE = (-2, 1)  # slower ... faster
+ROOM_RANGE = (0, 2)  # pauses as written ... twice as long (never past Alexa's 10 s)
 # The two programs of schema versions 1 and 2, which stored each under its own key.
 _V2_PROGRAMS = ("motivate", "direction")
 
@@ -90,6 +94,10 @@ class Progress:
     current: str | None = None  # the program the person last worked on
     last_visit: int | None = None  # epoch seconds of the last visit
     revision: int = field(default=0, compare=False)
+    pace: int = 0  # speech rate step, within PACE_RANGE; 0 = as written
+    room: int = 0  # extra pause step, within ROOM_RANGE; 0 = as written
+    # Launches so far: which welcome is said, so two visits in a row never hear the same.
+    visits: int = 0
 
     @property
     def is_new(self) -> bool:
@@ -115,7 +123,14 @@ class Progress:
             current=self.current or other.current,
             last_visit=max(visits) if visits else None,
             revision=max(self.revision, other.revision),
+            # The copy being written is the latest choice of pace.
+            pace=self.pace,
+            room=self.room,
+            visits=max(self.visits, other.visits),
         )
+
+    def with_pacing(self, pace: int, room: int) -> Progress:
+        return replace(self, pace=_within(pace, PACE_RANGE), room=_within(room, ROOM_RANGE))
 
     def with_revision(self, revision: int) -> Progress:
         return replace(self, revision=revision)
@@ -127,6 +142,9 @@ class Progress:
             "programs": {pid: p.to_dict() for pid, p in sorted(self.programs.items())},
             "current": self.current,
             "last_visit": self.last_visit,
+            "pace": self.pace,
+            "room": self.room,
+            "visits": self.visits,
         }
 
     @classmethod
@@ -146,7 +164,14 @@ class Progress:
             current=str(current) if current else None,
             last_visit=int(last_visit) if last_visit is not None else None,
             revision=int(data.get("revision") or 0),
+            pace=_within(int(data.get("pace") or 0), PACE_RANGE),
+            room=_within(int(data.get("room") or 0), ROOM_RANGE),
+            visits=max(int(data.get("visits") or 0), 0),
         )
+
+
+def _within(value: int, bounds: tuple[int, int]) -> int:
+    return max(bounds[0], min(bounds[1], value))
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:
@@ -190,4 +215,8 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
             "current": started[0] if started else None,
             "last_visit": data.get("last_visit"),
         }
+        version = 3
+    if version == 3:
+        # Version 4 remembers how to speak (pace, room) and counts visits, for the welcome.
+        data = {**data, "schema_version": 4, "pace": 0, "room": 0, "visits": 0}
     return data

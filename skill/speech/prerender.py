@@ -19,7 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from skill.config import LOCALES
-from skill.core.dialog import Action, Command, Conversation, Reply, handle
+from skill.core.dialog import (
+    MAX_MISSES,
+    VARIANTS,
+    Action,
+    Command,
+    Conversation,
+    Reply,
+    Turn,
+    handle,
+)
 from skill.core.program import LONG_ABSENCE_SECONDS, Catalog
 from skill.core.progress import ProgramProgress, Progress
 from skill.speech.programs import get_catalog
@@ -73,6 +82,7 @@ def commands(catalog: Catalog, partners: Iterable[str] = ("husband",)) -> list[C
         Command(Action.GO_TO_STEP, number=n, heard=str(n))
         for n in sorted({1, (most + 1) // 2, most})
     ]
+    steps += [Command(Action.GO_TO_STEP, position="last"), Command(Action.PREVIOUS, number=2)]
     wrong = [Command(Action.GO_TO_STEP, number=n, heard=str(n)) for n in (0, most + 1)] + [
         Command(Action.GO_TO_STEP, heard="banana"),
         Command(Action.GO_TO_STEP),
@@ -90,8 +100,10 @@ def commands(catalog: Catalog, partners: Iterable[str] = ("husband",)) -> list[C
 def _key(conversation: Conversation, progress: Progress, catalog: Catalog) -> str:
     """What the replies from here on depend on, coarsely: states that agree on it are
     searched once. "last" only feeds "repeat" and the visit time only whether a launch
-    recaps. Of a program's progress, the replies see the step reached, whether it was heard
-    and practised, how many were heard, where a resume would go and whether it is done;
+    recaps. Which variant a view is said in (the conversation's ``uses``, the visits) is
+    left out: every variant of each reply is rendered anyway (``variants``). Of a
+    program's progress, the replies see the step reached, whether it was heard and
+    practised, how many were heard, where a resume would go and whether it is done;
     which of the other steps were heard or practised only changes a later reply about
     them, which another path reaches too."""
     absent = progress.last_visit is not None and NOW - progress.last_visit > LONG_ABSENCE_SECONDS
@@ -110,19 +122,46 @@ def _key(conversation: Conversation, progress: Progress, catalog: Catalog) -> st
                 p.finished,
             )
         )
-    return repr((conversation._replace(last=None), programs, progress.current, absent))
+    pacing = (progress.pace, progress.room)
+    state = conversation._replace(last=None, uses=())
+    return repr((state, programs, progress.current, absent, pacing))
 
 
-def explore(
+def variants(reply: Reply) -> list[Reply]:
+    """The reply in each of its variants (``v``), and a fallback at each level of
+    escalation, or itself when it has neither."""
+    found = [reply]
+    if reply.view == "fallback":
+        found = [reply._replace(data={**reply.data, "level": n}) for n in range(1, MAX_MISSES + 1)]
+    if "v" not in reply.data:
+        return found
+    return [r._replace(data={**r.data, "v": v}) for r in found for v in range(VARIANTS)]
+
+
+def _onwards(before: Progress, turn: Turn) -> bool:
+    """Whether the search goes on from this turn's state. Not after a fallback (the same
+    state, one miss further: ``variants`` renders every level) nor a change of pace (the
+    same words at another rate: the pace is applied after the templates, and the replies
+    of one pace change show it is)."""
+    if turn.reply.end_session or turn.reply.view == "fallback":
+        return False
+    return (turn.progress.pace, turn.progress.room) == (before.pace, before.room)
+
+
+def walk(
     catalog: Catalog, partners: Iterable[str] = ("husband",), depth: int = DEPTH
-) -> Iterator[tuple[Reply, str]]:
-    """Each reply reachable within ``depth`` turns, with the path that reached it."""
+) -> Iterator[tuple[Reply | None, Command, Turn, str]]:
+    """Every turn the search takes: the reply said before it (None at a session's start),
+    the command, the turn and the path that reached it. Each state (by ``_key``) is
+    searched from once, from the first path that reaches it."""
     every = commands(catalog, partners)
     seen: set[str] = set()
-    frontier = [(Conversation(), p, "start") for p in starts(catalog)]
+    frontier: list[tuple[Conversation, Progress, Reply | None, str]] = [
+        (Conversation(), p, None, "start") for p in starts(catalog)
+    ]
     for _ in range(depth):
-        next_frontier = []
-        for conversation, progress, path in frontier:
+        next_frontier: list[tuple[Conversation, Progress, Reply | None, str]] = []
+        for conversation, progress, before, path in frontier:
             key = _key(conversation, progress, catalog)
             if key in seen:
                 continue
@@ -130,10 +169,18 @@ def explore(
             for command in every:
                 turn = handle(conversation, progress, command, NOW, catalog)
                 label = f"{path} > {command.action.value}"
-                yield turn.reply, label
-                if not turn.reply.end_session:
-                    next_frontier.append((turn.conversation, turn.progress, label))
+                yield before, command, turn, label
+                if _onwards(progress, turn):
+                    next_frontier.append((turn.conversation, turn.progress, turn.reply, label))
         frontier = next_frontier
+
+
+def explore(
+    catalog: Catalog, partners: Iterable[str] = ("husband",), depth: int = DEPTH
+) -> Iterator[tuple[Reply, str]]:
+    """Each reply reachable within ``depth`` turns, with the path that reached it."""
+    for _, _, turn, label in walk(catalog, partners, depth):
+        yield turn.reply, label
 
 
 def reachable_replies(
@@ -147,9 +194,14 @@ def reachable_replies(
 def _reachable(catalog: Catalog, partners: tuple[str, ...]) -> tuple[tuple[Reply, str], ...]:
     # The search takes seconds; a build or a test run asks for it more than once.
     unique: dict[str, tuple[Reply, str]] = {}
+    found: dict[str, tuple[Reply, str]] = {}
     for reply, label in explore(catalog, partners):
         if reply.view is not None:
-            unique.setdefault(reply_key(reply.view, reply.data, reply.card), (reply, label))
+            found.setdefault(reply_key(reply.view, reply.data, reply.card), (reply, label))
+    for reply, label in found.values():
+        for each in variants(reply):
+            assert each.view is not None
+            unique.setdefault(reply_key(each.view, each.data, each.card), (each, label))
     return tuple(unique.values())
 
 

@@ -207,12 +207,18 @@ class Speech:
     ) -> Rendered:
         """Render through the templates, with no cache. ``locale`` names a template folder
         (``speech_locale`` makes one of any request locale)."""
-        context = {"locale": locale, **data}
+        # ``v``, the variant (skill.core.dialog.VARIANTS), is 0 for replies made elsewhere.
+        context = {"locale": locale, "v": 0, **data}
         # Template modules expose the macros a template defines; mypy cannot see them.
         module: Any = self.env.get_template(f"{locale}/views/{view}.ssml.j2").make_module(context)
         speech = _tidy(str(module.speech()))
         reprompt_macro = getattr(module, "reprompt", None)
         reprompt = _tidy(str(reprompt_macro())) if reprompt_macro else None
+        if data.get("pace") or data.get("room"):
+            from skill.speech.pacing import paced
+
+            speech = paced(speech, data.get("pace") or 0, data.get("room") or 0) or speech
+            reprompt = paced(reprompt, data.get("pace") or 0, data.get("room") or 0)
         title = text = None
         if card:
             card_module: Any = self.env.get_template(f"{locale}/cards/{card}.txt.j2").make_module(

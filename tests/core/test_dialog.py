@@ -367,9 +367,15 @@ def test_any_program_is_walked_from_its_content() -> None:
     assert parts.reply.data["part"] == 3 and parts.conversation.question is Question.REFLECT
     jump = run(start, Command(Action.GO_TO_STEP, number=3), catalog=OTHER)
     assert jump.reply.data["step_id"] == "three"
-    end = run(start, Command(Action.GO_TO_STEP, number=3), Action.YES, catalog=OTHER)
+    # Past the last step with steps unheard, the program is not done: the first missed
+    # one is offered.
+    gaps = run(start, Command(Action.GO_TO_STEP, number=3), Action.YES, catalog=OTHER)
+    assert gaps.reply.view == "steps_missed" and gaps.reply.data["first_missed"] == 2
+    assert not gaps.progress.of("lessons").finished
+    walked = (start, Action.YES, Action.NO)  # one, two (no practice), three
+    end = run(*walked, Action.YES, catalog=OTHER)
     assert end.reply.view == "program_done" and end.reply.data["offer"] == "breath"
-    breath = run(start, Command(Action.GO_TO_STEP, number=3), Action.YES, Action.YES, catalog=OTHER)
+    breath = run(*walked, Action.YES, Action.YES, catalog=OTHER)
     assert (
         breath.reply.data["step_id"] == "arrive" and breath.conversation.question is Question.READY
     )

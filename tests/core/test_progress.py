@@ -50,7 +50,7 @@ def test_progress_is_stored_with_the_current_schema_version() -> None:
 
     stored = progress.to_dict()
 
-    assert stored["schema_version"] == SCHEMA_VERSION == 3
+    assert stored["schema_version"] == SCHEMA_VERSION == 4
     assert stored["programs"]["motivate"]["heard"] == [1, 2, 3]  # lists: JSON and DynamoDB
     assert stored["current"] == "motivate"
     assert Progress.from_dict(stored) == progress
@@ -87,10 +87,11 @@ V3 = {
     "current": "motivate",
     "last_visit": NOW - 86400,
 }
+V4 = {**V3, "schema_version": 4, "pace": 0, "room": 0, "visits": 0}
 
 
 def test_each_version_is_migrated_step_by_step() -> None:
-    assert migrate(dict(V1)) == migrate(dict(V2)) == V3
+    assert migrate(dict(V1)) == migrate(dict(V2)) == migrate(dict(V3)) == V4
 
 
 @pytest.mark.parametrize("stored", [V1, V2], ids=["v1", "v2"])
@@ -138,10 +139,10 @@ def test_current_version_is_left_as_it_is() -> None:
 
 
 def test_a_newer_version_is_read_as_far_as_it_is_understood() -> None:
-    # Rolled back after a newer release wrote v4: the fields v3 knows still count.
+    # Rolled back after a newer release wrote v5: the fields v4 knows still count.
     newer = {
         **Progress().with_program("motivate", tips(2, {1, 2})).to_dict(),
-        "schema_version": 4,
+        "schema_version": 5,
         "goals": {"weekly": 2},
     }
 
