@@ -92,3 +92,10 @@ def test_the_checker_sees_a_wrong_import(tmp_path: Path) -> None:
     module = tmp_path / "bad.py"
     module.write_text("from skill.channels.web.app import create_app\nimport jinja2\n")
     assert {"skill.channels.web.app", "jinja2"} <= imports(module)
+
+
+def test_test_modules_have_unique_names() -> None:
+    # pytest imports test modules by basename (rootdir-relative, no packages): two
+    # test_x.py in different folders stop the whole suite at collection.
+    names = [path.name for path in (Path(__file__).parent).rglob("test_*.py")]
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []
