@@ -116,6 +116,14 @@ class Catalog:
     def __repr__(self) -> str:
         return f"Catalog({[program.id for program in self.programs]})"
 
+    # Equal by content: the same programs loaded twice (a test's copy of the templates, a
+    # build and a check) are one catalog to every cache keyed on it.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Catalog) and other.programs == self.programs
+
+    def __hash__(self) -> int:
+        return hash(self.programs)
+
     @property
     def main(self) -> Program:
         """The program a new user is offered first."""
