@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import posixpath
@@ -296,14 +297,43 @@ def collect_files(
     return files
 
 
+def _sources_digest() -> str:
+    """What the rendered tables depend on: the templates and the skill's code."""
+    digest = hashlib.sha256()
+    sources = [p for p in (ROOT / "templates").rglob("*") if PRERENDERED not in p.parts]
+    sources += list((ROOT / "skill").rglob("*.py"))
+    for path in sorted(p for p in sources if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:24]
+
+
 def prerendered_files(out_dir: Path) -> dict[str, Path]:
-    """Every reply rendered ahead (``skill.speech.prerender``), so a cold start needs no Jinja2."""
+    """Every reply rendered ahead (``skill.speech.prerender``), so a cold start needs no Jinja2.
+
+    Rendering them walks every state of the dialog (half a minute); the result depends only
+    on the templates and the code, so it is kept under build/ by their digest and reused
+    by the next build of the same sources.
+    """
     from skill.speech.prerender import build as prerender
 
-    prerender(out_dir)
+    cache = ROOT / "build" / "prerendered" / _sources_digest()
+    if not (cache / ".complete").exists():
+        try:
+            fresh = cache.with_name(f"{cache.name}.{os.getpid()}")
+            shutil.rmtree(fresh, ignore_errors=True)
+            prerender(fresh)
+            (fresh / ".complete").write_text("", encoding="utf-8")
+            try:
+                fresh.rename(cache)
+            except OSError:  # another build finished the same tables first
+                shutil.rmtree(fresh, ignore_errors=True)
+        except OSError:  # no writable build/: render into the build's own folder
+            prerender(out_dir)
+            cache = out_dir
     return {
-        f"templates/{PRERENDERED}/{path.relative_to(out_dir).as_posix()}": path
-        for path in sorted(out_dir.rglob("*.json"))
+        f"templates/{PRERENDERED}/{path.relative_to(cache).as_posix()}": path
+        for path in sorted(cache.rglob("*.json"))
     }
 
 
