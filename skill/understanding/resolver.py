@@ -152,13 +152,14 @@ class Resolver:
         exact = self.samples.match(words)
         if exact is not None and exact.intent not in leave_out:
             return Resolution(exact.intent, exact.slots, source="exact")
-        intent, confidence = self.classifier.best(said, leave_out)
+        ranked = self.classifier.ranked(said, leave_out)
+        intent, confidence = ranked[0]
         if intent in SAFETY_INTENTS and confidence < SAFETY_WITHOUT_CUE:
             intent, confidence = self.classifier.best(said, SAFETY_INTENTS)
         score = round(confidence * 100, 1)
         if intent == FALLBACK or confidence < THRESHOLD:
             if not finding.near_miss:
-                concern = self._concern(said)
+                concern = self._concern(ranked, words)
                 if concern is not None:
                     return concern
             return Resolution(FALLBACK, score=score, source="fallback")
@@ -167,7 +168,7 @@ class Resolver:
             return Resolution(FALLBACK, score=score, source="fallback")
         return Resolution(intent, slots, score=score, source="classifier")
 
-    def _concern(self, said: str) -> Resolution | None:
+    def _concern(self, ranked: list[tuple[str, float]], words: str) -> Resolution | None:
         """The safety answer for words the ear would otherwise not understand at all,
         when the classifier puts enough of its weight on the safety intents.
 
@@ -175,12 +176,11 @@ class Resolver:
         the safety samples; answering it with the fallback's "I didn't catch that" is the
         worst miss there is, and a false alarm costs one "you misunderstood me".
         """
-        ranked = self.classifier.ranked(said)
         weights = {intent: confidence for intent, confidence in ranked if intent in SAFETY_INTENTS}
         if sum(weights.values()) < SAFETY_CONCERN:
             return None
         intent = max(weights, key=lambda name: weights[name])
-        slots = self._spot_slots(intent, said)
+        slots = self._spot_slots(intent, words)
         return Resolution(intent, slots, score=round(weights[intent] * 100, 1), source="concern")
 
     def _spot_slots(self, intent: str, words: str) -> dict[str, str | None]:

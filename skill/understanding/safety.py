@@ -714,9 +714,6 @@ CUES: tuple[Cue, ...] = (
         STALKING,
         r"\b(?:is|keeps|been|always) watching (?:me|my (?:house|home|place|apartment|flat))\b",
     ),
-)
-
-_STALKING_MORE: tuple[Cue, ...] = (
     _cue(
         STALKING,
         r"\b(?:tracker|tracking device|gps tracker|gps|airtag|tile tracker|tracking app)\b"
@@ -745,19 +742,13 @@ _STALKING_MORE: tuple[Cue, ...] = (
         r"\b(?:drives?|driving|drove|walks?|walked) (?:past|by) my (?:house|flat|place|home|"
         r"work|apartment|office)\b(?: \w+){0,3} (?:every|again|all the time|at night)\b",
     ),
-)
-CUES = (
-    CUES
-    + _STALKING_MORE
-    + (
-        _cue(
-            STALKING,
-            r"\b(?:calls?|calling|texts?|texting|messages?|messaging|rings?|ringing|emails?)\b"
-            r"(?: \w+){0,8} (?:a hundred|hundreds of|dozens of|fifty|\d{2,}) (?:times|calls|texts|"
-            r"messages)\b|\b(?:ex|former partner)\b(?: \w+){0,12} (?:will not|does not|would not) "
-            r"(?:stop|leave me alone)\b",
-        ),
-    )
+    _cue(
+        STALKING,
+        r"\b(?:calls?|calling|texts?|texting|messages?|messaging|rings?|ringing|emails?)\b"
+        r"(?: \w+){0,8} (?:a hundred|hundreds of|dozens of|fifty|\d{2,}) (?:times|calls|texts|"
+        r"messages)\b|\b(?:ex|former partner)\b(?: \w+){0,12} (?:will not|does not|would not) "
+        r"(?:stop|leave me alone)\b",
+    ),
 )
 
 # Everyday idioms that sound like danger and are not: heard as near misses, so that the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,21 +23,6 @@ from skill.speech.render import get_speech
 from skill.store.sqlite import SqliteProgressAdapter
 
 AppFactory = Callable[..., Flask]
-
-
-@pytest.fixture(autouse=True)
-def _no_twilio_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # A developer's own token in the environment must not make these tests pass or fail.
-    monkeypatch.delenv(ENV_TWILIO_AUTH_TOKEN, raising=False)
-    monkeypatch.delenv(ENV_PUBLIC_BASE_URL, raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def skill_handler(handler: Any) -> Recorder:
-    return Recorder(handler)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ webhook with a polite hang-up, never with the skill.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,29 +17,14 @@ from test_phone_support import BASE, TOKEN, Caller, Heard, Recorder
 
 from skill.channels.phone.calls import MemoryCallStore
 from skill.channels.web.app import create_app
-from skill.config import ENV_PUBLIC_BASE_URL, ENV_TWILIO_AUTH_TOKEN, get_settings
 
 ALICE = "+15551234567"
 MALLORY = "+15559876543"
 
 
-@pytest.fixture(autouse=True)
-def _no_twilio_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv(ENV_TWILIO_AUTH_TOKEN, raising=False)
-    monkeypatch.delenv(ENV_PUBLIC_BASE_URL, raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
 @pytest.fixture
 def calls() -> MemoryCallStore:
     return MemoryCallStore()
-
-
-@pytest.fixture
-def skill_handler(handler: Any) -> Recorder:
-    return Recorder(handler)
 
 
 @pytest.fixture

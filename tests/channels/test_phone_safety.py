@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -15,26 +13,11 @@ from test_phone_support import BASE, TOKEN, Caller, Heard, Recorder
 from skill.channels.phone.calls import MemoryCallStore
 from skill.channels.phone.webhooks import COUNTRY_LOCALES
 from skill.channels.web.app import create_app
-from skill.config import ENV_PUBLIC_BASE_URL, ENV_TWILIO_AUTH_TOKEN, get_settings
 
 from support import SAFETY_NUMBERS
 
 # country -> (emergency number, helpline, crisis line)
 NUMBERS = {country: SAFETY_NUMBERS[locale] for country, locale in COUNTRY_LOCALES.items()}
-
-
-@pytest.fixture(autouse=True)
-def _no_twilio_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv(ENV_TWILIO_AUTH_TOKEN, raising=False)
-    monkeypatch.delenv(ENV_PUBLIC_BASE_URL, raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def skill_handler(handler: Any) -> Recorder:
-    return Recorder(handler)
 
 
 @pytest.fixture
