@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "skill.understanding.evaluate",
         "measure the chat's and phone line's ear on labelled utterances",
     ),
+    "train-ear": (
+        "skill.understanding.training",
+        "train the ear's heads from the corpus and the model (build time)",
+    ),
     "speech-report": (
         "skill.speech.report",
         "words and seconds of speech before each view's first question",

@@ -1,12 +1,16 @@
 """Measure the ear: ``python -m skill evaluate [--set FILE ...] [--locale en-US]``.
 
 Reads labelled utterances (JSON lines: text, intent, group, optional slots; see
-docs/understanding.md) and prints, per group, how often the resolver got them right,
-then the confusions. It does the same for the interaction model's samples alone (exact
-matching with slot checks, no safety check and no classifier), which shows how much of
-the way people talk the samples cover by themselves, as a baseline.
+docs/understanding.md) and prints, for each set, what each reader made of them:
 
-The floors the tests hold (tests/understanding/test_floors.py) are computed here too.
+- disclosures answered (a safety intent), checked in about (a concern intent), missed;
+- near misses alarmed, checked in about, left alone;
+- in-scope requests right (intent and slots); out-of-scope requests to the fallback.
+
+The readers are the ear (``resolver``), the interaction model's samples alone (exact
+matching with slot checks), and a nearest-sample reader (``nearest``): every utterance
+takes the intent of the model sample nearest in meaning, a neutral stand-in for Alexa,
+whose only lever is the samples. The floors the tests hold are computed here too.
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from skill.paths import ROOT
-from skill.understanding.resolver import SAFETY_INTENTS, Resolution, Resolver, get_resolver
+from skill.understanding.corpus import SAFETY_INTENTS
+from skill.understanding.resolver import ASKING_INTENTS, Resolution, Resolver, get_resolver
 from skill.understanding.samples import FALLBACK
 from skill.understanding.text import canonical
 
 DATA_DIR = ROOT / "tests" / "understanding" / "data"
-GROUPS = (
+SAFETY_GROUPS = (
     "safety:physical",
     "safety:threats",
     "safety:fear",
@@ -34,10 +39,8 @@ GROUPS = (
     "safety:coercive_control",
     "safety:stalking",
     "safety:self_harm",
-    "near_miss",
-    "in_scope",
-    "out_of_scope",
 )
+GROUPS = (*SAFETY_GROUPS, "near_miss", "in_scope", "out_of_scope")
 
 
 @dataclass(frozen=True)
@@ -57,18 +60,42 @@ class Outcome:
 
     @property
     def flagged(self) -> bool:
+        """The full alarm: a safety answer."""
         return self.intent in SAFETY_INTENTS
 
     @property
+    def asked(self) -> bool:
+        """A check-in: "are you safe right now?"."""
+        return self.intent in ASKING_INTENTS
+
+    @property
+    def verdict(self) -> str:
+        group = self.example.group
+        if group.startswith("safety:"):
+            return "answered" if self.flagged else "checked in" if self.asked else "missed"
+        if group == "near_miss":
+            return "alarmed" if self.flagged else "checked in" if self.asked else "left alone"
+        return "right" if self.right else "wrong"
+
+    @property
     def right(self) -> bool:
-        """What the group asks for: the right intent (and slots), or for a near miss,
-        no safety answer."""
+        """What the group asks for. A disclosure: the right safety answer. A near miss: no
+        alarm and no check-in. Else the right intent (and slots)."""
         group = self.example.group
         if group == "near_miss":
-            return not self.flagged
+            return not self.flagged and not self.asked
         if self.intent != self.example.intent:
             return False
         return all(self.slots.get(k) == v for k, v in self.example.slots.items())
+
+    @property
+    def caught(self) -> bool:
+        """A disclosure answered or checked in about."""
+        return self.flagged or self.asked
+
+
+def outcome_of(example: Example, heard: Resolution) -> Outcome:
+    return Outcome(example, heard.intent, heard.slots, heard.category)
 
 
 @dataclass
@@ -81,9 +108,20 @@ class Report:
             groups.setdefault(outcome.example.group, []).append(outcome)
         return groups
 
+    def of(self, *groups: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.example.group in groups]
+
     def rate(self, group: str) -> float:
-        outcomes = self.by_group().get(group, [])
+        outcomes = self.of(group)
         return sum(o.right for o in outcomes) / len(outcomes) if outcomes else 1.0
+
+    def share(self, groups: Iterable[str], test: Callable[[Outcome], bool]) -> float:
+        outcomes = self.of(*groups)
+        return sum(test(o) for o in outcomes) / len(outcomes) if outcomes else 1.0
+
+    def caught(self) -> float:
+        """Disclosures answered or checked in about."""
+        return self.share(SAFETY_GROUPS, lambda o: o.caught)
 
     def wrong(self, group: str | None = None) -> list[Outcome]:
         return [
@@ -125,11 +163,7 @@ Resolve = Callable[[str], Resolution]
 
 
 def evaluate(examples: Iterable[Example], resolve: Resolve) -> Report:
-    outcomes = []
-    for example in examples:
-        heard = resolve(example.text)
-        outcomes.append(Outcome(example, heard.intent, heard.slots, heard.category))
-    return Report(outcomes)
+    return Report([outcome_of(example, resolve(example.text)) for example in examples])
 
 
 def samples_alone(resolver: Resolver) -> Resolve:
@@ -147,37 +181,39 @@ def samples_alone(resolver: Resolver) -> Resolve:
 def format_report(title: str, report: Report, confusions: int = 15) -> str:
     lines = [title, "-" * len(title)]
     groups = report.by_group()
-    for group in (*GROUPS, *sorted(set(groups) - set(GROUPS))):
+    for group in GROUPS:
         outcomes = groups.get(group)
         if not outcomes:
             continue
-        right = sum(o.right for o in outcomes)
-        what = "not flagged" if group == "near_miss" else "right"
+        counts = Counter(o.verdict for o in outcomes)
+        parts = ", ".join(f"{verdict} {n}" for verdict, n in counts.most_common())
+        lines.append(f"  {group:<24} {len(outcomes):>4}: {parts}")
+    disclosures = report.of(*SAFETY_GROUPS)
+    near = report.of("near_miss")
+    if disclosures:
         lines.append(
-            f"  {group:<24} {right:>4}/{len(outcomes):<4} {right / len(outcomes):6.1%} {what}"
+            f"  disclosures caught (answered or checked in): {report.caught():.1%}"
+            f" of {len(disclosures)}"
         )
-    total = len(report.outcomes)
-    right = sum(o.right for o in report.outcomes)
-    if total:
-        lines.append(f"  {'all':<24} {right:>4}/{total:<4} {right / total:6.1%}")
+    if near:
+        alarmed = report.share(["near_miss"], lambda o: o.flagged)
+        asked = report.share(["near_miss"], lambda o: o.asked)
+        lines.append(f"  near misses alarmed {alarmed:.1%}, checked in {asked:.1%} of {len(near)}")
+    for group in ("in_scope", "out_of_scope"):
+        if groups.get(group):
+            lines.append(f"  {group} right: {report.rate(group):.1%} of {len(groups[group])}")
     common = report.confusions().most_common(confusions)
-    if common:
+    if common and confusions:
         lines.append("  most common confusions (expected -> got):")
         lines += [f"    {n:>3}  {want} -> {got}" for (want, got), n in common]
-    wrong = report.wrong()
-    if wrong:
-        lines.append("  misses:")
-        for o in wrong[: confusions * 2]:
-            lines.append(f"    [{o.example.group}] {o.example.text!r}: {o.intent}")
-        if len(wrong) > confusions * 2:
-            lines.append(f"    ... and {len(wrong) - confusions * 2} more")
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m skill evaluate",
-        description="Per-group accuracy and confusions of the text channels' ear.",
+        description="What the ear, the samples alone and a nearest-sample reader make of "
+        "labelled utterances.",
     )
     parser.add_argument(
         "--set",
@@ -189,7 +225,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--locale", default="en-US", help="whose model to resolve against")
     parser.add_argument(
-        "--confusions", type=int, default=15, help="how many confusions to list (default 15)"
+        "--confusions", type=int, default=10, help="how many confusions to list (default 10)"
+    )
+    parser.add_argument(
+        "--misses",
+        action="store_true",
+        help="list every miss (never on a sealed set: reading it unseals it)",
     )
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     files: list[Path] = args.sets or data_files()
@@ -203,13 +244,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError) as error:
             print(f"evaluate: {error}", file=sys.stderr)
             return 1
+    from skill.understanding.nearest import NearestSample  # noqa: PLC0415
+
     resolver = get_resolver(args.locale)
+    nearest = NearestSample(resolver.samples)
     for path, examples in sets:
         print(f"{path.name}: {len(examples)} utterances, {args.locale}\n")
-        print(format_report("resolver", evaluate(examples, resolver.resolve), args.confusions))
+        ear = evaluate(examples, resolver.resolve)
+        print(format_report("the ear", ear, args.confusions))
+        if args.misses:
+            for o in ear.wrong():
+                print(f"    [{o.example.group}] {o.example.text!r}: {o.intent}")
         print()
-        alone = evaluate(examples, samples_alone(resolver))
-        print(format_report("the model's samples alone", alone, args.confusions))
+        print(format_report("the model's samples alone", evaluate(examples, samples_alone(resolver)), 0))
+        print()
+        print(format_report("nearest sample (a stand-in for Alexa)", evaluate(examples, nearest.resolve), 0))
         print()
     return 0
 

@@ -44,6 +44,9 @@ _ORDINAL_WORDS = {
         ]
     )
 }
+# "Go back a couple": how people say two without saying it (the ear only; Alexa's
+# AMAZON.NUMBER does not fill these).
+_AMOUNT_WORDS = {"couple": 2, "a couple": 2, "a couple of": 2, "couple of": 2, "pair": 2}
 _ORDINAL_SUFFIX = re.compile(r"^(\d+)(st|nd|rd|th)$")
 
 
@@ -63,4 +66,6 @@ def parse_number(text: str | None) -> int | None:
         return int(match.group(1))
     if word in _NUMBER_WORDS:
         return _NUMBER_WORDS[word]
+    if word in _AMOUNT_WORDS:
+        return _AMOUNT_WORDS[word]
     return _ORDINAL_WORDS.get(word)

@@ -1,22 +1,25 @@
-"""The ear of the chat and the phone line: words -> an intent of the model, with slots.
+"""The ear of the chat, the phone line and the simulator: words -> an intent, with slots.
 
 Alexa does this for the skill on a speaker. Typed or transcribed words come here instead,
 and go through the same steps every time:
 
 1. **Canonical words** (``text.canonical``): case, punctuation, missing apostrophes,
-   "gonna", "um", "alexa", "counselling" all put into one form; then slips of typing
-   ("nxt") put right towards the model's own words (``spelling.Speller``).
+   "gonna", "um", "alexa", "counselling" all put into one form; slips of typing ("nxt")
+   are put right towards the model's own words for exact matching (``spelling``).
 2. **Opening the skill**: "open ally coach", or "ask ally coach to ..." with a request.
-3. **Safety first** (``safety.check``), on every utterance: a disclosure of danger from
-   a partner is SafetyIntent, of self-harm SelfHarmIntent. A near miss (the cue was
-   negated or a figure of speech) keeps both out of the guesses below.
-4. **Exact samples** (``samples.Samples.match``), capturing and checking slots.
-5. **The classifier** (``classifier.Classifier``), trained from the same samples; below
-   ``THRESHOLD`` confidence the answer is AMAZON.FallbackIntent. Slots are then picked
-   out of the words by their types' values.
+3. **Features** (``features``): the sentence's meaning from a small sentence encoder,
+   its words and letters hashed, and the readable safety cues.
+4. **Safety first** (``safety.judge``), on every utterance: the safety head's verdict is
+   a clear disclosure (SafetyIntent, SelfHarmIntent), an unclear one that the coach
+   checks in about (ConcernIntent, SelfHarmConcernIntent), or no danger.
+5. **Exact samples** (``samples.Samples.match``), capturing and checking slots.
+6. **The intents head**: below ``THRESHOLD`` confidence the answer is the fallback;
+   slots are then picked out of the words by their types' values. A fallback that the
+   safety head reads as a hard feeling becomes FeelingsIntent: a short acknowledgement.
 
-``Resolution.category`` says which kind of danger was heard. It is there for the tests and
-the evaluation only: never log it, store it or pass it on.
+Both heads are trained at build time (``training``) and shipped; nothing is trained or
+downloaded when a resolver is made. ``Resolution.category`` says which kind of danger was
+heard, for the answer and the tests only: never log it, store it or pass it on.
 """
 
 from __future__ import annotations
@@ -27,28 +30,32 @@ from functools import lru_cache
 from typing import Any
 
 from skill.understanding import safety
-from skill.understanding.classifier import Classifier
+from skill.understanding.corpus import (
+    NOT_FOR_THE_INTENTS_HEAD,
+    SAFETY_INTENT,
+    SAFETY_INTENTS,
+    SELF_HARM,
+    SELF_HARM_INTENT,
+)
+from skill.understanding.encoder import Encoder
+from skill.understanding.features import Features, featurize
+from skill.understanding.heads import Heads, shipped
 from skill.understanding.numbers import parse_number
-from skill.understanding.out_of_domain import OUT_OF_DOMAIN
 from skill.understanding.samples import FALLBACK, Samples, load_model
 from skill.understanding.spelling import Speller
 from skill.understanding.text import canonical, simple
 
-SAFETY_INTENT = "SafetyIntent"
-SELF_HARM_INTENT = "SelfHarmIntent"
-SAFETY_INTENTS = frozenset({SAFETY_INTENT, SELF_HARM_INTENT})
+CONCERN_INTENT = "ConcernIntent"
+SELF_HARM_CONCERN_INTENT = "SelfHarmConcernIntent"
+FEELINGS_INTENT = "FeelingsIntent"
+ASKING_INTENTS = frozenset({CONCERN_INTENT, SELF_HARM_CONCERN_INTENT})
 
-# Below this confidence (0 to 1) the classifier's guess is the fallback. Tuned on
-# tests/understanding/data/tune.jsonl (docs/understanding.md has the trade-off).
+# Below this confidence (0 to 1) the intents head's guess is the fallback. Chosen by
+# leaving one writer out at a time (docs/understanding.md).
 THRESHOLD = 0.35
-# The classifier alone, with no safety cue, may answer with a safety intent only when
-# this sure; below it, its best other guess is taken. A cue-less disclosure still gets
-# the safety answer when it reads like the model's safety samples.
-SAFETY_WITHOUT_CUE = 0.7
-# Words that would get the fallback still get the safety answer when the safety intents
-# together have this much of the classifier's confidence. Chosen on dev.jsonl with the
-# cues as they were before its misses were read (docs/understanding.md).
-SAFETY_CONCERN = 0.3
+# The longest utterance the ear reads: past it, words are cut (a phone transcript can
+# run on; the meaning of a request or a disclosure comes well within this).
+MAX_CHARACTERS = 2000
 
 _LAUNCH_VERB = re.compile(
     r"^(?:open|launch|start|begin|run|load|use|talk to|ask|tell) (?P<rest>.+)$"
@@ -59,7 +66,7 @@ NUMBER_WORDS = (
     "fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"
 )
 _NUMBER_TOKEN = re.compile(
-    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|couple)\b"
 )
 _ORDINAL_TOKEN = re.compile(
     r"\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
@@ -75,22 +82,28 @@ class Resolution:
     slots: dict[str, str | None] = field(default_factory=dict)
     launch: bool = False  # "open ally coach": a LaunchRequest, maybe with an intent after it
     score: float = 100.0  # confidence, 0 to 100
-    # How the intent was found: "safety", "exact", "classifier", "concern" (the safety
-    # answer for words otherwise not understood), "fallback" or "" (none).
+    # How the intent was found: "safety" (a clear disclosure), "check_in" (an unclear
+    # one), "exact", "classifier", "feelings", "fallback" or "" (none).
     source: str = ""
-    # The kind of danger heard (safety.CATEGORIES), for tests only: never log or store it.
+    # The kind of danger heard ("partner" or "self_harm"), for the answer and the tests
+    # only: never log or store it.
     category: str | None = field(default=None, repr=False)
 
 
 class Resolver:
-    def __init__(self, model: dict[str, Any]) -> None:
+    def __init__(
+        self, model: dict[str, Any], heads: Heads | None = None, encoder: Encoder | None = None
+    ) -> None:
+        self.encoder = encoder
         self.samples = Samples(model)
         self.invocation = self.samples.invocation
-        pairs = self.samples.training()
-        pairs += [(canonical(text), FALLBACK) for text in OUT_OF_DOMAIN]
-        self.classifier = Classifier(pairs)
+        self.heads = heads or shipped()
         # Number words are words too: "tip nine" must not become "tip mine".
-        self.speller = Speller([*(text for text, _ in pairs), NUMBER_WORDS])
+        self.speller = Speller(
+            [*(canonical(s.text) for s in self.samples.samples if "{" not in s.text), NUMBER_WORDS]
+            + [word for words in self.samples.types.values() for word in words]
+            + [canonical(s.text.replace("{", " ").replace("}", " ")) for s in self.samples.samples]
+        )
         # Intents that mean nothing without a slot ("tip banana" is no tip).
         self.needs_slot = frozenset(
             intent
@@ -104,7 +117,7 @@ class Resolver:
         )
 
     def resolve(self, text: str) -> Resolution:
-        words = canonical(text)
+        words = canonical(text[:MAX_CHARACTERS])
         if not words:
             return Resolution()
         launch = self._launch(words)
@@ -133,55 +146,41 @@ class Resolver:
             category=inner.category,
         )
 
+    def features(self, said: str) -> Features:
+        return featurize([said], self.encoder)[0]
+
     def resolve_intent(self, text: str) -> Resolution:
         """The intent of words said inside the skill (no "open ally coach")."""
-        said = canonical(text)
+        said = canonical(text[:MAX_CHARACTERS])
         if not said:
             return Resolution()
         words = self.speller.correct(said)
-        finding = safety.check(said)
-        if not finding.flagged and not finding.near_miss and words != said:
-            # A slip can hide a cue ("he slaped me"). A near miss in the words as said
-            # stands: a correction never turns a denial or a figure into a disclosure.
-            finding = safety.check(words)
-        if finding.category is not None:
-            intent = SELF_HARM_INTENT if finding.category == safety.SELF_HARM else SAFETY_INTENT
-            slots = self._spot_slots(intent, words)
-            return Resolution(intent, slots, source="safety", category=finding.category)
-        leave_out = SAFETY_INTENTS if finding.near_miss else frozenset()
+        row = self.features(said)
+        verdict = safety.judge(self.heads.safety.probability(row))
+        score = round(verdict.danger * 100, 1)
+        if verdict.outcome in (safety.CLEAR, safety.UNCLEAR):
+            clear = verdict.outcome == safety.CLEAR
+            if verdict.kind == SELF_HARM:
+                intent = SELF_HARM_INTENT if clear else SELF_HARM_CONCERN_INTENT
+            else:
+                intent = SAFETY_INTENT if clear else CONCERN_INTENT
+            slots = self._spot_slots(SAFETY_INTENT, words) if intent == SAFETY_INTENT else {}
+            source = "safety" if clear else "check_in"
+            return Resolution(intent, slots, score=score, source=source, category=verdict.kind)
         exact = self.samples.match(words)
-        if exact is not None and exact.intent not in leave_out:
+        if exact is not None and exact.intent not in NOT_FOR_THE_INTENTS_HEAD:
             return Resolution(exact.intent, exact.slots, source="exact")
-        ranked = self.classifier.ranked(said, leave_out)
-        intent, confidence = ranked[0]
-        if intent in SAFETY_INTENTS and confidence < SAFETY_WITHOUT_CUE:
-            intent, confidence = self.classifier.best(said, SAFETY_INTENTS)
+        probabilities = self.heads.intents.probabilities(row)
+        best = int(probabilities.argmax())
+        intent, confidence = self.heads.intents.classes[best], float(probabilities[best])
         score = round(confidence * 100, 1)
-        if intent == FALLBACK or confidence < THRESHOLD:
-            if not finding.near_miss:
-                concern = self._concern(ranked, words)
-                if concern is not None:
-                    return concern
+        if intent == FALLBACK or confidence < THRESHOLD or (
+            intent in self.needs_slot and not self._spot_slots(intent, words)
+        ):
+            if verdict.outcome == safety.HARD_FEELING:
+                return Resolution(FEELINGS_INTENT, score=score, source="feelings")
             return Resolution(FALLBACK, score=score, source="fallback")
-        slots = self._spot_slots(intent, words)
-        if intent in self.needs_slot and not slots:
-            return Resolution(FALLBACK, score=score, source="fallback")
-        return Resolution(intent, slots, score=score, source="classifier")
-
-    def _concern(self, ranked: list[tuple[str, float]], words: str) -> Resolution | None:
-        """The safety answer for words the ear would otherwise not understand at all,
-        when the classifier puts enough of its weight on the safety intents.
-
-        A disclosure in words no cue knows mostly lands here, between the fallback and
-        the safety samples; answering it with the fallback's "I didn't catch that" is the
-        worst miss there is, and a false alarm costs one "you misunderstood me".
-        """
-        weights = {intent: confidence for intent, confidence in ranked if intent in SAFETY_INTENTS}
-        if sum(weights.values()) < SAFETY_CONCERN:
-            return None
-        intent = max(weights, key=lambda name: weights[name])
-        slots = self._spot_slots(intent, words)
-        return Resolution(intent, slots, score=round(weights[intent] * 100, 1), source="concern")
+        return Resolution(intent, self._spot_slots(intent, words), score=score, source="classifier")
 
     def _spot_slots(self, intent: str, words: str) -> dict[str, str | None]:
         """Slot values named anywhere in ``words``, for an intent the classifier chose."""
@@ -218,4 +217,16 @@ def get_resolver(locale: str = "en-US") -> Resolver:
     return Resolver(load_model(locale))
 
 
-__all__ = ["Resolution", "Resolver", "get_resolver", "load_model"]
+__all__ = [
+    "ASKING_INTENTS",
+    "CONCERN_INTENT",
+    "FEELINGS_INTENT",
+    "SAFETY_INTENT",
+    "SAFETY_INTENTS",
+    "SELF_HARM_CONCERN_INTENT",
+    "SELF_HARM_INTENT",
+    "Resolution",
+    "Resolver",
+    "get_resolver",
+    "load_model",
+]
