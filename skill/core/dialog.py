@@ -99,7 +99,7 @@ class Command(NamedTuple):
     action: Action
     number: int | None = None  # GO_TO_STEP: the number asked for, if one was understood
     heard: str | None = None  # the words heard, for "there is no tip nine"
-    partner: str | None = None  # START_PROGRAM: "husband", "wife", ... when said
+    partner: str | None = None  # START_PROGRAM, SAFETY: "husband", "wife", ... when said
     program: str | None = None  # START_PROGRAM: the program's id; None if not one we have
     position: str | None = None  # GO_TO_STEP: "last"
 
@@ -257,7 +257,7 @@ class _Dialog:
     def dispatch(self, cmd: Command) -> Turn:
         a, c, p = cmd.action, self.c, self.p
         if a in (Action.SAFETY, Action.SELF_HARM):
-            return self.safety(a)
+            return self.safety(a, cmd.partner)
         forgetting = c.question is Question.FORGET and a in (Action.YES, Action.NO)
         if c.hold and a not in _WHILE_HELD and not forgetting:
             return self.held(a)
@@ -317,14 +317,18 @@ class _Dialog:
 
     # --- safety --------------------------------------------------------------------------
 
-    def safety(self, a: Action) -> Turn:
+    def safety(self, a: Action, partner: str | None = None) -> Turn:
         """Coaching stops: no persuasion advice, just where to find help now. The session
-        stays open so that a misreading can be undone, and nothing comes back on its own."""
+        stays open so that a misreading can be undone, and nothing comes back on its own.
+        The partner named (danger from a partner) goes to this answer only, to pick a
+        helpline that serves the person speaking: the held state keeps none of it."""
         c = self.c
         before = c.before if c.hold else c._replace(last=c.last)
         state = Conversation(hold=True, before=before, eyes_open=c.eyes_open)
-        view = "self_harm" if a is Action.SELF_HARM else "safety"
-        return Turn(state, self.p, Reply(view, {}, card="numbers"))
+        if a is Action.SELF_HARM:
+            return Turn(state, self.p, Reply("self_harm", {}, card="numbers"))
+        data = {"partner": partner} if partner else {}
+        return Turn(state, self.p, Reply("safety", data, card="numbers"))
 
     def held(self, a: Action) -> Turn:
         """Anything said after a safety answer, before the user says it was a misreading."""

@@ -638,10 +638,16 @@ def _safety(words: str, locale: str) -> Answer | None:
     Wherever the line cannot run the skill (a refused call, a store outage, a failed turn),
     someone saying they are in danger still hears where to get help. It needs no state and
     changes none, so a replayed webhook gains nothing from it."""
-    view = _SAFETY_VIEWS.get(get_resolver(locale).resolve(words).intent or "") if words else None
+    if not words:
+        return None
+    heard = get_resolver(locale).resolve(words)
+    view = _SAFETY_VIEWS.get(heard.intent or "")
     if view is None:
         return None
-    return Answer([_render(locale, view, closing=True)], hang_up=True)
+    # Who the partner is picks the helpline, as in the skill's own answer.
+    partner = heard.slots.get("partner") if view == "safety" else None
+    data = {"partner": partner} if partner else {}
+    return Answer([_render(locale, view, closing=True, **data)], hang_up=True)
 
 
 _SAFETY_VIEWS = {"SafetyIntent": "safety", "SelfHarmIntent": "self_harm"}
