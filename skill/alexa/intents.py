@@ -21,6 +21,13 @@ INTENT_ACTIONS: dict[str, Action] = {
     "SafetyIntent": Action.SAFETY,
     "SelfHarmIntent": Action.SELF_HARM,
     "MisunderstoodIntent": Action.MISUNDERSTOOD,
+    # Worrying but unclear: the coach asks whether the person is safe (skill.core.hold).
+    "ConcernIntent": Action.CHECK_IN,
+    "SelfHarmConcernIntent": Action.CHECK_IN_SELF_HARM,
+    "FeelingsIntent": Action.FEELINGS,
+    # A remark in passing that shares words with danger ("she'll kill me if I'm late"):
+    # its samples keep such words away from the safety intents; it is not understood.
+    "RemarkIntent": Action.FALLBACK,
     "EyesOpenIntent": Action.EYES_OPEN,
     "ForgetProgressIntent": Action.FORGET,
     "GoBackIntent": Action.PREVIOUS,  # with its count: "go back two"

@@ -23,6 +23,7 @@ from ask_sdk_model.ui import StandardCard
 
 from skill.alexa.budget import Deadline, RetryPolicy
 from skill.core.dialog import Action, Command, Conversation, Reply, Turn, handle
+from skill.core.hold import CHECK_IN_QUESTIONS
 from skill.core.program import Catalog
 from skill.core.progress import Progress
 from skill.speech.render import DEFAULT_LOCALE, Rendered, Speech
@@ -41,8 +42,30 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+
 # Commands whose very kind says something about the user's safety.
-PRIVATE_ACTIONS = frozenset({Action.SAFETY, Action.SELF_HARM, Action.MISUNDERSTOOD})
+def is_private(before: Conversation, after: Conversation, action: Action) -> bool:
+    """A turn whose kind may not be logged: a disclosure, a check-in and its answer, a hard
+    feeling, or anything said while coaching is held."""
+    return (
+        before.hold
+        or after.hold
+        or action in PRIVATE_ACTIONS
+        or before.question in CHECK_IN_QUESTIONS
+        or after.question in CHECK_IN_QUESTIONS
+    )
+
+
+PRIVATE_ACTIONS = frozenset(
+    {
+        Action.SAFETY,
+        Action.SELF_HARM,
+        Action.MISUNDERSTOOD,
+        Action.CHECK_IN,
+        Action.CHECK_IN_SELF_HARM,
+        Action.FEELINGS,
+    }
+)
 
 SESSION_CONVERSATION = "conversation"
 SESSION_PROGRESS = "progress"
@@ -137,7 +160,7 @@ class TurnRunner:
         session[SESSION_PROGRESS] = new_progress.to_dict()
         session[SESSION_UNSAVED] = unsaved
         session[SESSION_VISIT_PENDING] = pending
-        if conversation.hold or turn.conversation.hold or command.action in PRIVATE_ACTIONS:
+        if is_private(conversation, turn.conversation, command.action):
             # A disclosure, or what follows it: not even its kind goes into a log, and no
             # user is named beside it.
             logger.info("turn private unsaved=%s", unsaved)

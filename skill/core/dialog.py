@@ -24,7 +24,7 @@ dispatch, and it re-exports the values every channel uses:
 from __future__ import annotations
 
 from skill.core.answers import Answers
-from skill.core.hold import SafetyHold
+from skill.core.hold import CHECK_IN_QUESTIONS, SafetyHold
 from skill.core.program import Catalog
 from skill.core.progress import Progress
 from skill.core.values import (
@@ -78,9 +78,17 @@ class _Dialog(Answers, SafetyHold):
         a, c, p = cmd.action, self.c, self.p
         if a in (Action.SAFETY, Action.SELF_HARM):
             return self.safety(a, cmd.partner)
+        if c.question in CHECK_IN_QUESTIONS and not c.hold:
+            answered = self.checked(cmd)
+            if answered is not None:
+                return answered
         forgetting = c.question is Question.FORGET and a in (Action.YES, Action.NO)
         if c.hold and a not in _WHILE_HELD and not forgetting:
             return self.held(a)
+        if a in (Action.CHECK_IN, Action.CHECK_IN_SELF_HARM):
+            return self.check_in(a)
+        if a is Action.FEELINGS:
+            return self.aside("feelings", checked=False)
         if a is Action.MISUNDERSTOOD:
             return self.fallback()  # nothing was taken as a disclosure
         if a is Action.SESSION_ENDED:

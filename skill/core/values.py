@@ -37,7 +37,11 @@ class Action(StrEnum):
     HOME = "home"
     SAFETY = "safety"  # danger from a partner or an ex
     SELF_HARM = "self_harm"  # thoughts of self-harm or suicide
-    MISUNDERSTOOD = "misunderstood"  # "you misunderstood me", after a safety answer
+    MISUNDERSTOOD = "misunderstood"  # "you misunderstood me", "I'm fine"
+    # Words that may be a disclosure, or may not: the coach asks.
+    CHECK_IN = "check_in"  # about danger from a partner: "are you safe right now?"
+    CHECK_IN_SELF_HARM = "check_in_self_harm"  # "are you having thoughts of suicide?"
+    FEELINGS = "feelings"  # something hard, with no danger heard: acknowledged
     FORGET = "forget"
     SLOWER = "slower"  # speak more slowly (remembered)
     FASTER = "faster"  # speak faster, shorter pauses (remembered)
@@ -60,12 +64,23 @@ class Question(StrEnum):
     REFLECT = "reflect"  # the question that closes a practice, or a guided program
     NEXT_STEP = "next_step"  # go on to the next step?
     FORGET = "forget"  # really delete your progress?
+    SAFE_NOW = "safe_now"  # a check-in: are you safe right now? (yes means safe)
+    SUICIDE = "suicide"  # a check-in: are you having thoughts of suicide? (yes means not)
 
 
 # Views said word for word every time: the answers to a disclosure keep their exact words.
 # No variant, no escalation: a person in crisis hears the same numbers each time.
 FIXED_VIEWS = frozenset(
-    {"safety", "self_harm", "safety_hold", "safety_numbers", "safety_goodbye", "misunderstood"}
+    {
+        "safety",
+        "self_harm",
+        "safety_hold",
+        "safety_numbers",
+        "safety_goodbye",
+        "misunderstood",
+        "check_in",
+        "check_in_fine",
+    }
 )
 # Views with variants: the reply's ``v`` (0 to VARIANTS - 1) picks the words in the template,
 # and the same person never hears the same variant of a view twice in a row.
@@ -73,6 +88,11 @@ VARIANTS = 3
 # Fallbacks in a row escalate up to this level: short, then two things to say, then help
 # or a way out.
 MAX_MISSES = 3
+
+
+# What a check-in is about (``Conversation.fine``).
+PARTNER, SELF_HARM = "partner", "self_harm"
+_CHECK_IN_KINDS = frozenset({PARTNER, SELF_HARM})
 
 
 class Command(NamedTuple):
@@ -135,6 +155,9 @@ class Conversation(NamedTuple):
     # How often each view was said this session (view, count), sorted: it picks the next
     # variant, so no variant follows itself.
     uses: tuple[tuple[str, int], ...] = ()
+    # The kinds of check-in ("partner", "self_harm") the person answered "I'm fine" to
+    # this visit: that check-in is not asked again (the safety answer still can be).
+    fine: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -151,6 +174,7 @@ class Conversation(NamedTuple):
             "last": self.last.to_dict() if self.last else None,
             "misses": self.misses,
             "uses": dict(self.uses),
+            "fine": list(self.fine),
         }
 
     @classmethod
@@ -174,6 +198,7 @@ class Conversation(NamedTuple):
                 last=Reply.from_dict(data["last"]) if data.get("last") else None,
                 misses=min(max(int(data.get("misses") or 0), 0), MAX_MISSES),
                 uses=tuple(sorted((str(k), int(n)) for k, n in (data.get("uses") or {}).items())),
+                fine=tuple(sorted({str(k) for k in data.get("fine") or ()} & _CHECK_IN_KINDS)),
             )
         except (ValueError, KeyError, TypeError):
             # A session from an older deployment: start the conversation afresh.

@@ -6,8 +6,9 @@ of every kind, at least as many near misses that share their words, everyday req
 and requests for other skills. Each line is labelled as in the evaluation sets
 (``evaluate.read_examples``), with a ``kind`` and a ``locale`` besides.
 
-Rows become the safety head's classes (none, hard feelings, partner danger, self-harm)
-and the intents head's intents.
+Rows become the safety head's classes (none, partner danger, self-harm), the feelings
+head's (a hard feeling or not, among what is not a disclosure) and the intents head's
+intents.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ SELF_HARM_INTENT = "SelfHarmIntent"
 CONCERN_INTENTS = frozenset({"ConcernIntent", "SelfHarmConcernIntent"})
 SAFETY_INTENTS = frozenset({SAFETY_INTENT, SELF_HARM_INTENT})
 # Intents the intents head never answers: the safety head decides these.
-NOT_FOR_THE_INTENTS_HEAD = SAFETY_INTENTS | CONCERN_INTENTS | {"FeelingsIntent"}
+NOT_FOR_THE_INTENTS_HEAD = SAFETY_INTENTS | CONCERN_INTENTS | {"FeelingsIntent", "RemarkIntent"}
 
 NONE, FEELINGS, PARTNER, SELF_HARM = "none", "feelings", "partner", "self_harm"
-SAFETY_CLASSES = (NONE, FEELINGS, PARTNER, SELF_HARM)
+SAFETY_CLASSES = (NONE, PARTNER, SELF_HARM)
+FEELING_CLASSES = (NONE, FEELINGS)
 
 # A near miss that is a hard feeling or an everyday complaint, not a request: the ear
 # answers it with a short acknowledgement instead of "I didn't catch that". The writers
@@ -51,7 +53,7 @@ _SAMPLE_SAFETY = {SAFETY_INTENT: PARTNER, SELF_HARM_INTENT: SELF_HARM, "Feelings
 class Row(NamedTuple):
     text: str  # canonical
     intent: str
-    safety: str  # one of SAFETY_CLASSES
+    safety: str  # NONE, FEELINGS, PARTNER or SELF_HARM
     source: str  # "model", "other skills", or the corpus file's stem (its writer)
     weight: float
 
@@ -82,7 +84,11 @@ def read_corpus(path: Path, weight: float) -> Iterator[Row]:
             raise ValueError(f"{path}:{number}: not a labelled line ({exc})") from exc
         if text:
             yield Row(
-                text, intent, safety_class(group, intent, str(item.get("kind", ""))), path.stem, weight
+                text,
+                intent,
+                safety_class(group, intent, str(item.get("kind", ""))),
+                path.stem,
+                weight,
             )
 
 
@@ -105,8 +111,19 @@ def model_rows(locales: Iterable[str]) -> Iterator[Row]:
 CORPUS_WEIGHT = 3.0
 
 
-def training_rows(locales: Iterable[str], directory: Path = CORPUS_DIR) -> list[Row]:
-    rows = list(model_rows(locales))
-    for path in corpus_files(directory):
-        rows.extend(read_corpus(path, CORPUS_WEIGHT))
-    return rows
+def training_rows(
+    locales: Iterable[str], directory: Path = CORPUS_DIR, leave_out: str | None = None
+) -> list[Row]:
+    """Samples and corpus lines; ``leave_out`` names a corpus file to train without.
+
+    Many of the model's samples were taken from the corpus (docs/understanding.md): those
+    are read as corpus lines, with the writer's labels, and not twice. So leaving a writer
+    out leaves out their lines in the samples too."""
+    corpus = [
+        row
+        for path in corpus_files(directory)
+        if path.stem != leave_out
+        for row in read_corpus(path, CORPUS_WEIGHT)
+    ]
+    everything = {row.text for path in corpus_files(directory) for row in read_corpus(path, 1.0)}
+    return [row for row in model_rows(locales) if row.text not in everything] + corpus

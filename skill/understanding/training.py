@@ -28,6 +28,9 @@ from skill.paths import MODEL_DIR, ROOT
 from skill.understanding import encoder as encoder_module
 from skill.understanding.corpus import (
     CORPUS_DIR,
+    FEELING_CLASSES,
+    FEELINGS,
+    NONE,
     NOT_FOR_THE_INTENTS_HEAD,
     SAFETY_CLASSES,
     Row,
@@ -88,7 +91,7 @@ class CachedEncoder(encoder_module.Encoder):
 
 def design(rows: Sequence[Features]) -> Any:
     """The rows as one sparse matrix: dense block, then the hashed words."""
-    from scipy.sparse import csr_matrix, hstack  # noqa: PLC0415 - build-time only
+    from scipy.sparse import csr_matrix, hstack
 
     dense = csr_matrix(np.array([row.dense for row in rows], dtype=np.float32))
     indptr = np.cumsum([0, *(len(row.indices) for row in rows)])
@@ -104,16 +107,12 @@ def design(rows: Sequence[Features]) -> Any:
     return hstack([dense, words]).tocsr()
 
 
-def fit(
-    matrix: Any, labels: Sequence[str], classes: Sequence[str], weights: Any, c: float
-) -> Head:
+def fit(matrix: Any, labels: Sequence[str], classes: Sequence[str], weights: Any, c: float) -> Head:
     """A multinomial logistic regression as a ``Head``."""
     try:
-        from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+        from sklearn.linear_model import LogisticRegression
     except ImportError as exc:
-        raise SystemExit(
-            "training the ear needs scikit-learn: pip install -e '.[dev]'"
-        ) from exc
+        raise SystemExit("training the ear needs scikit-learn: pip install -e '.[dev]'") from exc
     index = {name: i for i, name in enumerate(classes)}
     y = np.array([index[label] for label in labels])
     model = LogisticRegression(C=c, max_iter=MAX_ITERATIONS)
@@ -122,27 +121,47 @@ def fit(
     if list(model.classes_) != list(range(len(classes))):
         raise ValueError(f"a class has no examples: {sorted(set(classes) - set(labels))}")
     coef: npt.NDArray[np.float32] = model.coef_.T.astype(np.float32)
+    intercept = model.intercept_.astype(np.float32)
+    if len(classes) == 2:
+        # Two classes: sklearn keeps one weight vector (the second class's log-odds); a
+        # softmax over [0, that] gives the same probabilities.
+        coef = np.hstack([np.zeros_like(coef), coef])
+        intercept = np.array([0.0, intercept[0]], dtype=np.float32)
     return Head(
         tuple(classes),
         coef[:DENSE_DIMENSIONS].copy(),
         coef[DENSE_DIMENSIONS:].astype(np.float16),
-        model.intercept_.astype(np.float32),
+        intercept,
     )
 
 
-def train(rows: Sequence[Row], encoder: encoder_module.Encoder) -> dict[str, Head]:
-    from skill.understanding.features import featurize  # noqa: PLC0415
+def train(
+    rows: Sequence[Row],
+    encoder: encoder_module.Encoder,
+    known: dict[str, Features] | None = None,
+) -> dict[str, Head]:
+    """Both heads from ``rows``; ``known`` holds features already computed, by text."""
+    from skill.understanding.features import featurize
 
-    features = featurize([row.text for row in rows], encoder)
-    matrix = design(features)
+    known = {} if known is None else known
+    missing = list(dict.fromkeys(row.text for row in rows if row.text not in known))
+    known.update(zip(missing, featurize(missing, encoder), strict=True))
+    matrix = design([known[row.text] for row in rows])
     weights = np.array([row.weight for row in rows], dtype=np.float64)
-    safety = fit(matrix, [r.safety for r in rows], SAFETY_CLASSES, weights, C_SAFETY)
+    # A hard feeling is no disclosure: the safety head only tells danger from none, and
+    # the feelings head, trained on what is not a disclosure, tells a hard feeling.
+    labels = [NONE if r.safety == FEELINGS else r.safety for r in rows]
+    safety = fit(matrix, labels, SAFETY_CLASSES, weights, C_SAFETY)
+    calm = [i for i, row in enumerate(rows) if row.safety in FEELING_CLASSES]
+    feelings = fit(
+        matrix[calm], [rows[i].safety for i in calm], FEELING_CLASSES, weights[calm], C_SAFETY
+    )
     keep = [i for i, row in enumerate(rows) if row.intent not in NOT_FOR_THE_INTENTS_HEAD]
     intents = sorted({rows[i].intent for i in keep})
     intent_head = fit(
         matrix[keep], [rows[i].intent for i in keep], intents, weights[keep], C_INTENTS
     )
-    return {"safety": safety, "intents": intent_head}
+    return {"safety": safety, "feelings": feelings, "intents": intent_head}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,14 +182,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=TRAINED_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.cross_validate is not None:
-        from skill.understanding import crossval  # noqa: PLC0415
+        from skill.understanding import crossval
 
         encoder = CachedEncoder()
         left_out = crossval.folds(args.cross_validate)
         print(f"leaving out, in turn: {', '.join(left_out)}")
-        report = crossval.cross_validate(left_out, encoder)
+        judged = crossval.cross_validate(left_out, encoder)
         encoder.save()
-        print(crossval.summary(report))
+        crossval.save(judged, CACHE_DIR / "crossval.jsonl")
+        print(crossval.summary(judged))
+        print(crossval.sweep(judged))
+        print(f"every judgement: {CACHE_DIR / 'crossval.jsonl'}")
         return 0
     wanted = digest()
     if args.check:

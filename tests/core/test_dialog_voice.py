@@ -145,6 +145,8 @@ def test_safety_views_have_no_variants() -> None:
         assert view in {"safety", "self_harm", "safety_hold", "safety_numbers"} | {
             "safety_goodbye",
             "misunderstood",
+            "check_in",
+            "check_in_fine",
         }
     safety = run(Action.LAUNCH, Action.SAFETY, Action.REPEAT, Action.REPEAT)
     assert all("v" not in t.reply.data for t in safety[1:])

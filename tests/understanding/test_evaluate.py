@@ -39,21 +39,23 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_it_prints_groups_and_confusions_for_the_resolver_and_the_samples(tmp_path: Path) -> None:
+def test_it_prints_what_each_reader_made_of_the_set(tmp_path: Path) -> None:
     labelled = tmp_path / "small.jsonl"
     labelled.write_text("".join(json.dumps(row) + "\n" for row in ROWS))
     result = run("--set", str(labelled))
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "small.jsonl: 6 utterances, en-US" in out
-    resolver, alone = out.split("the model's samples alone")
-    assert "safety:physical" in resolver and "1/1" in resolver
-    assert "near_miss" in resolver and "not flagged" in resolver
-    # The deliberately wrong label shows up as a confusion and a miss.
-    assert "AMAZON.NextIntent -> ListTipsIntent" in resolver
-    assert "'list the tips': ListTipsIntent" in resolver
-    # The samples alone know no disclosure phrased like this.
-    assert "SafetyIntent -> AMAZON.FallbackIntent" in alone
+    ear, rest = out.split("the model's samples alone")
+    alone, nearest = rest.split("nearest sample")
+    assert "safety:physical" in ear and "answered 1" in ear
+    assert "near_miss" in ear and "left alone 1" in ear
+    assert "disclosures caught (answered or checked in): 100.0% of 2" in ear
+    # The deliberately wrong label shows up as a confusion.
+    assert "AMAZON.NextIntent -> ListTipsIntent" in ear
+    # The samples alone know no disclosure phrased like this; the stand-in reads meaning.
+    assert "safety:physical" in alone and "missed 1" in alone
+    assert "in_scope right" in nearest
 
 
 def test_a_bad_line_is_named(tmp_path: Path) -> None:
@@ -64,7 +66,10 @@ def test_a_bad_line_is_named(tmp_path: Path) -> None:
     assert "bad.jsonl:1" in result.stderr and "nonsense" in result.stderr
 
 
-def test_by_default_it_reads_every_set_in_the_test_data() -> None:
-    result = run("--confusions", "3")
-    assert result.returncode == 0, result.stderr
-    assert "tune.jsonl:" in result.stdout
+def test_misses_are_listed_only_when_asked(tmp_path: Path) -> None:
+    labelled = tmp_path / "small.jsonl"
+    labelled.write_text("".join(json.dumps(row) + "\n" for row in ROWS))
+    quiet = run("--set", str(labelled)).stdout
+    assert "'list the tips'" not in quiet
+    loud = run("--set", str(labelled), "--misses").stdout
+    assert "[in_scope] 'list the tips': ListTipsIntent" in loud

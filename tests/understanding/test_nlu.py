@@ -147,7 +147,8 @@ def test_a_launch_with_a_disclosure_gets_the_safety_answer() -> None:
     resolution = get_resolver().resolve("open ally coach, I want to die")
     assert resolution.launch and resolution.intent == "SelfHarmIntent"
     resolution = get_resolver().resolve("ask ally coach what to do, my husband hits me")
-    assert resolution.launch and resolution.intent == "SafetyIntent"
+    # Answered, or asked about ("are you safe right now?"): never coached.
+    assert resolution.launch and resolution.intent in ("SafetyIntent", "ConcernIntent")
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from skill.understanding import safety
+from skill.understanding import cues as safety
 from skill.understanding.resolver import Resolution, get_resolver
 from skill.understanding.text import canonical
 
@@ -203,19 +203,34 @@ def test_what_was_disclosed_is_never_logged(caplog: pytest.LogCaptureFixture) ->
 def test_the_category_stays_out_of_the_resolutions_text() -> None:
     # repr() is what ends up in logs and tracebacks.
     resolution = get_resolver().resolve("he choked me last night")
-    assert resolution.category == safety.PHYSICAL
-    assert safety.PHYSICAL not in repr(resolution)
+    assert resolution.category == "partner"
+    assert "partner" not in repr(resolution)
     assert "category" not in repr(Resolution(category=safety.SELF_HARM))
 
 
-def test_words_no_cue_knows_still_get_the_safety_answer_before_the_fallback() -> None:
-    # No cue matches and the classifier is not sure of anything, but it leans on the
-    # safety samples: the safety answer, not "I didn't catch that".
-    heard = get_resolver("en-US").resolve("home doesnt feel like a safe place with him lately")
-    assert heard.intent == "SafetyIntent"
-    assert heard.source == "concern"
+def test_the_models_own_disclosure_samples_are_answered_at_once() -> None:
+    # What help tells people to say, and every SafetyIntent/SelfHarmIntent sample.
+    resolver = get_resolver("en-US")
+    for text in ("I'm not safe", "I am not safe", "I want to die", "I'm in danger"):
+        heard = resolver.resolve(text)
+        assert heard.intent in ("SafetyIntent", "SelfHarmIntent") and heard.source == "safety"
 
 
-def test_the_concern_net_leaves_other_skills_requests_to_the_fallback() -> None:
+def test_the_models_unclear_samples_are_asked_about() -> None:
+    resolver = get_resolver("en-US")
+    assert resolver.resolve("things at home are scary sometimes").intent == "ConcernIntent"
+    assert resolver.resolve("what's the point anymore").intent == "SelfHarmConcernIntent"
+
+
+def test_a_disclosure_said_in_passing_is_heard_in_its_clause() -> None:
+    # Long, and mostly about something else: the clause carries it (skill.understanding.safety).
+    heard = get_resolver("en-US").resolve(
+        "we have been together nine years and mostly it is fine. anyway he broke my wrist "
+        "last month. but my real question is how to get him to try counselling"
+    )
+    assert heard.intent in ("SafetyIntent", "ConcernIntent")
+
+
+def test_other_skills_requests_go_to_the_fallback() -> None:
     for text in ("whats the weather tomorrow", "play some jazz", "set a timer for ten minutes"):
         assert get_resolver("en-US").resolve(text).intent == "AMAZON.FallbackIntent", text

@@ -154,7 +154,16 @@ def caller_binding(form: Mapping[str, str], pepper: str | None = None) -> str:
 
 
 # Intents whose very name says something about the caller's safety: never logged with them.
-PRIVATE_INTENTS = frozenset({"SafetyIntent", "SelfHarmIntent", "MisunderstoodIntent"})
+PRIVATE_INTENTS = frozenset(
+    {
+        "SafetyIntent",
+        "SelfHarmIntent",
+        "MisunderstoodIntent",
+        "ConcernIntent",
+        "SelfHarmConcernIntent",
+        "FeelingsIntent",
+    }
+)
 
 
 # --- one call -------------------------------------------------------------------------------
