@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from ask_sdk_model import RequestEnvelope
 from skill.alexa.envelopes import SessionDriver
 from skill.core.dialog import Action, Command, Conversation, Reply, handle
 from skill.core.progress import Progress
+from skill.service.turns import Served, watching
 from skill.speech.programs import get_catalog
 from skill.speech.ssml import to_text, validate
 
@@ -22,9 +23,14 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 @dataclass
 class Said:
-    """One response, checked: valid SSML, and a reprompt whenever the session stays open."""
+    """One response, checked: valid SSML, and a reprompt whenever the session stays open.
+
+    ``view``, ``data`` and ``action`` are the turn's, as the turn service served it (its
+    explicit hook): tests assert on them rather than on template wording, which content
+    writers change without touching code."""
 
     raw: dict[str, Any]
+    served: list[Served] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         response = self.raw.get("response") or {}
@@ -68,6 +74,23 @@ class Said:
     def attributes(self) -> dict[str, Any]:
         return dict(self.raw.get("sessionAttributes") or {})
 
+    @property
+    def view(self) -> str | None:
+        return self.served[-1].reply.view if self.served else None
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        return self.served[-1].reply.data if self.served else {}
+
+    @property
+    def action(self) -> str | None:
+        return self.served[-1].action.value if self.served else None
+
+    @property
+    def step(self) -> int | None:
+        """The step a ``step`` view said (``None`` for any other view)."""
+        return self.data.get("step") if self.view == "step" else None
+
 
 class Talk:
     """A person talking to the skill over several sessions on one device."""
@@ -84,7 +107,9 @@ class Talk:
         self.log: list[Said] = []
 
     def _send(self, envelope: dict[str, Any]) -> Said:
-        said = Said(self.handler(envelope, None))
+        with watching() as served:
+            raw = self.handler(envelope, None)
+        said = Said(raw, served)
         self.driver.update(said.raw)
         self.log.append(said)
         return said
@@ -112,7 +137,7 @@ def reach_tip(talk: Talk, tip: int, now: datetime | None = None) -> Said:
     said = talk.say("MotivatePartnerIntent", now)
     for _ in range(tip - 1):
         said = talk.say("AMAZON.NextIntent", now)
-    assert f"Tip {tip}." in said.text
+    assert said.step == tip
     talk.say("AMAZON.StopIntent", now)
     return said
 
@@ -145,3 +170,19 @@ SAFETY_NUMBERS = {
     "en-AU": ("000", "1800 737 732", "13 11 14"),
     "en-IN": ("112", "181", "14416"),
 }
+
+
+AWS_REGION = "eu-west-1"
+
+
+def set_fake_aws(monkeypatch: Any, tmp_path: Any) -> None:
+    """Nothing may reach real AWS: a region and fake credentials only, no profile (a fresh
+    machine has no AWS setup either)."""
+    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", AWS_REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))

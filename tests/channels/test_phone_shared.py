@@ -16,7 +16,19 @@ from typing import Any
 import pytest
 from flask import Flask
 from moto import mock_aws
-from test_phone_support import (
+
+from skill.channels.phone import dynamodb_calls
+from skill.channels.phone.dynamodb_calls import DynamoDbCallStore
+from skill.config import ENV_PUBLIC_BASE_URL, ENV_TWILIO_AUTH_TOKEN, get_settings
+from skill.core.dialog import Action, Command
+from skill.service.turns import TurnService
+from skill.speech.programs import get_catalog
+from skill.speech.render import get_speech
+from skill.store import dynamodb as progress_dynamodb
+from skill.store.dynamodb import DynamoDbProgressStore
+from skill.web import create_app
+
+from phone_support import (
     BASE,
     CALLS_TABLE,
     NUMBER,
@@ -26,18 +38,8 @@ from test_phone_support import (
     Heard,
     Recorder,
     aws_client,
-    set_fake_aws,
 )
-
-from skill.alexa.skill_builder import build_skill
-from skill.channels.phone import dynamodb_calls
-from skill.channels.phone.dynamodb_calls import DynamoDbCallStore
-from skill.channels.web.app import create_app
-from skill.config import ENV_PUBLIC_BASE_URL, ENV_TWILIO_AUTH_TOKEN, get_settings
-from skill.lambda_function import invoke
-from skill.speech.render import get_speech
-from skill.store import dynamodb as progress_dynamodb
-from skill.store.dynamodb import DynamoDbProgressAdapter
+from support import set_fake_aws
 
 PROGRESS_TABLE = "ally-coach-progress-test"
 KEYPAD_LINE = "use your phone's keypad"
@@ -58,14 +60,14 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
 
 
 def instance(**config: Any) -> tuple[Flask, Recorder]:
-    """One process of the phone line: its own skill, store clients and app."""
-    skill = build_skill(DynamoDbProgressAdapter(PROGRESS_TABLE, client=aws_client("dynamodb")))
-    recorder = Recorder(lambda event, context=None: invoke(skill, event, context))
+    """One process of the phone line: its own turn service, store clients and app."""
+    store = DynamoDbProgressStore(PROGRESS_TABLE, client=aws_client("dynamodb"))
+    recorder = Recorder(TurnService(store, get_catalog()))
     settings: dict[str, Any] = {
         "VERIFY_REQUESTS": False,
         "TWILIO_AUTH_TOKEN": TOKEN,
         "PUBLIC_BASE_URL": BASE,
-        "SKILL_HANDLER": recorder,
+        "PHONE_TURN_SERVICE": recorder,
         "PHONE_CALLS_TABLE_NAME": CALLS_TABLE,
         "PHONE_BUSY_WAIT_SECONDS": 0.2,
         **config,
@@ -131,7 +133,7 @@ def test_a_call_alternating_between_two_instances_completes_the_walkthrough() ->
     assert goodbye.hung_up and "I'll remember where you are." in goodbye.text
 
     # Both instances served the call; the keypad was announced once in all.
-    assert first.events and second.events
+    assert first.commands and second.commands
     assert sum(KEYPAD_LINE in h.text for h in caller.log) == 1
     item = raw_call(caller.call_sid)
     assert item["ended"] == {"BOOL": True} and "state" not in item
@@ -166,20 +168,23 @@ def test_the_table_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
 
 
 class Gate:
-    """Holds a skill handler inside its turn until the test lets it go."""
+    """Holds a turn service inside a turn until the test lets it go."""
 
-    def __init__(self, inner: Callable[..., dict[str, Any]]) -> None:
+    def __init__(self, inner: TurnService) -> None:
         self.inner = inner
         self.entered = threading.Event()
         self.go = threading.Event()
         self.armed = False
 
-    def __call__(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-        if self.armed and event["request"]["type"] == "IntentRequest":
+    def run(self, caller: Any, session: Any, command: Command, **kwargs: Any) -> Any:
+        if self.armed and command.action is not Action.LAUNCH:
             self.armed = False
             self.entered.set()
             assert self.go.wait(10), "the test never let the turn finish"
-        return self.inner(event, context)
+        return self.inner.run(caller, session, command, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 def in_thread(work: Callable[[], Heard]) -> tuple[threading.Thread, list[Heard]]:
@@ -253,7 +258,7 @@ def test_a_hang_up_during_a_turn_ends_the_call_when_the_turn_is_done() -> None:
     thread.join(10)
     assert "Tip 2." in out[0].text
     # Instance one closed the session for the status callback it never saw.
-    assert first.requests[-2:] == ["AMAZON.NextIntent", "SessionEndedRequest"]
+    assert first.actions[-2:] == ["next", "session_ended"]
     assert raw_call(caller.call_sid)["ended"] == {"BOOL": True}
     assert "Last time, you finished tip 2." in Caller(two).dial().text
 
@@ -352,10 +357,12 @@ def test_a_turn_whose_state_could_not_be_written_is_written_before_the_next() ->
 
 
 def test_the_skill_failing_mid_call_still_ends_it_politely() -> None:
-    def broken(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-        raise RuntimeError("skill on fire")
+    class Broken(TurnService):
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("skill on fire")
 
-    app, _ = instance(SKILL_HANDLER=broken)
+    store = DynamoDbProgressStore(PROGRESS_TABLE, client=aws_client("dynamodb"))
+    app, _ = instance(PHONE_TURN_SERVICE=Broken(store, get_catalog()))
     heard = Caller(app).dial()
     assert heard.hung_up and "something went wrong on my side" in heard.text
 

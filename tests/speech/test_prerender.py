@@ -97,10 +97,10 @@ def test_a_cold_start_with_tables_answers_without_jinja(tables: Path, tmp_path: 
 import json, sys
 from pathlib import Path
 from skill.lambda_function import invoke
-from skill.store.sqlite import SqliteProgressAdapter
+from skill.store.sqlite import SqliteProgressStore
 from skill.alexa.skill_builder import build_skill
 from skill.speech.render import Speech
-skill = build_skill(SqliteProgressAdapter({str(tmp_path / "p.db")!r}),
+skill = build_skill(SqliteProgressStore({str(tmp_path / "p.db")!r}),
                     speech=Speech(prerendered_dir=Path({str(tables)!r})))
 event = json.loads(Path({str(ROOT / "tests/fixtures/launch_request.json")!r}).read_text())
 response = invoke(skill, event)

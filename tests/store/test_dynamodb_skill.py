@@ -25,20 +25,21 @@ from outages import FakeTime, attempts_per_turn
 from test_store_contract import (
     REGION,
     dynamodb_client,
-    envelope,
+    key_of,
     set_fake_aws,
     skill_disabled_event,
 )
 
 from skill import config, lambda_function
-from skill.alexa.budget import RetryPolicy
 from skill.alexa.invoke import EventNotAcknowledged
 from skill.alexa.skill_builder import build_skill
 from skill.core.progress import SCHEMA_VERSION, Progress
+from skill.digest import short_hash
 from skill.lambda_function import invoke
+from skill.service import factory
+from skill.service.budget import RetryPolicy
 from skill.store import dynamodb
-from skill.store.base import short_hash
-from skill.store.dynamodb import DynamoDbProgressAdapter, create_plain_table, create_table
+from skill.store.dynamodb import DynamoDbProgressStore, create_plain_table, create_table
 
 from support import Said, Talk, reach_tip
 
@@ -47,8 +48,8 @@ USER = "amzn1.ask.account.AFTESTUSERXYZ1234567890"
 T0 = datetime(2027, 3, 1, 19, 0, tzinfo=UTC)
 ERROR_WORDS = "something went wrong"
 ENDPOINT = f"https://dynamodb.{REGION}.amazonaws.com"
-# Fast failures one turn tries before it answers without the store (skill.alexa.budget).
-A_TURN = attempts_per_turn(DynamoDbProgressAdapter.slowest_call_seconds)
+# Fast failures one turn tries before it answers without the store (skill.service.budget).
+A_TURN = attempts_per_turn(DynamoDbProgressStore.slowest_call_seconds)
 
 Handler = Callable[..., dict[str, Any]]
 
@@ -128,7 +129,7 @@ FAILURES = {
 @dataclass
 class Aws:
     client: Any  # the test's own client, to look at the table
-    adapter: DynamoDbProgressAdapter
+    adapter: DynamoDbProgressStore
     handler: Handler
     calls: Calls
     faults: Faults
@@ -139,8 +140,8 @@ class Aws:
 
     def stored(self, person_id: str | None = None, user_id: str = USER) -> Progress | None:
         """What is in the table, read around the adapter under test."""
-        reader = DynamoDbProgressAdapter(TABLE, client=self.client)
-        attributes = reader.get_attributes(envelope(user_id, person_id))
+        reader = DynamoDbProgressStore(TABLE, client=self.client)
+        attributes = reader.read(key_of(user_id, person_id))
         return Progress.from_dict(attributes) if attributes else None
 
     def items(self) -> list[dict[str, Any]]:
@@ -153,7 +154,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Aws]:
     with mock_aws():
         client = dynamodb_client()
         create_table(client, TABLE)
-        adapter = DynamoDbProgressAdapter(TABLE, client=dynamodb_client())
+        adapter = DynamoDbProgressStore(TABLE, client=dynamodb_client())
         time = FakeTime()
         skill = build_skill(adapter, retry=time.policy())
 
@@ -449,7 +450,7 @@ def test_a_store_that_never_answers_still_leaves_time_to_answer(
         monkeypatch.setenv(
             "AWS_ENDPOINT_URL_DYNAMODB", f"http://127.0.0.1:{silent.getsockname()[1]}"
         )
-        adapter = DynamoDbProgressAdapter(TABLE, region=REGION)
+        adapter = DynamoDbProgressStore(TABLE, region=REGION)
         # Real time (the timeouts are real), but pauses without jitter, so the count of
         # tries a turn makes is the same on every run.
         skill = build_skill(adapter, retry=RetryPolicy(jitter=lambda: 1.0))
@@ -594,16 +595,16 @@ def test_lambda_handler_uses_the_table_named_in_the_environment(
     monkeypatch.setenv(config.ENV_TABLE_NAME, TABLE)
     monkeypatch.setenv(config.ENV_AWS_REGION, REGION)
     config.get_settings.cache_clear()
-    lambda_function.get_skill.cache_clear()
+    lambda_function.reset()
     with mock_aws():
         client = dynamodb_client()
         create_table(client, TABLE)
 
         reach_tip(Talk(lambda_function.lambda_handler, user_id=USER), 2, T0)
-        stored = DynamoDbProgressAdapter(TABLE, client=client).get_attributes(envelope(USER))
+        stored = DynamoDbProgressStore(TABLE, client=client).read(key_of(USER))
         back = Talk(lambda_function.lambda_handler, user_id=USER).launch(T0 + timedelta(days=1))
 
-    assert isinstance(lambda_function.get_skill().persistence_adapter, DynamoDbProgressAdapter)
+    assert isinstance(factory.get_store(), DynamoDbProgressStore)
     assert stored["programs"]["motivate"]["position"] == 2
     assert "Last time, you finished tip 2." in back.text
     assert not (tmp_path / "default.sqlite3").exists()  # nothing went to the local store
@@ -620,7 +621,7 @@ def test_on_a_table_with_only_its_key_a_failed_then_redelivered_skill_disabled_l
     with mock_aws():
         client = dynamodb_client()
         create_plain_table(client, TABLE)
-        adapter = DynamoDbProgressAdapter(TABLE, client=dynamodb_client())
+        adapter = DynamoDbProgressStore(TABLE, client=dynamodb_client())
         skill = build_skill(adapter, retry=FakeTime().policy())
         faults = Faults(adapter.client)
 
