@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
@@ -14,6 +18,8 @@ from ask_sdk_model import RequestEnvelope
 from skill.alexa.envelopes import SessionDriver
 from skill.core.dialog import Action, Command, Conversation, Reply, handle
 from skill.core.progress import Progress
+from skill.digest import sha256
+from skill.service.budget import RetryPolicy
 from skill.service.turns import Served, watching
 from skill.speech.programs import get_catalog
 from skill.speech.ssml import to_text, validate
@@ -161,6 +167,25 @@ def request_envelope(user_id: str, person_id: str | None = None) -> RequestEnvel
     return DefaultSerializer().deserialize(json.dumps(raw), RequestEnvelope)
 
 
+def instant_retries() -> RetryPolicy:
+    """A turn's retry rules on a clock that sleeping moves on: no test waits out a pause."""
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    return RetryPolicy(clock=lambda: now[0], sleep=sleep, jitter=lambda: 1.0)
+
+
+class Step(NamedTuple):
+    """One turn of the walk of every reachable state (``skill.speech.prerender.walk``)."""
+
+    before: Reply | None  # what was said the turn before (None: a new session)
+    command: Command
+    reply: Reply
+    path: str
+
+
 # locale -> (emergency number, domestic-violence helpline, crisis line), as a person reads
 # them; the safety tests of every channel check these, independently of the templates.
 SAFETY_NUMBERS = {
@@ -186,3 +211,42 @@ def set_fake_aws(monkeypatch: Any, tmp_path: Any) -> None:
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD_TIMEOUT = 400
+
+
+def built_zip(command: str) -> Path:
+    """``python -m skill <command> --local``'s zip, built once per state of its inputs.
+
+    The zip is kept under build/test-zips/ by a digest of everything the build reads (the
+    project's code, templates and models, pyproject.toml, the locks, this interpreter), so
+    a test run of unchanged sources reuses the one the last run built and checked."""
+    digest = sha256(sys.version.encode() + command.encode())
+    inputs = [ROOT / "pyproject.toml", *sorted((ROOT / "infra").glob("*.lock"))]
+    for folder in ("skill", "templates", "interaction_model"):
+        inputs += sorted(
+            p
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and "_prerendered" not in p.parts
+        )
+    for path in inputs:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    out = ROOT / "build" / "test-zips" / f"{command}-{digest.hexdigest()[:24]}.zip"
+    if out.exists():
+        return out
+    partial = out.with_name(out.stem + f".{os.getpid()}.zip")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "skill", command, "--local", "--out", str(partial)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "Built " in result.stdout and partial.name in result.stdout, result.stdout
+    partial.replace(out)
+    return out

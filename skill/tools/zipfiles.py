@@ -156,11 +156,22 @@ def _sources_digest() -> str:
 
 
 def prerendered_files(out_dir: Path) -> dict[str, Path]:
-    """Every reply rendered ahead (``skill.speech.prerender``), so a cold start needs no Jinja2.
+    """Every reply rendered ahead (``skill.speech.prerender``), so a cold start needs no
+    Jinja2: the zip entries, from ``prerendered_tables``."""
+    cache = prerendered_tables(out_dir)
+    return {
+        f"templates/{PRERENDERED}/{path.relative_to(cache).as_posix()}": path
+        for path in sorted(cache.rglob("*.json"))
+    }
+
+
+def prerendered_tables(out_dir: Path) -> Path:
+    """The folder of every locale's rendered tables for the sources as they are.
 
     Rendering them walks every state of the dialog (half a minute); the result depends only
     on the templates and the code, so it is kept under build/ by their digest and reused
-    by the next build of the same sources.
+    by the next build (and test run) of the same sources. Without a writable build/ the
+    tables are rendered into ``out_dir``.
     """
     from skill.speech.prerender import build as prerender
 
@@ -178,10 +189,7 @@ def prerendered_files(out_dir: Path) -> dict[str, Path]:
         except OSError:  # no writable build/: render into the build's own folder
             prerender(out_dir)
             cache = out_dir
-    return {
-        f"templates/{PRERENDERED}/{path.relative_to(cache).as_posix()}": path
-        for path in sorted(cache.rglob("*.json"))
-    }
+    return cache
 
 
 def write_zip(files: Mapping[str, Path], out: Path) -> None:

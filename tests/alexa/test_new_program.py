@@ -71,6 +71,7 @@ def test_the_new_program_is_in_the_catalog_from_its_folder(content_root: Path) -
     assert catalog.named("Three Good Things") is catalog["good_things"]
 
 
+@pytest.mark.slow  # full tier: explores the whole dialog
 def test_the_content_check_wants_its_names_in_the_voice_model(
     content_root: Path, models: Path
 ) -> None:
@@ -80,6 +81,7 @@ def test_the_content_check_wants_its_names_in_the_voice_model(
     assert content.check(content_root, models) == []
 
 
+@pytest.mark.slow  # full tier: explores the whole dialog
 def test_a_broken_program_is_reported_not_crashed_on(content_root: Path, models: Path) -> None:
     (content_root / "en" / "programs" / "good_things" / "share.ssml.j2").unlink()
     problems = content.check(content_root, models, ["en-US"])

@@ -439,6 +439,7 @@ def test_a_forget_that_fails_says_so_and_a_second_yes_deletes(aws: Aws) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # real read timeouts on a real socket
 def test_a_store_that_never_answers_still_leaves_time_to_answer(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -31,6 +31,8 @@ from skill.paths import TEMPLATES_DIR
 from skill.store.base import StorageError
 from skill.store.sqlite import SqliteProgressStore
 
+from support import instant_retries
+
 ROOT = Path(__file__).resolve().parents[3]
 STATIC = ROOT / "skill" / "channels" / "simulator" / "static"
 PAGE = ROOT / "skill" / "channels" / "simulator" / "page.html"
@@ -333,7 +335,7 @@ class BrokenStore:
 
 def test_a_failing_store_says_so_and_forgets_nothing() -> None:
     store = BrokenStore()
-    skill = build_skill(store)
+    skill = build_skill(store, retry=instant_retries())  # the retries, without the waits
     app = create_simulator_app(
         {CONFIG_SKILL_HANDLER: lambda e, c: invoke(skill, e, c), CONFIG_STORE: store}
     )
