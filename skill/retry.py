@@ -13,17 +13,25 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
 
-class Backoff(NamedTuple):
-    """Pauses of ``first`` seconds, doubling up to ``most``; ``jitter`` gives 0..1."""
+class Backoff:
+    """Pauses of ``first`` seconds, doubling up to ``most``; ``jitter`` gives 0..1.
 
-    first: float
-    most: float
-    jitter: Callable[[], float] = random.random
+    A plain class: every Lambda cold start defines it, and a NamedTuple costs several times
+    more to define (skill.core.values)."""
+
+    __slots__ = ("first", "jitter", "most")
+
+    def __init__(
+        self, first: float, most: float, jitter: Callable[[], float] = random.random
+    ) -> None:
+        self.first = first
+        self.most = most
+        self.jitter = jitter
 
     def pauses(self) -> Iterator[float]:
         """The pauses to sleep, one per failed try, each already jittered."""

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from skill.understanding.resolver import Resolution
@@ -37,8 +36,7 @@ LAUNCH_REQUEST = "LaunchRequest"
 SESSION_ENDED_REQUEST = "SessionEndedRequest"
 
 
-@dataclass(frozen=True)
-class Said:
+class Said(NamedTuple):  # not a dataclass: the phone Lambda's cold start defines it
     """What the skill answered one request. SSML may come with or without ``<speak>``."""
 
     request: str  # what was sent: LaunchRequest, SessionEndedRequest or the intent's name

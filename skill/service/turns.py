@@ -26,7 +26,7 @@ import threading
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from skill.core.dialog import Action, Command, Conversation, Reply, Turn, handle
 from skill.core.progress import Progress
@@ -60,23 +60,30 @@ PROMISING_VIEWS = frozenset({"goodbye", "paused"})
 SAVED = "saved"
 
 
-class Caller(NamedTuple):
-    """Who is speaking, and on what."""
+class Caller:
+    """Who is speaking, and on what. (Plain classes here: every Lambda cold start defines
+    them, and a NamedTuple costs several times more to define, skill.core.values.)"""
 
-    key: str  # the progress key (skill.store.base.progress_key)
-    locale: str
-    eyes_open: bool = False  # the device is in a car: exercises never ask to close the eyes
+    __slots__ = ("eyes_open", "key", "locale")
+
+    def __init__(self, key: str, locale: str, eyes_open: bool = False) -> None:
+        self.key = key  # the progress key (skill.store.base.progress_key)
+        self.locale = locale
+        self.eyes_open = eyes_open  # in a car: exercises never ask to close the eyes
 
 
-class Served(NamedTuple):
+class Served:
     """One turn as served: the core's turn (its reply as said), the action it answered,
     whether the progress is still unsaved, and whether the turn is a private one (a
     disclosure, or anything while coaching is held after one)."""
 
-    turn: Turn
-    action: Action
-    unsaved: bool
-    private: bool
+    __slots__ = ("action", "private", "turn", "unsaved")
+
+    def __init__(self, turn: Turn, action: Action, unsaved: bool, private: bool) -> None:
+        self.turn = turn
+        self.action = action
+        self.unsaved = unsaved
+        self.private = private
 
     @property
     def reply(self) -> Reply:
