@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from skill.core.dialog import Action, Command
-from skill.service.turns import TurnService
+from skill.service.turns import Served, TurnService, watching
 
 from support import AWS_REGION
 
@@ -79,6 +80,9 @@ class Heard:
     status: int
     xml: str
     action: str = GATHER_URL  # where <Gather> and <Redirect> must send the next turn
+    # The turns the webhook ran on the turn service (its hook): what tests assert on, rather
+    # than the templates' words.
+    served: list[Served] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         assert self.status == 200, self.xml
@@ -104,6 +108,20 @@ class Heard:
         assert gather.get("speechTimeout") == "auto"
         assert int(gather.get("timeout", "0")) > 0
         assert gather.get("hints")
+
+    @property
+    def view(self) -> str | None:
+        """The view of the last turn the webhook ran (None: only the phone's own words)."""
+        return self.served[-1].reply.view if self.served else None
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        return self.served[-1].reply.data if self.served else {}
+
+    @property
+    def step(self) -> int | None:
+        """The step a ``step`` view said (``None`` for any other answer)."""
+        return self.data.get("step") if self.view == "step" else None
 
     @property
     def next_url(self) -> str:
@@ -188,8 +206,9 @@ class Caller:
         return self.client.post(path, data=params, headers=all_headers)
 
     def _heard(self, path: str, **extra: str) -> Heard:
-        response = self.post(path, self.params(**extra))
-        heard = Heard(response.status_code, response.get_data(as_text=True), self.action)
+        with watching() as served:
+            response = self.post(path, self.params(**extra))
+        heard = Heard(response.status_code, response.get_data(as_text=True), self.action, served)
         self.log.append(heard)
         if not heard.hung_up:
             # Twilio posts the next turn to the URL the answer names, query and all.

@@ -111,7 +111,7 @@ def test_a_call_alternating_between_two_instances_completes_the_walkthrough() ->
 
     greeting = caller.dial()  # instance one
     assert greeting.text.startswith("Welcome to Ally Coach.") and KEYPAD_LINE in greeting.text
-    assert "Tip 1." in caller.say("yes").text  # two
+    assert caller.say("yes").step == 1  # two
     # Silence counting carries across instances: the reprompt, then the options.
     first_silence = caller.silence()  # one
     assert first_silence.text == (
@@ -123,10 +123,10 @@ def test_a_call_alternating_between_two_instances_completes_the_walkthrough() ->
     assert "Do you have a sentence" in caller.press("7").text  # two
     assert "Shall we go on to tip 2?" in caller.press("7").text  # one
     heard = caller.say("yes")
-    assert "Tip 2." in heard.text
+    assert heard.step == 2
     for n in range(3, 6):
         heard = caller.say("next")
-        assert f"Tip {n}." in heard.text, heard.text  # no turn lost, none run twice
+        assert heard.step == n, heard.text  # no turn lost, none run twice
     assert "That was the last of the five tips." in caller.say("next").text
     assert caller.silence().text.startswith("Would you like")  # count restarted at one
     goodbye = caller.say("stop")
@@ -215,8 +215,8 @@ def test_a_turn_racing_a_running_turn_waits_its_turn_and_is_not_lost() -> None:
 
     # Twilio follows the redirect after "one moment": the input left with the call runs now.
     resumed = other.follow()
-    assert "Tip 2." in resumed.text and resumed.listening
-    assert "Tip 3." in other.say("next").text  # and the call goes on from there
+    assert resumed.step == 2 and resumed.listening
+    assert other.say("next").step == 3  # and the call goes on from there
     assert raw_call(caller.call_sid)["deferred"] == {"M": {}}
 
 
@@ -280,7 +280,7 @@ def test_throttling_on_every_other_request_loses_nothing() -> None:
     assert caller.dial().listening
     for n, words in enumerate(("yes", "next", "next", "next", "next"), start=1):
         heard = caller.say(words)
-        assert f"Tip {n}." in heard.text, heard.text
+        assert heard.step == n, heard.text
     assert caller.silence().listening
     assert caller.silence().text.startswith("Sorry, I didn't hear anything.")
     assert caller.say("stop").hung_up
@@ -294,15 +294,15 @@ def test_timeouts_mixed_with_throttling_lose_nothing() -> None:
     faults.plan = ["timeout", None, "ThrottlingException"]
     assert caller.dial().listening
     faults.plan = ["timeout", "timeout", None, "InternalServerError"]
-    assert "Tip 1." in caller.say("yes").text
-    assert "Tip 2." in caller.say("next").text
+    assert caller.say("yes").step == 1
+    assert caller.say("next").step == 2
 
 
 def test_a_store_outage_is_an_apology_and_the_call_goes_on_when_it_is_back() -> None:
     app, faults = faulty_instance()
     caller = Caller(app)
     caller.dial()
-    assert "Tip 1." in caller.say("yes").text
+    assert caller.say("yes").step == 1
     faults.down = True
     sorry = caller.say("next")
     assert sorry.listening and sorry.text == (
@@ -311,7 +311,7 @@ def test_a_store_outage_is_an_apology_and_the_call_goes_on_when_it_is_back() -> 
     assert sorry.next_url.endswith("/phone/gather?trouble=1")
     faults.down = False
     heard = caller.say("next")  # said again: runs once, where the call was
-    assert "Tip 2." in heard.text and heard.next_url.endswith("/phone/gather")
+    assert heard.step == 2 and heard.next_url.endswith("/phone/gather")
 
 
 def test_a_long_outage_ends_the_call_politely_without_promising_anything() -> None:
@@ -347,13 +347,13 @@ def test_a_turn_whose_state_could_not_be_written_is_written_before_the_next() ->
     app, faults = faulty_instance()
     caller = Caller(app)
     caller.dial()
-    assert "Tip 1." in caller.say("yes").text
+    assert caller.say("yes").step == 1
     # The claim goes through, the skill answers, then the write fails for good.
     faults.plan = [None] + ["timeout"] * 20
     heard = caller.say("next")
-    assert "Tip 2." in heard.text and heard.listening  # the caller hears the real answer
+    assert heard.step == 2 and heard.listening  # the caller hears the real answer
     faults.plan = []
-    assert "Tip 3." in caller.say("next").text  # the turn before was kept, not lost
+    assert caller.say("next").step == 3  # the turn before was kept, not lost
 
 
 def test_the_skill_failing_mid_call_still_ends_it_politely() -> None:
