@@ -27,8 +27,32 @@ from skill.speech.ssml import to_text, validate
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
+class ServedTurn:
+    """What a test asserts on: the last turn the turn service served for a request (its
+    ``served``, from the service's hook), rather than the templates' words."""
+
+    served: list[Served]
+
+    @property
+    def view(self) -> str | None:
+        return self.served[-1].reply.view if self.served else None
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        return self.served[-1].reply.data if self.served else {}
+
+    @property
+    def action(self) -> str | None:
+        return self.served[-1].action.value if self.served else None
+
+    @property
+    def step(self) -> int | None:
+        """The step a ``step`` view said (``None`` for any other answer)."""
+        return self.data.get("step") if self.view == "step" else None
+
+
 @dataclass
-class Said:
+class Said(ServedTurn):
     """One response, checked: valid SSML, and a reprompt whenever the session stays open.
 
     ``view``, ``data`` and ``action`` are the turn's, as the turn service served it (its
@@ -79,23 +103,6 @@ class Said:
     @property
     def attributes(self) -> dict[str, Any]:
         return dict(self.raw.get("sessionAttributes") or {})
-
-    @property
-    def view(self) -> str | None:
-        return self.served[-1].reply.view if self.served else None
-
-    @property
-    def data(self) -> Mapping[str, Any]:
-        return self.served[-1].reply.data if self.served else {}
-
-    @property
-    def action(self) -> str | None:
-        return self.served[-1].action.value if self.served else None
-
-    @property
-    def step(self) -> int | None:
-        """The step a ``step`` view said (``None`` for any other view)."""
-        return self.data.get("step") if self.view == "step" else None
 
 
 class Talk:

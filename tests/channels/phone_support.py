@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from skill.core.dialog import Action, Command
 from skill.service.turns import Served, TurnService, watching
 
-from support import AWS_REGION
+from support import AWS_REGION, ServedTurn
 
 TOKEN = "test-token"
 BASE = "https://phone.example.test"
@@ -73,7 +72,7 @@ def check_twiml(root: ET.Element) -> None:
 
 
 @dataclass
-class Heard:
+class Heard(ServedTurn):
     """One TwiML answer, checked: valid TwiML, and listening, holding ("one moment", then
     straight back) or hanging up."""
 
@@ -108,20 +107,6 @@ class Heard:
         assert gather.get("speechTimeout") == "auto"
         assert int(gather.get("timeout", "0")) > 0
         assert gather.get("hints")
-
-    @property
-    def view(self) -> str | None:
-        """The view of the last turn the webhook ran (None: only the phone's own words)."""
-        return self.served[-1].reply.view if self.served else None
-
-    @property
-    def data(self) -> Mapping[str, Any]:
-        return self.served[-1].reply.data if self.served else {}
-
-    @property
-    def step(self) -> int | None:
-        """The step a ``step`` view said (``None`` for any other answer)."""
-        return self.data.get("step") if self.view == "step" else None
 
     @property
     def next_url(self) -> str:
