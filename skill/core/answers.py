@@ -1,0 +1,155 @@
+"""Answers to the open question, and the asides that act on where the user is: pace,
+how long, "I don't know", resume, eyes open, and saying no to a program."""
+
+from __future__ import annotations
+
+from skill.core.blocks import added
+from skill.core.program import Program
+from skill.core.progress import Progress
+from skill.core.values import Action, Conversation, Question, Reply, Turn
+from skill.core.walk import ProgramWalk
+
+
+class Answers(ProgramWalk):
+    def pacing(self, a: Action) -> Turn:
+        """Slower, faster, more time: remembered for this and later sessions. In an
+        exercise the part under way is said again at the new pace."""
+        p = self.p
+        if a is Action.SLOWER:
+            changed = p.with_pacing(p.pace - 1, p.room)
+        elif a is Action.FASTER:
+            changed = p.with_pacing(p.pace + 1, p.room - 1)
+        else:
+            changed = p.with_pacing(p.pace, p.room + 1)
+        note = a.value if changed != p else f"{a.value}_most"
+        self.p = changed
+        c, program = self.c, self.program
+        if program is not None and c.step and c.part:
+            return self.practice(c.part, note=note)
+        if program is not None and c.step and program.step(c.step).kind == "guided":
+            return self.step(program, c.step, note=note)
+        return self.aside("pacing", note=note)
+
+    def how_long(self) -> Turn:
+        """How long the program under way (or the main one) takes, from its content."""
+        program = self.program or self.numbered
+        minutes = [step.minutes for step in program.steps]
+        return self.aside(
+            "how_long",
+            program=program.id,
+            count=program.size,
+            each=round(max(minutes)),
+            total=round(sum(minutes)),
+            left=round(sum(minutes[self.c.step - 1 :])) if self.c.program and self.c.step else None,
+        )
+
+    def dont_know(self) -> Turn:
+        """ "I don't know" to a question: said gently, with time or the simpler choice."""
+        c = self.c
+        if c.question is Question.REFLECT and self.program is not None:
+            return self.answer(Action.NO)  # its "no" answer is already the gentle one
+        return self.aside("not_sure")
+
+    def resume(self) -> Turn:
+        c, p = self.c, self.p
+        if c.question is Question.RESUME:
+            return self.answer(Action.YES)
+        if c.paused and c.last is not None:
+            return Turn(c._replace(paused=False), p, c.last)
+        program = self.program
+        if program is not None and c.step and c.part:
+            return self.practice(c.part)
+        if program is not None and c.step:
+            return self.step(program, c.step)
+        resumable = self.resumable()
+        if resumable is not None:
+            step = p.of(resumable.id).resume_step(resumable.size)
+            return self.step(resumable, step, intro=step == 1)
+        return self.menu()
+
+    def answer(self, a: Action) -> Turn:
+        yes = a in (Action.YES, Action.READY)
+        c, q = self.c, self.c.question
+        offered = self.catalog.get(c.offer)
+        if q is Question.OFFER and offered is not None:
+            if yes:
+                progress = self.p.of(offered.id)
+                if progress.started and not self.completed(offered):
+                    step = progress.resume_step(offered.size)
+                    return self.step(offered, step, intro=step == 1)
+                return self.step(offered, 1, intro=True)
+            return self.declined(offered)
+        if q is Question.RESUME and offered is not None:
+            if yes:
+                step = self.p.of(offered.id).resume_step(offered.size)
+                return self.step(offered, step, intro=step == 1)
+            return self.ask(
+                "resume_declined", {}, Question.RESTART, state=self.at_rest(offer=offered.id)
+            )
+        if q is Question.RESTART and offered is not None:
+            return self.step(offered, 1, intro=True) if yes else self.declined(offered)
+        program = self.program
+        if q is Question.PRACTICE and program is not None:
+            return self.practice(1) if yes else self.after_step()
+        if q is Question.READY and program is not None:
+            if not yes:
+                return self.aside("take_your_time")
+            if c.part:
+                return self.practice(c.part + 1)
+            return self.after_step()
+        if q is Question.REFLECT and program is not None:
+            if not c.part:
+                return self.program_end(program, answered=yes)
+            old = self.p.of(program.id)
+            practiced = self.p.with_program(
+                program.id, old._replace(practiced=old.practiced | {c.step})
+            )
+            return self.ask(
+                "practice_done",
+                {
+                    "step": c.step,
+                    "step_id": program.step(c.step).id,
+                    "answered": yes,
+                    "last_step": c.step >= program.size,
+                },
+                Question.NEXT_STEP,
+                state=c._replace(part=0),
+                progress=practiced,
+            )
+        if q is Question.NEXT_STEP and program is not None:
+            if yes:
+                return self.after_step()
+            return self.ask("stay_on_step", {"step": c.step}, Question.NEXT_STEP)
+        if q is Question.FORGET:
+            if yes:
+                return Turn(
+                    Conversation(), Progress(), Reply("forgotten", end_session=True), forget=True
+                )
+            if c.hold:
+                return Turn(c._replace(question=None), self.p, Reply("safety_hold", {}))
+            main = self.catalog.main
+            return self.offer("forget_cancelled", main, {})
+        # Yes or no with no question open.
+        return self.fallback()
+
+    def declined(self, offered: Program) -> Turn:
+        """No to a program: suggest one not yet done, once; else say goodbye."""
+        self.c = self.c._replace(skip=added(self.c.skip, offered.id))
+        alternative = self.next_offer(offered, again=False)
+        if alternative is None:
+            return self.goodbye()
+        return self.offer("offer_declined", alternative, {"declined": offered.id})
+
+    def eyes_open(self) -> Turn:
+        """From now on this session, exercises are done with the eyes open. In an exercise,
+        the part under way is said again that way."""
+        self.c = c = self.c._replace(eyes_open=True)
+        program = self.program
+        if program is not None and c.step and c.part:
+            return self.practice(c.part, note="eyes_open")
+        if program is not None and c.step and program.step(c.step).kind == "guided":
+            return self.step(program, c.step, note="eyes_open")
+        return self.aside("eyes_open")
+
+    def goodbye(self) -> Turn:
+        return Turn(Conversation(), self.p, Reply("goodbye", {"started": True}, end_session=True))
