@@ -47,7 +47,7 @@ def _fresh_lambda_handler() -> Handler:
     from skill import config, lambda_function
 
     config.get_settings.cache_clear()
-    lambda_function.get_skill.cache_clear()
+    lambda_function.reset()
     return lambda_function.lambda_handler
 
 
@@ -146,10 +146,10 @@ def dynamodb_turns(
             create_table(boto3.client("dynamodb", region_name=REGION), TABLE)
 
             from bench.hello_world import build_handler, dynamodb_adapter
-            from skill import lambda_function
+            from skill.service.factory import get_store
 
             ours = _fresh_lambda_handler()
-            ours_calls = CallCounter(lambda_function.get_skill().persistence_adapter.client)
+            ours_calls = CallCounter(get_store().client)
             resource = boto3.resource("dynamodb", region_name=REGION)
             baseline = build_handler(dynamodb_adapter(TABLE, resource))
             base_calls = CallCounter(resource.meta.client)

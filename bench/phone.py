@@ -93,8 +93,10 @@ imported = time.monotonic()
 result = lambda_handler(payload, None)
 answered = time.monotonic()
 ok = (result.get("statusCode") == 200) if kind == "phone" else ("response" in result)
+sdk = any(name.split(".")[0] in ("ask_sdk_core", "ask_sdk_model", "ask_sdk_runtime")
+          for name in sys.modules)
 print(json.dumps({"started": started, "imported": imported, "answered": answered, "ok": ok,
-                  "cpu": time.process_time()}))
+                  "cpu": time.process_time(), "sdk": sdk}))
 """
 
 
@@ -208,6 +210,8 @@ def cold_starts(workdir: Path, repeats: int, *, prerender: bool = True) -> dict[
             "first_answer_median_ms": median_ms(kind, "imported", "answered"),
             "cpu_median_ms": round(statistics.median(r["cpu"] for r in runs[kind]) * 1e3, 1),
             "runs": len(runs[kind]),
+            # Runs that loaded the Alexa SDK (ask_sdk_*): the phone line never should.
+            "alexa_sdk_loaded": sum(bool(r.get("sdk")) for r in runs[kind]),
         }
         for kind in ("phone", "alexa")
     }
@@ -557,6 +561,7 @@ def phone_benchmark(
 PHONE_BUDGETS: list[tuple[str, tuple[str, ...], float, str]] = [
     ("phone: cold start", ("phone", "cold_start", "ratio"), 3.0, "<="),
     ("phone: resolver load", ("phone", "cold_start", "resolver_vs_alexa"), 1.0, "<="),
+    ("phone: Alexa SDK loaded", ("phone", "cold_start", "phone", "alexa_sdk_loaded"), 0, "=="),
     ("phone: lost turns, shared store", ("phone", "load", "shared", "lost_turns"), 0, "=="),
     ("phone: calls not completed, shared", ("phone", "load", "shared", "incomplete"), 0, "=="),
     ("phone: lost turns, memory store", ("phone", "load", "memory", "lost_turns"), 0, "=="),
@@ -583,6 +588,13 @@ def phone_rows(results: dict[str, Any], judged: Any) -> list[Row]:
             f"{ms(alexa['median_ms'])} (Alexa)",
             f"{cold['ratio']:.2f}x",
             *judged("phone: cold start"),
+        ),
+        (
+            "  runs that loaded the Alexa SDK",
+            str(ours.get("alexa_sdk_loaded", "-")),
+            f"{alexa.get('alexa_sdk_loaded', '-')} (Alexa)",
+            "",
+            *judged("phone: Alexa SDK loaded"),
         ),
         (
             "  resolver: import + load + first resolve",

@@ -13,7 +13,7 @@ import sys
 # command -> (module, help). Each module exposes ``main(argv: list[str]) -> int``.
 COMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("skill.channels.chat", "talk to the skill in the terminal"),
-    "serve": ("skill.channels.web.app", "serve the Alexa (and phone) web endpoint for development"),
+    "serve": ("skill.web", "serve the Alexa (and phone) web endpoint for development"),
     "simulator": (
         "skill.channels.simulator.app",
         "talk to the skill in a browser page, with its pauses (development)",

@@ -39,3 +39,8 @@ def sha256(data: bytes = b"") -> Hash:
     """A SHA-256 hash object, as ``hashlib.sha256(data)`` gives."""
     result: Hash = _sha256(data)
     return result
+
+
+def short_hash(value: str) -> str:
+    """A short, stable tag for logs that never reveals the ID behind it."""
+    return sha256(value.encode("utf-8")).hexdigest()[:10]

@@ -10,33 +10,30 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from skill.alexa.invoke import answer, invoke
 from skill.alexa.sdk_skill import Skill
 from skill.alexa.skill_builder import build_skill
 from skill.config import get_settings
-from skill.speech.programs import get_catalog
-from skill.speech.render import PRERENDERED, Speech
-from skill.store.factory import adapter_from_settings
+from skill.service import factory
+from skill.service.factory import get_service
 
 logging.getLogger().setLevel(get_settings().log_level)
 
 
 @lru_cache(maxsize=1)
 def get_skill() -> Skill:
-    """The skill of this process, built on the first request and reused while warm."""
-    settings = get_settings()
-    speech = catalog = None
-    if settings.templates_dir:
-        # Content from another folder: a writer trying a program before it ships.
-        root = Path(settings.templates_dir).expanduser().resolve()
-        speech = Speech(root=root, prerendered_dir=root / PRERENDERED)
-        catalog = get_catalog(root)
-    return build_skill(
-        adapter_from_settings(settings), speech=speech, catalog=catalog, skill_id=settings.skill_id
-    )
+    """The skill of this process, built on the first request and reused while warm, on
+    the process's turn service (``skill.service.factory``: its store and content)."""
+    return build_skill(service=get_service(), skill_id=get_settings().skill_id)
+
+
+def reset() -> None:
+    """Build the skill, its store and its service anew on the next request (tests and the
+    bench, after changing the settings)."""
+    get_skill.cache_clear()
+    factory.reset()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -48,4 +45,4 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return invoke(get_skill(), event, context)
 
 
-__all__ = ["answer", "get_skill", "handle", "invoke", "lambda_handler"]
+__all__ = ["answer", "get_skill", "handle", "invoke", "lambda_handler", "reset"]

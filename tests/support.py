@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
@@ -14,17 +18,49 @@ from ask_sdk_model import RequestEnvelope
 from skill.alexa.envelopes import SessionDriver
 from skill.core.dialog import Action, Command, Conversation, Reply, handle
 from skill.core.progress import Progress
+from skill.digest import sha256
+from skill.service.budget import RetryPolicy
+from skill.service.turns import Served, watching
 from skill.speech.programs import get_catalog
 from skill.speech.ssml import to_text, validate
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
+class ServedTurn:
+    """What a test asserts on: the last turn the turn service served for a request (its
+    ``served``, from the service's hook), rather than the templates' words."""
+
+    served: list[Served]
+
+    @property
+    def view(self) -> str | None:
+        return self.served[-1].reply.view if self.served else None
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        return self.served[-1].reply.data if self.served else {}
+
+    @property
+    def action(self) -> str | None:
+        return self.served[-1].action.value if self.served else None
+
+    @property
+    def step(self) -> int | None:
+        """The step a ``step`` view said (``None`` for any other answer)."""
+        return self.data.get("step") if self.view == "step" else None
+
+
 @dataclass
-class Said:
-    """One response, checked: valid SSML, and a reprompt whenever the session stays open."""
+class Said(ServedTurn):
+    """One response, checked: valid SSML, and a reprompt whenever the session stays open.
+
+    ``view``, ``data`` and ``action`` are the turn's, as the turn service served it (its
+    explicit hook): tests assert on them rather than on template wording, which content
+    writers change without touching code."""
 
     raw: dict[str, Any]
+    served: list[Served] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         response = self.raw.get("response") or {}
@@ -84,7 +120,9 @@ class Talk:
         self.log: list[Said] = []
 
     def _send(self, envelope: dict[str, Any]) -> Said:
-        said = Said(self.handler(envelope, None))
+        with watching() as served:
+            raw = self.handler(envelope, None)
+        said = Said(raw, served)
         self.driver.update(said.raw)
         self.log.append(said)
         return said
@@ -112,7 +150,7 @@ def reach_tip(talk: Talk, tip: int, now: datetime | None = None) -> Said:
     said = talk.say("MotivatePartnerIntent", now)
     for _ in range(tip - 1):
         said = talk.say("AMAZON.NextIntent", now)
-    assert f"Tip {tip}." in said.text
+    assert said.step == tip
     talk.say("AMAZON.StopIntent", now)
     return said
 
@@ -134,6 +172,25 @@ def request_envelope(user_id: str, person_id: str | None = None) -> RequestEnvel
     """A launch envelope of ``user_id`` as the SDK's model object, for calling stores."""
     raw = SessionDriver(user_id=user_id, person_id=person_id).launch()
     return DefaultSerializer().deserialize(json.dumps(raw), RequestEnvelope)
+
+
+def instant_retries() -> RetryPolicy:
+    """A turn's retry rules on a clock that sleeping moves on: no test waits out a pause."""
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    return RetryPolicy(clock=lambda: now[0], sleep=sleep, jitter=lambda: 1.0)
+
+
+class Step(NamedTuple):
+    """One turn of the walk of every reachable state (``skill.speech.prerender.walk``)."""
+
+    before: Reply | None  # what was said the turn before (None: a new session)
+    command: Command
+    reply: Reply
+    path: str
 
 
 # locale -> (emergency number, domestic-violence helpline, crisis line), as a person reads
@@ -172,3 +229,57 @@ SAFETY_LINES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 # Lines run for women only: never the line given to someone whose partner is a woman.
 WOMEN_ONLY_LINES = {"en-GB": "0808 2000 247", "en-IN": "181"}
+
+AWS_REGION = "eu-west-1"
+
+
+def set_fake_aws(monkeypatch: Any, tmp_path: Any) -> None:
+    """Nothing may reach real AWS: a region and fake credentials only, no profile (a fresh
+    machine has no AWS setup either)."""
+    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", AWS_REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD_TIMEOUT = 400
+
+
+def built_zip(command: str) -> Path:
+    """``python -m skill <command> --local``'s zip, built once per state of its inputs.
+
+    The zip is kept under build/test-zips/ by a digest of everything the build reads (the
+    project's code, templates and models, pyproject.toml, the locks, this interpreter), so
+    a test run of unchanged sources reuses the one the last run built and checked."""
+    digest = sha256(sys.version.encode() + command.encode())
+    inputs = [ROOT / "pyproject.toml", *sorted((ROOT / "infra").glob("*.lock"))]
+    for folder in ("skill", "templates", "interaction_model"):
+        inputs += sorted(
+            p
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and "_prerendered" not in p.parts
+        )
+    for path in inputs:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    out = ROOT / "build" / "test-zips" / f"{command}-{digest.hexdigest()[:24]}.zip"
+    if out.exists():
+        return out
+    partial = out.with_name(out.stem + f".{os.getpid()}.zip")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "skill", command, "--local", "--out", str(partial)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "Built " in result.stdout and partial.name in result.stdout, result.stdout
+    partial.replace(out)
+    return out

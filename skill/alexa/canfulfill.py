@@ -33,10 +33,10 @@ from ask_sdk_model.canfulfill import (
     CanUnderstandSlotValues,
 )
 
-from skill.alexa.intents import knows
 from skill.config import DEFAULT_LOCALE
 from skill.core.program import Catalog
 from skill.paths import MODEL_DIR
+from skill.service.intents import knows
 from skill.understanding.numbers import parse_number
 
 if TYPE_CHECKING:

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.utils import get_intent_name, is_request_type
 
-from skill.alexa.intents import knows, to_command
 from skill.alexa.invoke import SPEAKING_REQUESTS, EventNotAcknowledged
+from skill.alexa.persistence import user_key
 from skill.core.dialog import Action, Command
-from skill.speech.render import speakable
-from skill.store.base import StorageError, short_hash, user_key
+from skill.digest import short_hash
+from skill.service.intents import clean_slot, knows, to_command
+from skill.store.base import StorageError
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
     from skill.alexa.turns import TurnRunner
 
 logger = logging.getLogger(__name__)
-
-# Slot values are what Alexa heard, a few words. Anything longer is not speech, and
-# would make the reply that repeats it too long for Alexa (8000 characters).
-MAX_SLOT_CHARS = 100
 
 
 class _RunnerHandler(AbstractRequestHandler):
@@ -94,10 +91,9 @@ class SkillDisabledEventHandler(_RunnerHandler):
         envelope = handler_input.request_envelope
         if self.persistence_status(envelope.request) == "NOT_PERSISTED":
             user_id = user_key(envelope)
-            deadline = self.runner.retry.deadline(handler_input.context)
-            adapter = self.runner.adapter
+            service = self.runner.service
             try:
-                deadline.call(lambda: adapter.delete_user(user_id), adapter.slowest_call_seconds)
+                service.delete_user(user_id, service.deadline(handler_input.context))
             except StorageError as exc:
                 logger.error(
                     "skill disabled: delete failed for user=%s, asking Alexa to deliver the "
@@ -199,15 +195,6 @@ class UnexpectedErrorHandler(AbstractExceptionHandler):
 def _request(handler_input: HandlerInput) -> Any:
     """The request, typed loosely: each handler knows which request type it was given."""
     return handler_input.request_envelope.request
-
-
-def clean_slot(value: Any) -> str | None:
-    """A slot value fit to be spoken back: text only, nothing SSML cannot carry, no
-    longer than a few words."""
-    if not isinstance(value, str):
-        return None
-    text = " ".join(speakable(value).split())[:MAX_SLOT_CHARS].strip()
-    return text or None
 
 
 def slot_values(slots: dict[str, Any] | None) -> dict[str, str | None]:

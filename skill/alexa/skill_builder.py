@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from skill.alexa.budget import RetryPolicy
 from skill.alexa.canfulfill import CanFulfillIntentRequestHandler
 from skill.alexa.handlers import (
     DialogIntentHandler,
@@ -14,28 +13,37 @@ from skill.alexa.handlers import (
     UnhandledRequestHandler,
     UnknownIntentHandler,
 )
+from skill.alexa.persistence import PersistenceAdapter
 from skill.alexa.sdk_skill import Skill, SkillBuilder
 from skill.alexa.turns import TurnRunner
 from skill.core.program import Catalog
+from skill.service.budget import RetryPolicy
+from skill.service.turns import TurnService
 from skill.speech.programs import get_catalog
-from skill.speech.render import Speech, get_speech
-from skill.store.base import ProgressAdapter
+from skill.speech.render import Speech
+from skill.store.base import ProgressStore
 
 
 def build_skill(
-    adapter: ProgressAdapter,
+    store: ProgressStore | None = None,
     *,
+    service: TurnService | None = None,
     speech: Speech | None = None,
     catalog: Catalog | None = None,
     skill_id: str | None = None,
     retry: RetryPolicy | None = None,
 ) -> Skill:
-    """The skill, wired to a store and to the programs of the content. Touches no AWS
-    until a request comes.
+    """The skill, on a turn service: ``service``, or one made on ``store`` with the
+    programs of the content. Touches no AWS until a request comes.
 
-    ``retry`` sets how store calls are retried within a turn (skill.alexa.budget).
+    ``retry`` sets how store calls are retried within a turn (skill.service.budget).
     """
-    runner = TurnRunner(adapter, speech or get_speech(), catalog or get_catalog(), retry)
+    if service is None:
+        if store is None:
+            raise TypeError("build_skill needs a store or a turn service")
+        service = TurnService(store, catalog or get_catalog(), speech, retry)
+    runner = TurnRunner(service)
+    adapter = PersistenceAdapter(service.store)
     builder = SkillBuilder(persistence_adapter=adapter, skill_id=skill_id or None)
     for handler in (
         LaunchRequestHandler(runner),

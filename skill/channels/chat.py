@@ -8,37 +8,31 @@ printed as text. Works interactively and with piped input, so a talk can be scri
 from __future__ import annotations
 
 import argparse
-import getpass
-import hashlib
 import os
 import shutil
 import sys
 import textwrap
-from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from collections.abc import Iterable, Iterator
+from typing import IO
 
-from skill.alexa.envelopes import LOCAL_SKILL_ID, SessionDriver
+from skill.channels.echo import Echo, Handler, default_user_id
+from skill.channels.text import QUIT_WORDS, Said, Silence, TextSession
 from skill.config import DEFAULT_LOCALE, ENV_DB_PATH, LOCALES
 from skill.speech.ssml import to_text
-from skill.understanding.resolver import Resolution, get_resolver
+from skill.understanding.resolver import get_resolver
 
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-
-QUIT_WORDS = frozenset({"exit", "quit", "bye", "goodbye alexa", "alexa exit", "alexa quit"})
 BANNER = (
     "Ally Coach - terminal chat. Type what you would say to the speaker.\n"
     "Start with: open ally coach. Press Enter on an empty line to stay silent. "
     "Type exit to leave."
 )
 
-
-def default_user_id() -> str:
-    # Stable per person on this machine, so the embedded store remembers them.
-    who = hashlib.sha256(getpass.getuser().encode("utf-8")).hexdigest()[:24]
-    return f"amzn1.ask.account.LOCAL{who.upper()}"
+__all__ = ["QUIT_WORDS", "Chat", "default_user_id", "main"]
 
 
 class Chat:
+    """The terminal's side of a text session (``skill.channels.text``) with an Echo."""
+
     def __init__(
         self,
         handler: Handler,
@@ -48,28 +42,17 @@ class Chat:
         show_reprompts: bool = False,
         application_id: str | None = None,
     ) -> None:
-        self.handler = handler
         self.out = out
-        # With SKILL_ID set the skill rejects requests for other skills, so speak as it.
-        self.driver = SessionDriver(
-            user_id=user_id, locale=locale, application_id=application_id or LOCAL_SKILL_ID
-        )
+        self.echo = Echo(handler, user_id, locale, application_id)
+        self.session = TextSession(self.echo)
         self.resolver = get_resolver(locale)
         self.show_reprompts = show_reprompts
         self.wrap_width: int | None = None
-        self.last_reprompt: str | None = None
         self.locale = locale
-        self.silent = False  # the last line was empty: the reprompt has been said
-        self.closed = False  # a session was open and has ended
 
     def print(self, text: str = "") -> None:
         self.out.write(text + "\n")
         self.out.flush()
-
-    def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
-        response = self.handler(envelope, None)
-        self.driver.update(response)
-        return response
 
     def say(self, text: str) -> None:
         """What Alexa says: one line for scripts, wrapped to the terminal for people."""
@@ -78,62 +61,49 @@ class Chat:
             line = textwrap.fill(line, width=self.wrap_width, subsequent_indent="       ")
         self.print(line)
 
-    def show(self, response: dict[str, Any]) -> None:
-        body = response.get("response") or {}
-        speech = (body.get("outputSpeech") or {}).get("ssml")
-        if speech:
-            self.say(to_text(speech, written=True))
-        card = body.get("card")
-        if card:
-            text = card.get("text") or card.get("content") or ""
-            self.print(f"  [card] {card.get('title', '')}")
-            for line in text.splitlines():
+    def show(self, said: Said) -> None:
+        if said.speech:
+            self.say(to_text(said.speech, written=True))
+        if said.card_title is not None:
+            self.print(f"  [card] {said.card_title}")
+            for line in (said.card_text or "").splitlines():
                 self.print(f"         {line}")
-        reprompt = ((body.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml")
-        self.last_reprompt = to_text(reprompt, written=True) if reprompt else None
-        if self.last_reprompt and self.show_reprompts:
-            self.print(f"  (if you stay quiet: {self.last_reprompt})")
-        if not self.driver.active:
-            self.closed = True
+        reprompt = to_text(said.reprompt, written=True) if said.reprompt else None
+        if reprompt and self.show_reprompts:
+            self.print(f"  (if you stay quiet: {reprompt})")
+        if said.ended:
             self.print("  (the skill has closed; say 'open ally coach' to start again)")
 
     def hear(self, line: str) -> bool:
         """Handle one line the user said. Returns False when the chat should end."""
         words = line.strip()
         if words.lower() in QUIT_WORDS:
-            if self.driver.active:
-                self.send(self.driver.session_ended("USER_INITIATED"))
+            self.session.leave()
             return False
         if not words:
             self.stay_silent()
             return True
-        self.silent = False
         resolution = self.resolver.resolve(words)
-        if self.closed and not self.driver.active and not resolution.launch:
+        if self.session.closed and not self.session.active and not resolution.launch:
             # As on a device: the session is over, so what comes next opens the skill
             # again, as "Alexa, open Ally Coach" would.
             self.note("chat_reopened")
-            self.show(self.send(self.driver.launch()))
+            self.show(self.session.launch())
             return True
-        envelope = self._envelope(resolution)
-        if envelope is None:
+        said = self.session.hear(resolution)
+        if said is None:
             self.print("  (the skill isn't open. Say: open ally coach)")
             return True
-        self.show(self.send(envelope))
+        self.show(said)
         return True
 
     def stay_silent(self) -> None:
         """An empty line is silence: the reprompt once, then Alexa ends the session."""
-        if not self.driver.active:
-            return
-        if not self.silent and self.last_reprompt:
-            self.silent = True
-            self.say(self.last_reprompt)
-            return
-        self.silent = False
-        self.send(self.driver.session_ended("EXCEEDED_MAX_REPROMPTS"))
-        self.closed = True
-        self.note("chat_silence_ended")
+        silence = self.session.silence()
+        if silence is Silence.REPROMPT:
+            self.say(to_text(self.session.reprompt or "", written=True))
+        elif silence is Silence.ENDED:
+            self.note("chat_silence_ended")
 
     def note(self, view: str) -> None:
         """A line about the chat itself, not said by the skill; its words are a template."""
@@ -141,19 +111,6 @@ class Chat:
 
         rendered = get_speech().render(self.locale, view, {})
         self.print(f"  ({to_text(rendered.speech or '')})")
-
-    def _envelope(self, resolution: Resolution) -> dict[str, Any] | None:
-        if resolution.launch:
-            if self.driver.active:
-                # Opening the skill again mid-session: Alexa ends the old session first.
-                self.send(self.driver.session_ended("USER_INITIATED"))
-            if resolution.intent is None:
-                return self.driver.launch()
-            return self.driver.intent(resolution.intent, resolution.slots)
-        if not self.driver.active and resolution.intent in (None, "AMAZON.FallbackIntent"):
-            return None
-        # Without "open ally coach" we still accept a clear request, as a one-shot would.
-        return self.driver.intent(resolution.intent or "AMAZON.FallbackIntent", resolution.slots)
 
     def run(self, lines: Iterable[str], interactive: bool) -> int:
         self.print(BANNER)
@@ -163,8 +120,7 @@ class Chat:
             if not self.hear(line):
                 break
         else:
-            if self.driver.active:
-                self.send(self.driver.session_ended("USER_INITIATED"))
+            self.session.leave()
         self.print("Bye.")
         return 0
 

@@ -23,6 +23,8 @@ dispatch, and it re-exports the values every channel uses:
 
 from __future__ import annotations
 
+from typing import Any
+
 from skill.core.answers import Answers
 from skill.core.hold import CHECK_IN_QUESTIONS, SafetyHold
 from skill.core.program import Catalog
@@ -55,20 +57,28 @@ def handle(
     turn = _Dialog(catalog, conversation, progress, now).dispatch(command)
     reply = turn.reply
     state = turn.conversation
-    missed = reply.view == "fallback" and command.action is not Action.REPEAT
-    if not missed and not state.hold:
-        state = state._replace(misses=0)  # understood: the next fallback is a short one again
-    state = state._replace(uses=conversation.uses)  # the session's count, whatever the turn
-    if reply.view is not None and command.action is not Action.REPEAT:
-        reply, state = voiced(reply, state, turn.progress)
+    action = command.action
+    # The conversation's changes are gathered and made at once: this runs on every turn,
+    # and hundreds of thousands of times when the build explores the dialog.
+    changes: dict[str, Any] = {}
+    missed = reply.view == "fallback" and action is not Action.REPEAT
+    if not missed and not state.hold and state.misses:
+        changes["misses"] = 0  # understood: the next fallback is a short one again
+    uses = conversation.uses  # the session's count, whatever the turn
+    if reply.view is not None and action is not Action.REPEAT:
+        reply, uses = voiced(reply, uses, turn.progress)
+    if uses is not state.uses:
+        changes["uses"] = uses
     # "Repeat" says again what the user was last taken through, not the pause notice nor
     # a fallback;
     # while coaching is held nothing of the safety answer is kept to repeat.
-    if reply.view not in (None, "fallback") and command.action not in (Action.REPEAT, Action.PAUSE):
-        state = state._replace(last=None if state.hold else reply)
+    if reply.view not in (None, "fallback") and action not in (Action.REPEAT, Action.PAUSE):
+        changes["last"] = None if state.hold else reply
     if reply.end_session:
         state = Conversation()
-    return turn._replace(conversation=state, reply=reply)
+    elif changes:
+        state = state._replace(**changes)
+    return Turn(state, turn.progress, reply, turn.forget)
 
 
 class _Dialog(Answers, SafetyHold):

@@ -26,6 +26,29 @@ from skill.core.values import (
 )
 
 CHECK_IN_QUESTIONS = frozenset({Question.SAFE_NOW, Question.SUICIDE})
+# Turns whose kind may not be logged beside a person: a disclosure, a check-in and a hard
+# feeling, and (``is_private``) anything said while a check-in is open or coaching held.
+PRIVATE_ACTIONS = frozenset(
+    {
+        Action.SAFETY,
+        Action.SELF_HARM,
+        Action.MISUNDERSTOOD,
+        Action.CHECK_IN,
+        Action.CHECK_IN_SELF_HARM,
+        Action.FEELINGS,
+    }
+)
+
+
+def guarded(conversation: Conversation) -> bool:
+    """Coaching is held, or a check-in is open: what is said now is nobody's business."""
+    return conversation.hold or conversation.question in CHECK_IN_QUESTIONS
+
+
+def is_private(before: Conversation, after: Conversation, action: Action) -> bool:
+    return guarded(before) or guarded(after) or action in PRIVATE_ACTIONS
+
+
 # What carries on as usual while a check-in is open: a new session, its end, and deleting
 # one's data (which can matter most to someone at risk).
 _PASS_THROUGH = frozenset({Action.LAUNCH, Action.SESSION_ENDED, Action.FORGET})

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from skill.core.progress import Progress
-from skill.core.values import FIXED_VIEWS, VARIANTS, Conversation, Reply
+from skill.core.values import FIXED_VIEWS, VARIANTS, Reply
+
+Uses = tuple[tuple[str, int], ...]  # how often each view was said (Conversation.uses)
 
 
-def voiced(reply: Reply, state: Conversation, progress: Progress) -> tuple[Reply, Conversation]:
-    """The reply with its variant (``v``) and the person's pacing, counted in the session.
+def voiced(reply: Reply, uses: Uses, progress: Progress) -> tuple[Reply, Uses]:
+    """The reply with its variant (``v``) and the person's pacing, and the session's count
+    of views (``uses``) with this one counted.
 
     The variant of a view is the number of times this session said it, offset by the
     person's visits before this one: within a session no variant of a view follows
@@ -22,11 +25,11 @@ def voiced(reply: Reply, state: Conversation, progress: Progress) -> tuple[Reply
     if progress.room:
         extra["room"] = progress.room
     if reply.view not in FIXED_VIEWS:
-        uses = dict(state.uses)
-        count = uses.get(reply.view, 0)
+        counts = dict(uses)
+        count = counts.get(reply.view, 0)
         extra["v"] = (count + max(progress.visits - 1, 0)) % VARIANTS
-        uses[reply.view] = count + 1
-        state = state._replace(uses=tuple(sorted(uses.items())))
+        counts[reply.view] = count + 1
+        uses = tuple(sorted(counts.items()))
     if not extra:
-        return reply, state
-    return reply._replace(data={**reply.data, **extra}), state
+        return reply, uses
+    return Reply(reply.view, {**reply.data, **extra}, reply.end_session, reply.card), uses

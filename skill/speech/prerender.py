@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ from skill.core.dialog import (
 )
 from skill.core.program import LONG_ABSENCE_SECONDS, Catalog
 from skill.core.progress import ProgramProgress, Progress
+from skill.digest import sha256
+from skill.paths import ROOT
 from skill.speech.programs import get_catalog
 from skill.speech.render import PRERENDERED_DIR, Speech, reply_key, templates_digest
 
@@ -186,21 +188,64 @@ def explore(
 
 
 def reachable_replies(
-    catalog: Catalog | None = None, partners: Iterable[str] = ("husband",)
+    catalog: Catalog | None = None,
+    partners: Iterable[str] = ("husband",),
+    found: Iterable[tuple[Reply, str]] | None = None,
 ) -> list[tuple[Reply, str]]:
-    """The distinct replies with speech, each with one path that reaches it."""
-    return list(_reachable(catalog or get_catalog(), tuple(partners)))
+    """The distinct replies with speech, each with one path that reaches it. The search
+    takes seconds and a build or a test run asks for it more than once, so it is kept per
+    catalog; ``found`` gives the replies of a walk already made (``walk``), to keep instead
+    of searching again."""
+    key = (catalog or get_catalog(), tuple(partners))
+    replies = _REACHABLE.get(key)
+    if replies is None:
+        replies = distinct(found) if found is not None else _searched(*key)
+        _REACHABLE[key] = replies
+        while len(_REACHABLE) > KEPT_SEARCHES:
+            del _REACHABLE[next(iter(_REACHABLE))]
+    return list(replies)
 
 
-@lru_cache(maxsize=8)
-def _reachable(catalog: Catalog, partners: tuple[str, ...]) -> tuple[tuple[Reply, str], ...]:
-    # The search takes seconds; a build or a test run asks for it more than once.
+KEPT_SEARCHES = 8
+_REACHABLE: dict[tuple[Catalog, tuple[str, ...]], tuple[tuple[Reply, str], ...]] = {}
+# Searches kept on disk, by the digest of all they depend on (the dialog core's code, this
+# module's, the catalog and the partner words): the next build, check or test run of the
+# same sources reads the replies instead of searching again. Where build/ is not writable
+# (an installed package, Lambda), every process searches.
+SEARCH_CACHE = ROOT / "build" / "explored"
+
+
+def _searched(catalog: Catalog, partners: tuple[str, ...]) -> tuple[tuple[Reply, str], ...]:
+    digest = sha256(repr((catalog.programs, partners)).encode())
+    for module in [*sorted((ROOT / "skill" / "core").glob("*.py")), Path(__file__)]:
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    path = SEARCH_CACHE / f"{digest.hexdigest()[:24]}.json"
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        return tuple((Reply.from_dict(reply), label) for reply, label in stored)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not searched yet for these sources, or unreadable: search
+    replies = distinct(explore(catalog, partners))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}")
+        partial.write_text(
+            json.dumps([[reply.to_dict(), label] for reply, label in replies]), encoding="utf-8"
+        )
+        partial.replace(path)
+    except OSError:
+        pass
+    return replies
+
+
+def distinct(found: Iterable[tuple[Reply, str]]) -> tuple[tuple[Reply, str], ...]:
+    """Each distinct reply with speech, in every variant, with the first path to it."""
     unique: dict[str, tuple[Reply, str]] = {}
-    found: dict[str, tuple[Reply, str]] = {}
-    for reply, label in explore(catalog, partners):
+    first: dict[str, tuple[Reply, str]] = {}
+    for reply, label in found:
         if reply.view is not None:
-            found.setdefault(reply_key(reply.view, reply.data, reply.card), (reply, label))
-    for reply, label in found.values():
+            first.setdefault(reply_key(reply.view, reply.data, reply.card), (reply, label))
+    for reply, label in first.values():
         for each in variants(reply):
             assert each.view is not None
             unique.setdefault(reply_key(each.view, each.data, each.card), (each, label))

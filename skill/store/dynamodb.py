@@ -18,21 +18,17 @@ scan, the account keeps the keys of its people's items in one more item,
 table has it (it finds items written before that list existed).
 
 Nothing here touches AWS, or even imports botocore, until the first read or write: the
-Lambda's cold start stays short, and a machine with no AWS setup can import the skill.
-The client comes straight from botocore: boto3 adds nothing this store uses, and
-importing it (with s3transfer) costs a cold start 30-40 ms (bench/README.md).
+client, its errors and DynamoDB's typed values are ``skill.aws``'s.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import threading
 import time
-from collections.abc import Callable, Mapping
-from decimal import Decimal
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from skill import aws
+from skill.aws import from_item, to_item
 from skill.store.base import (
     ATTRIBUTES_FIELD,
     FORGET_MARKER_SECONDS,
@@ -44,21 +40,18 @@ from skill.store.base import (
     USER_INDEX,
     VERSION_ATTRIBUTE,
     ConflictError,
-    ProgressAdapter,
     StorageError,
-    person_key,
-    user_key,
+    account_of,
 )
 
 if TYPE_CHECKING:
-    from ask_sdk_model import RequestEnvelope
     from botocore.config import Config
 
 # Alexa gives a skill 8 seconds to answer and the Lambda is stopped at 7
 # (infra/template.yaml). A healthy DynamoDB answers in milliseconds, so a call that takes
 # a second is failing: give up early. botocore does not retry: the turn does, with backoff,
-# as long as its time allows one more call at its slowest (skill.alexa.budget), and then
-# answers from the session and saves later (skill.alexa.turns).
+# as long as its time allows one more call at its slowest (skill.service.budget), and then
+# answers from the session and saves later (skill.service.keeping).
 CONNECT_TIMEOUT_SECONDS = 1.0
 READ_TIMEOUT_SECONDS = 1.0
 # Total tries per botocore call, the first one included: retries belong to the turn,
@@ -68,10 +61,6 @@ TOTAL_ATTEMPTS = 1
 # The item that lists the keys of an account's people, and its attribute.
 PEOPLE_SUFFIX = "#people"
 PEOPLE_ATTRIBUTE = "people"
-
-# botocore logs whole request and response bodies at DEBUG: user IDs, person IDs and
-# progress. SKILL_LOG_LEVEL=DEBUG must not put those in CloudWatch.
-_CHATTY_LOGGERS = ("botocore", "boto3", "urllib3")
 
 _CONFLICT_CODE = "ConditionalCheckFailedException"
 # What a query on an index the table lacks fails with: DynamoDB says ValidationException
@@ -90,18 +79,12 @@ class DynamoDbError(StorageError):
 
 
 def client_config() -> Config:
-    """The botocore settings every client of the store uses: short timeouts, one retry."""
-    from botocore.config import Config
-
-    return Config(
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
-        retries={"total_max_attempts": TOTAL_ATTEMPTS, "mode": "standard"},
-    )
+    """The botocore settings every client of the store uses: short timeouts, one try."""
+    return aws.client_config(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, TOTAL_ATTEMPTS)
 
 
-class DynamoDbProgressAdapter(ProgressAdapter):
-    """Progress in a DynamoDB table, with the same contract as ``SqliteProgressAdapter``:
+class DynamoDbProgressStore:
+    """Progress in a DynamoDB table, with the same contract as ``SqliteProgressStore``:
     conditional writes on the item's version, an expiry time, and per-person keys.
 
     ``client`` is a DynamoDB client (boto3's or botocore's, they are the same); without
@@ -126,32 +109,21 @@ class DynamoDbProgressAdapter(ProgressAdapter):
             # A resource's client converts plain Python values itself, and would mangle
             # the typed values this store sends.
             raise TypeError("pass a boto3 DynamoDB client, not a resource")
-        self._client = client
+        self._client = aws.LazyClient("dynamodb", region, client_config, client)
         self._clock = clock
-        self._lock = threading.Lock()
-        _quiet_aws_debug_logs()
 
     @property
     def client(self) -> Any:
         """The client, created on first use (never at import or construction)."""
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    from botocore.session import Session
-
-                    # A session of our own: a shared default session is not thread-safe.
-                    self._client = Session().create_client(
-                        "dynamodb", region_name=self.region, config=client_config()
-                    )
-        return self._client
+        return self._client.get()
 
     # --- the contract -----------------------------------------------------------------
 
-    def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
+    def read(self, key: str) -> dict[str, Any]:
         response = self._call(
             "get_item",
             TableName=self.table_name,
-            Key={PARTITION_KEY: {"S": person_key(request_envelope)}},
+            Key={PARTITION_KEY: {"S": key}},
             # A strongly consistent read: after a conflict, the re-read must see the
             # version that beat us, or the retry would conflict again.
             ConsistentRead=True,
@@ -159,7 +131,7 @@ class DynamoDbProgressAdapter(ProgressAdapter):
         item = response.get("Item")
         if not item:
             return {}
-        data = _from_item(item)
+        data = from_item(item)
         expires = data.get(TTL_ATTRIBUTE)
         if expires is not None and expires < self._clock():
             # TTL deletion runs up to days late; an expired item is gone already.
@@ -171,13 +143,11 @@ class DynamoDbProgressAdapter(ProgressAdapter):
         attributes["revision"] = revision
         return attributes
 
-    def save_attributes(
-        self, request_envelope: RequestEnvelope, attributes: dict[str, Any]
-    ) -> None:
+    def write(self, key: str, attributes: dict[str, Any]) -> None:
         """Write if the stored version is still the one we read; else ``ConflictError``."""
         expected = int(attributes.get("revision") or 0)
         now = int(self._clock())
-        key, user = person_key(request_envelope), user_key(request_envelope)
+        user = account_of(key)
         if key != user:
             # Listed first: a person's item the account cannot find could not be deleted
             # with it. Every save renews the list's expiry, so it outlives the items.
@@ -217,19 +187,19 @@ class DynamoDbProgressAdapter(ProgressAdapter):
         self._call(
             "put_item",
             TableName=self.table_name,
-            Item=_to_item(item),
+            Item=to_item(item),
             ConditionExpression=condition,
             ExpressionAttributeNames=names,
-            ExpressionAttributeValues=_to_item(values),
+            ExpressionAttributeValues=to_item(values),
         )
 
-    def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
+    def forget(self, key: str, when: int) -> None:
         """Forget the speaker's progress, leaving the marker that later saves respect."""
         now = int(self._clock())
         self._call(
             "update_item",
             TableName=self.table_name,
-            Key={PARTITION_KEY: {"S": person_key(request_envelope)}},
+            Key={PARTITION_KEY: {"S": key}},
             UpdateExpression="SET #version = if_not_exists(#version, :zero) + :one,"
             " #forgotten = :when, #expires = :expires, #user = :user REMOVE #attributes",
             ExpressionAttributeNames={
@@ -242,9 +212,9 @@ class DynamoDbProgressAdapter(ProgressAdapter):
             ExpressionAttributeValues={
                 ":zero": {"N": "0"},
                 ":one": {"N": "1"},
-                ":when": {"N": str(_request_time(request_envelope, now))},
+                ":when": {"N": str(when)},
                 ":expires": {"N": str(now + FORGET_MARKER_SECONDS)},
-                ":user": {"S": user_key(request_envelope)},
+                ":user": {"S": account_of(key)},
             },
         )
 
@@ -310,145 +280,24 @@ class DynamoDbProgressAdapter(ProgressAdapter):
         self._call("delete_item", TableName=self.table_name, Key={PARTITION_KEY: {"S": key}})
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        """One client call; botocore's errors become the store's errors.
-
-        Messages name the operation and error code only: a botocore message may quote
-        keys, and these messages end up in the logs.
-        """
-        from botocore.exceptions import BotoCoreError, ClientError
-
+        """One client call; its failures become the store's errors (``skill.aws.call``)."""
         try:
-            response: dict[str, Any] = getattr(self.client, operation)(**kwargs)
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", "unknown"))
-            if code == _CONFLICT_CODE:
-                raise ConflictError("progress changed since it was read") from exc
-            detail = str(exc.response.get("Error", {}).get("Message", ""))
-            raise DynamoDbError(f"dynamodb {operation} failed: {code}", code, detail) from exc
-        except BotoCoreError as exc:
-            # Timeouts, unreachable endpoints, missing region or credentials.
-            name = type(exc).__name__
-            raise DynamoDbError(f"dynamodb {operation} failed: {name}", "unknown") from exc
-        return response
-
-
-def _request_time(request_envelope: RequestEnvelope, default: int) -> int:
-    """When the request was made, by Alexa's clock: the time sessions are compared by."""
-    timestamp = getattr(request_envelope.request, "timestamp", None)
-    try:
-        return int(timestamp.timestamp()) if timestamp is not None else default
-    except (AttributeError, OverflowError, OSError, ValueError):
-        return default
+            return aws.call(self._client, "dynamodb", operation, **kwargs)
+        except aws.AwsCallFailed as failed:
+            cause = failed.__cause__  # botocore's own error
+            if failed.code == _CONFLICT_CODE:
+                raise ConflictError("progress changed since it was read") from cause
+            raise DynamoDbError(str(failed), failed.code, failed.detail) from cause
 
 
 def create_plain_table(client: Any, table_name: str) -> None:
     """A table with the key ``id`` and nothing else: what ask-sdk's own DynamoDB adapter
     creates, and what the store must work with too (tests, an operator's old table)."""
-    client.create_table(
-        TableName=table_name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": PARTITION_KEY, "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}],
-    )
-    client.get_waiter("table_exists").wait(TableName=table_name)
+    aws.create_table(client, table_name, PARTITION_KEY)
 
 
 def create_table(client: Any, table_name: str) -> None:
     """Create the table as infra/template.yaml declares it, for tests and local DynamoDB.
-
-    The skill never calls this: in AWS the stack creates the table, and the function's
-    role may not. tests/test_dynamodb.py checks that this agrees with the template.
-    """
-    client.create_table(
-        TableName=table_name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": PARTITION_KEY, "AttributeType": "S"},
-            {"AttributeName": USER_ATTRIBUTE, "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": USER_INDEX,
-                "KeySchema": [{"AttributeName": USER_ATTRIBUTE, "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }
-        ],
-    )
-    client.get_waiter("table_exists").wait(TableName=table_name)
-    client.update_time_to_live(
-        TableName=table_name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
-    )
-
-
-# --- DynamoDB's types ------------------------------------------------------------------
-
-
-def _to_item(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Python values -> DynamoDB's typed JSON (what boto3's TypeSerializer makes of them)."""
-    return {key: _typed(value) for key, value in values.items()}
-
-
-def _from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    """DynamoDB's typed JSON -> plain Python values; numbers come back as int (or float)."""
-    return {key: _untyped(value) for key, value in item.items()}
-
-
-def _number(value: int | float | Decimal) -> str:
-    text = str(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise TypeError(f"DynamoDB cannot store the number {text}")
-    return text
-
-
-def _typed(value: Any) -> dict[str, Any]:
-    # bool before int: True is an int to Python, and must stay a BOOL.
-    if value is None:
-        return {"NULL": True}
-    if isinstance(value, bool):
-        return {"BOOL": value}
-    if isinstance(value, int | float | Decimal):
-        return {"N": _number(value)}
-    if isinstance(value, str):
-        return {"S": value}
-    if isinstance(value, bytes | bytearray):
-        return {"B": bytes(value)}
-    if isinstance(value, Mapping):
-        return {"M": {str(k): _typed(v) for k, v in value.items()}}
-    if isinstance(value, list | tuple):
-        return {"L": [_typed(v) for v in value]}
-    raise TypeError(f"cannot store a {type(value).__name__} in DynamoDB")
-
-
-def _to_number(text: str) -> int | float:
-    number = Decimal(text)
-    return int(number) if number == number.to_integral_value() else float(number)
-
-
-def _untyped(value: Mapping[str, Any]) -> Any:
-    ((kind, inner),) = value.items()
-    if kind == "NULL":
-        return None
-    if kind in ("S", "BOOL", "B"):
-        return inner
-    if kind == "N":
-        return _to_number(inner)
-    if kind == "M":
-        return {k: _untyped(v) for k, v in inner.items()}
-    if kind == "L":
-        return [_untyped(v) for v in inner]
-    # Sets are never written by this store; read them as sorted lists all the same.
-    if kind == "NS":
-        return sorted(_to_number(v) for v in inner)
-    if kind in ("SS", "BS"):
-        return sorted(inner)
-    raise ValueError(f"unknown DynamoDB type {kind!r}")
-
-
-def _quiet_aws_debug_logs() -> None:
-    """Keep the AWS libraries' DEBUG records out of the logs unless someone set their level."""
-    for name in _CHATTY_LOGGERS:
-        chatty = logging.getLogger(name)
-        if chatty.level == logging.NOTSET:
-            chatty.setLevel(logging.INFO)
+    tests/test_dynamodb.py checks that this agrees with the template."""
+    index = (USER_INDEX, USER_ATTRIBUTE)
+    aws.create_table(client, table_name, PARTITION_KEY, ttl_attribute=TTL_ATTRIBUTE, index=index)

@@ -1,6 +1,6 @@
 """The embedded store: one SQLite file on this machine, the default when no table is set.
 
-Same contract as the DynamoDB store (skill.store.base): conditional writes on
+Same contract as the DynamoDB store (``skill.store.base.ProgressStore``): conditional writes on
 ``revision``, an expiry time, per-person keys, a marker left by "forget my progress".
 Rows past their expiry are purged as DynamoDB's TTL would drop them: when the file is
 opened and then at most once an hour, on a write.
@@ -21,16 +21,12 @@ from skill.store.base import (
     FORGOTTEN_AT,
     TTL_SECONDS,
     ConflictError,
-    ProgressAdapter,
     StorageError,
-    person_key,
-    user_key,
+    account_of,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from ask_sdk_model import RequestEnvelope
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS progress (
@@ -52,7 +48,7 @@ PURGE_INTERVAL_SECONDS = 3600
 BUSY_TIMEOUT_SECONDS = 2.0  # how long a write waits for another process's write
 
 
-class SqliteProgressAdapter(ProgressAdapter):
+class SqliteProgressStore:
     """Progress in a local SQLite file, with the same contract as the DynamoDB store:
     conditional writes on ``revision``, an expiry time, and per-person keys."""
 
@@ -90,8 +86,7 @@ class SqliteProgressAdapter(ProgressAdapter):
 
     # --- the contract -----------------------------------------------------------------
 
-    def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
-        key = person_key(request_envelope)
+    def read(self, key: str) -> dict[str, Any]:
         with self._lock:
             try:
                 row = self._connection().execute(_SELECT, (key,)).fetchone()
@@ -106,11 +101,8 @@ class SqliteProgressAdapter(ProgressAdapter):
         attributes["revision"] = revision
         return attributes
 
-    def save_attributes(
-        self, request_envelope: RequestEnvelope, attributes: dict[str, Any]
-    ) -> None:
+    def write(self, key: str, attributes: dict[str, Any]) -> None:
         """Write if the stored revision is still the one we read; else ``ConflictError``."""
-        key = person_key(request_envelope)
         expected = int(attributes.get("revision") or 0)
         body = json.dumps({k: v for k, v in attributes.items() if k != "revision"})
         now = self._clock()
@@ -127,7 +119,7 @@ class SqliteProgressAdapter(ProgressAdapter):
                             " revision = 1, expires_at = excluded.expires_at,"
                             " attributes = excluded.attributes, forgotten_at = NULL"
                             " WHERE progress.expires_at < ?",
-                            (key, user_key(request_envelope), expires, body, now),
+                            (key, account_of(key), expires, body, now),
                         )
                     else:
                         cursor = conn.execute(
@@ -142,17 +134,15 @@ class SqliteProgressAdapter(ProgressAdapter):
         if cursor.rowcount != 1:
             raise ConflictError("progress changed since it was read")
 
-    def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
+    def forget(self, key: str, when: int) -> None:
         """Forget the speaker's progress, leaving the marker that later saves respect."""
-        key = person_key(request_envelope)
-        when = _request_time(request_envelope, self._clock)
         expires = int(self._clock()) + FORGET_MARKER_SECONDS
         self._write(
             "INSERT INTO progress (id, user_id, revision, expires_at, attributes, forgotten_at)"
             " VALUES (?, ?, 1, ?, '{}', ?) ON CONFLICT(id) DO UPDATE SET"
             " revision = progress.revision + 1, expires_at = excluded.expires_at,"
             " attributes = '{}', forgotten_at = excluded.forgotten_at",
-            (key, user_key(request_envelope), expires, when),
+            (key, account_of(key), expires, when),
             "delete",
         )
 
@@ -207,12 +197,3 @@ def _add_missing_columns(conn: sqlite3.Connection) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(progress)")}
     if "forgotten_at" not in columns:
         conn.execute("ALTER TABLE progress ADD COLUMN forgotten_at INTEGER")
-
-
-def _request_time(request_envelope: RequestEnvelope, clock: Callable[[], float]) -> int:
-    """When the request was made, by Alexa's clock: the time sessions are compared by."""
-    timestamp = getattr(request_envelope.request, "timestamp", None)
-    try:
-        return int(timestamp.timestamp()) if timestamp is not None else int(clock())
-    except (AttributeError, OverflowError, OSError, ValueError):
-        return int(clock())

@@ -378,7 +378,7 @@ def lint_against_code(
 
 def lint_all(models: Mapping[str, Model]) -> list[str]:
     """All checks over all locales, each problem prefixed by its locale."""
-    from skill.alexa.intents import CUSTOM_INTENTS, INTENT_ACTIONS
+    from skill.service.intents import CUSTOM_INTENTS, INTENT_ACTIONS
 
     problems = []
     for locale, model in sorted(models.items()):

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from skill.alexa.canfulfill import answer, load_model, model_for
-from skill.alexa.intents import INTENT_ACTIONS
 from skill.paths import MODEL_DIR
+from skill.service.intents import INTENT_ACTIONS
 from skill.speech.programs import get_catalog
 
 from support import Said

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from skill.alexa.skill_builder import build_skill
-from skill.alexa.turns import MAX_SPEECH_CHARS
 from skill.lambda_function import invoke
+from skill.service.replies import MAX_SPEECH_CHARS
 from skill.speech.render import Rendered, Speech
-from skill.store.sqlite import SqliteProgressAdapter
+from skill.store.sqlite import SqliteProgressStore
 
 from support import Said, Talk
 
@@ -115,7 +115,7 @@ class Oversized(Speech):
 
 
 def test_a_reply_over_alexas_limit_is_replaced_by_the_apology(
-    sqlite_store: SqliteProgressAdapter,
+    sqlite_store: SqliteProgressStore,
 ) -> None:
     skill = build_skill(sqlite_store, speech=Oversized())
     talk = Talk(lambda event, context=None: invoke(skill, event, context))
@@ -134,7 +134,7 @@ class Broken(Speech):
 
 
 def test_when_even_the_apology_cannot_be_rendered_the_answer_is_still_valid(
-    sqlite_store: SqliteProgressAdapter, caplog: pytest.LogCaptureFixture
+    sqlite_store: SqliteProgressStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     skill = build_skill(sqlite_store, speech=Broken())
     envelope = json.loads((FIXTURES / "launch_request.json").read_text())

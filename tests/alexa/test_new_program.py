@@ -18,10 +18,10 @@ import pytest
 from skill import config, lambda_function
 from skill.paths import MODEL_DIR, TEMPLATES_DIR
 from skill.speech.programs import get_catalog, load_catalog
-from skill.store.sqlite import SqliteProgressAdapter
+from skill.store.sqlite import SqliteProgressStore
 from skill.tools import content
 
-from support import Talk, request_envelope
+from support import Talk
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "good_things"
 
@@ -58,10 +58,10 @@ def person(content_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv(config.ENV_TEMPLATES_DIR, str(content_root))
     monkeypatch.setenv(config.ENV_DB_PATH, str(tmp_path / "progress.sqlite3"))
     config.get_settings.cache_clear()
-    lambda_function.get_skill.cache_clear()
+    lambda_function.reset()
     yield Talk(lambda_function.lambda_handler)
     config.get_settings.cache_clear()
-    lambda_function.get_skill.cache_clear()
+    lambda_function.reset()
 
 
 def test_the_new_program_is_in_the_catalog_from_its_folder(content_root: Path) -> None:
@@ -71,6 +71,7 @@ def test_the_new_program_is_in_the_catalog_from_its_folder(content_root: Path) -
     assert catalog.named("Three Good Things") is catalog["good_things"]
 
 
+@pytest.mark.slow  # full tier: explores the whole dialog
 def test_the_content_check_wants_its_names_in_the_voice_model(
     content_root: Path, models: Path
 ) -> None:
@@ -80,6 +81,7 @@ def test_the_content_check_wants_its_names_in_the_voice_model(
     assert content.check(content_root, models) == []
 
 
+@pytest.mark.slow  # full tier: explores the whole dialog
 def test_a_broken_program_is_reported_not_crashed_on(content_root: Path, models: Path) -> None:
     (content_root / "en" / "programs" / "good_things" / "share.ssml.j2").unlink()
     problems = content.check(content_root, models, ["en-US"])
@@ -121,9 +123,9 @@ def test_its_progress_is_stored_under_its_id(person: Talk, tmp_path: Path) -> No
     person.launch()
     person.say("StartProgramIntent", program="good things")
     person.say("AMAZON.StopIntent")
-    store = SqliteProgressAdapter(tmp_path / "progress.sqlite3")
+    store = SqliteProgressStore(tmp_path / "progress.sqlite3")
     try:
-        stored = store.get_attributes(request_envelope(person.driver.user_id))
+        stored = store.read(person.driver.user_id)
     finally:
         store.close()
     assert stored["programs"]["good_things"]["position"] == 1

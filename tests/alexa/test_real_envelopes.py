@@ -214,7 +214,7 @@ def test_with_a_skill_id_an_envelope_without_context_is_refused_safely(
     event = load("alexa-net/LaunchRequest.json")
     monkeypatch.setenv(config.ENV_SKILL_ID, event["session"]["application"]["applicationId"])
     config.get_settings.cache_clear()
-    lambda_function.get_skill.cache_clear()
+    lambda_function.reset()
 
     said = call(event)  # the SDK's own check would raise AttributeError here
 
@@ -225,7 +225,7 @@ def test_with_a_skill_id_an_envelope_without_context_is_refused_safely(
 def test_a_request_for_another_skill_is_refused_safely(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(config.ENV_SKILL_ID, "amzn1.ask.skill.11111111-2222-3333-4444-555555555555")
     config.get_settings.cache_clear()
-    lambda_function.get_skill.cache_clear()
+    lambda_function.reset()
 
     said = call(load("jovo-v3/LaunchRequest.json"))
 

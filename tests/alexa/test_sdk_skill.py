@@ -21,7 +21,7 @@ from skill.alexa import skill_builder
 from skill.alexa.envelopes import SessionDriver
 from skill.alexa.invoke import UnreadableRequest, invoke
 from skill.alexa.sdk_skill import Skill, SkillBuilder
-from skill.store.sqlite import SqliteProgressAdapter
+from skill.store.sqlite import SqliteProgressStore
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +29,7 @@ SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 
 
 def _sdk_skill(
-    adapter: SqliteProgressAdapter, skill_id: str | None, monkeypatch: pytest.MonkeyPatch
+    adapter: SqliteProgressStore, skill_id: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> Any:
     """The same skill, the same handlers, through ask-sdk's own builder and CustomSkill."""
 
@@ -56,8 +56,8 @@ def _answer(skill: Any, event: dict[str, Any]) -> Any:
 def test_answers_like_the_sdks_custom_skill(
     tmp_path: Path, skill_id: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ours_store = SqliteProgressAdapter(tmp_path / "ours.sqlite3")
-    sdk_store = SqliteProgressAdapter(tmp_path / "sdk.sqlite3")
+    ours_store = SqliteProgressStore(tmp_path / "ours.sqlite3")
+    sdk_store = SqliteProgressStore(tmp_path / "sdk.sqlite3")
     ours = skill_builder.build_skill(ours_store, skill_id=skill_id)
     sdk = _sdk_skill(sdk_store, skill_id, monkeypatch)
     assert isinstance(ours, Skill) and not isinstance(sdk, Skill)

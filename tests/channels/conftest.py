@@ -1,15 +1,18 @@
-"""Shared by the channel tests: no developer's Twilio settings leak in, and the skill
-handler the phone line calls is recorded."""
+"""Shared by the channel tests: no developer's Twilio settings leak in, and the turn service
+the phone line calls is recorded."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from test_phone_support import Recorder
 
 from skill.config import ENV_PUBLIC_BASE_URL, ENV_TWILIO_AUTH_TOKEN, get_settings
+from skill.service.turns import TurnService
+from skill.speech.programs import get_catalog
+from skill.store.sqlite import SqliteProgressStore
+
+from phone_support import Recorder
 
 
 @pytest.fixture(autouse=True)
@@ -23,5 +26,6 @@ def _no_twilio_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def skill_handler(handler: Any) -> Recorder:
-    return Recorder(handler)
+def turns(sqlite_store: SqliteProgressStore) -> Recorder:
+    """The phone line's turn service, on the test's own store, recording every command."""
+    return Recorder(TurnService(sqlite_store, get_catalog()))

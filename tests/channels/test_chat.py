@@ -1,23 +1,32 @@
-"""The terminal chat as a person uses it: a subprocess fed on standard input."""
+"""The terminal chat as a person uses it: ``python -m skill chat`` fed on standard input.
+
+Most tests run the command's ``main`` in this process, with its own standard input and
+output and its own store (``in_process``); one runs it as a real subprocess, as a person
+starts it, and one checks its command line there.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
+from skill import config, lambda_function
+from skill.channels import chat as chat_command
 from skill.channels.chat import Chat
 from skill.understanding.resolver import get_resolver
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
 
 
-def chat(db: Path, *lines: str, user: str = "amzn1.ask.account.CHATTEST", **extra_env: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_")} | extra_env
+def subprocess_chat(db: Path, *lines: str, user: str = "amzn1.ask.account.CHATTEST") -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_")}
     result = subprocess.run(
         [sys.executable, "-m", "skill", "chat", "--db", str(db), "--user", user],
         input="\n".join(lines) + "\n",
@@ -33,14 +42,39 @@ def chat(db: Path, *lines: str, user: str = "amzn1.ask.account.CHATTEST", **extr
     return result.stdout
 
 
+def chat(
+    db: Path,
+    *lines: str,
+    user: str = "amzn1.ask.account.CHATTEST",
+    locale: str | None = None,
+    **extra_env: str,
+) -> str:
+    """What ``python -m skill chat --db DB --user USER`` prints for these typed lines, run
+    in this process (the skill is built afresh for it, on its own settings)."""
+    argv = ["--db", str(db), "--user", user] + (["--locale", locale] if locale else [])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_")} | extra_env
+    out = io.StringIO()
+    with mock.patch.dict(os.environ, env, clear=True), contextlib.redirect_stdout(out):
+        config.get_settings.cache_clear()
+        lambda_function.reset()
+        try:
+            with mock.patch.object(sys, "stdin", io.StringIO("\n".join(lines) + "\n")):
+                assert chat_command.main(argv) == 0
+        finally:
+            config.get_settings.cache_clear()
+            lambda_function.reset()
+    return out.getvalue()
+
+
 def answers(output: str) -> list[str]:
     return [
         line.removeprefix("Alexa: ") for line in output.splitlines() if line.startswith("Alexa: ")
     ]
 
 
+@pytest.mark.slow  # the command as a person starts it: a subprocess
 def test_scripted_walkthrough_of_all_five_tips(tmp_path: Path) -> None:
-    out = chat(
+    out = subprocess_chat(
         tmp_path / "p.db",
         "open ally coach",
         "yes",

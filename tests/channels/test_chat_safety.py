@@ -1,19 +1,15 @@
-"""Safety in the terminal chat, as a subprocess, in every locale it speaks."""
+"""Safety in the terminal chat (``python -m skill chat``, run in this process: see
+test_chat.py), in every locale it speaks."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from test_chat import chat
 
 from support import SAFETY_NUMBERS
-
-ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
 
 
 def has(line: str, number: str) -> bool:
@@ -22,7 +18,6 @@ def has(line: str, number: str) -> bool:
 
 @pytest.mark.parametrize("locale", sorted(SAFETY_NUMBERS))
 def test_typed_disclosures_get_the_right_numbers(tmp_path: Path, locale: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_")}
     lines = [
         "open ally coach",
         "help me talk to my partner",
@@ -30,20 +25,9 @@ def test_typed_disclosures_get_the_right_numbers(tmp_path: Path, locale: str) ->
         "you misunderstood me",
         "my ex keeps turning up outside my work and wont leave me alone",
     ]
-    result = subprocess.run(
-        [sys.executable, "-m", "skill", "chat", "--db", str(tmp_path / "p.db"), "--locale", locale],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     said = [
         line.removeprefix("Alexa: ")
-        for line in result.stdout.splitlines()
+        for line in chat(tmp_path / "p.db", *lines, locale=locale).splitlines()
         if line.startswith("Alexa: ")
     ]
     emergency, helpline, crisis = SAFETY_NUMBERS[locale]

@@ -11,16 +11,18 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from test_phone_support import BASE, NUMBER, TOKEN, Caller, Recorder
 
-from skill.alexa.skill_builder import build_skill
-from skill.channels.phone import webhooks as phone
+from skill.channels.phone.call import KEYPAD
 from skill.channels.phone.calls import MemoryCallStore
-from skill.channels.web.app import create_app
+from skill.channels.phone.guard import MAX_FORM_BYTES
 from skill.config import ENV_PUBLIC_BASE_URL, ENV_TWILIO_AUTH_TOKEN, get_settings
-from skill.lambda_function import invoke
+from skill.service.turns import TurnService
+from skill.speech.programs import get_catalog
 from skill.speech.render import get_speech
-from skill.store.sqlite import SqliteProgressAdapter
+from skill.store.sqlite import SqliteProgressStore
+from skill.web import create_app
+
+from phone_support import BASE, NUMBER, TOKEN, Caller, Recorder
 
 AppFactory = Callable[..., Flask]
 
@@ -31,13 +33,13 @@ def calls() -> MemoryCallStore:
 
 
 @pytest.fixture
-def make_app(skill_handler: Recorder, calls: MemoryCallStore) -> AppFactory:
+def make_app(turns: Recorder, calls: MemoryCallStore) -> AppFactory:
     def factory(**overrides: Any) -> Flask:
         config: dict[str, Any] = {
             "VERIFY_REQUESTS": False,
             "TWILIO_AUTH_TOKEN": TOKEN,
             "PUBLIC_BASE_URL": BASE,
-            "SKILL_HANDLER": skill_handler,
+            "PHONE_TURN_SERVICE": turns,
             "PHONE_CALL_STORE": calls,
             **overrides,
         }
@@ -84,7 +86,7 @@ def test_a_whole_call_by_speech(caller: Caller, calls: MemoryCallStore) -> None:
     assert "Tip 1. Focus on the relationship" in heard.text
     for n, words in zip(range(2, 6), ("No thanks.", "no", "Nope", "No."), strict=True):
         heard = caller.say(words)
-        assert f"Tip {n}." in heard.text, heard.text
+        assert heard.step == n, heard.text
         assert heard.listening
     heard = caller.say("next")
     assert "That was the last of the five tips." in heard.text
@@ -96,15 +98,15 @@ def test_a_whole_call_by_speech(caller: Caller, calls: MemoryCallStore) -> None:
     assert len(announced) == 1
 
 
-def test_a_whole_call_by_keypad(caller: Caller, skill_handler: Recorder) -> None:
+def test_a_whole_call_by_keypad(caller: Caller, turns: Recorder) -> None:
     caller.dial()
-    assert "Tip 1." in caller.press("1").text
+    assert caller.press("1").step == 1
     assert "Let's practice." in caller.press("7").text
     assert "Do you have a sentence" in caller.press("7").text
     assert "Shall we go on to tip 2?" in caller.press("7").text
-    assert "Tip 2." in caller.press("1").text
-    assert "Tip 2." in caller.press("2").text  # repeat
-    assert "Tip 1." in caller.press("3").text  # back
+    assert caller.press("1").step == 2
+    assert caller.press("2").step == 2  # repeat
+    assert caller.press("3").step == 1  # back
     for n in range(2, 6):
         assert f"Tip {n}." in caller.press("1").text
     assert "That was the last of the five tips." in caller.press("1").text
@@ -112,26 +114,26 @@ def test_a_whole_call_by_keypad(caller: Caller, skill_handler: Recorder) -> None
     goodbye = caller.press("0")
     assert goodbye.hung_up and "I'll remember where you are." in goodbye.text
     assert "use your phone's keypad" not in " ".join(h.text for h in caller.log[1:])
-    assert skill_handler.requests[:3] == ["LaunchRequest", "AMAZON.NextIntent", "AMAZON.YesIntent"]
-    assert skill_handler.requests[-2:] == ["AMAZON.HelpIntent", "AMAZON.StopIntent"]
+    assert turns.actions[:3] == ["launch", "next", "yes"]
+    assert turns.actions[-2:] == ["help", "stop"]
 
 
 def test_an_unknown_key_explains_the_keypad_without_bothering_the_skill(
-    caller: Caller, skill_handler: Recorder
+    caller: Caller, turns: Recorder
 ) -> None:
     caller.dial()
-    before = len(skill_handler.events)
+    before = len(turns.commands)
     heard = caller.press("5")
     assert heard.text.startswith("That key doesn't do anything here.")
     assert "Press 9 for help" in heard.text
     assert heard.text.endswith("Say yes. Or say, set my direction.")  # the open question
-    assert len(skill_handler.events) == before
-    assert "Tip 1." in caller.press("7").text  # the call goes on as before
+    assert len(turns.commands) == before
+    assert caller.press("7").step == 1  # the call goes on as before
 
 
 def test_the_keypad_template_announces_exactly_the_keys_the_line_handles() -> None:
     line = keypad_line()
-    assert sorted(re.findall(r"\b(\d)\b", line)) == sorted(phone.KEYPAD)
+    assert sorted(re.findall(r"\b(\d)\b", line)) == sorted(KEYPAD)
     for sentence in re.split(r"(?<=\.)\s+", line):
         assert len(re.findall(r"\b\d\b", sentence)) <= 3, sentence
 
@@ -140,7 +142,7 @@ def test_the_keypad_template_announces_exactly_the_keys_the_line_handles() -> No
 
 
 def test_silence_reprompts_then_lists_options_then_says_goodbye(
-    caller: Caller, skill_handler: Recorder, calls: MemoryCallStore
+    caller: Caller, turns: Recorder, calls: MemoryCallStore
 ) -> None:
     caller.dial()
     caller.say("yes")
@@ -159,9 +161,8 @@ def test_silence_reprompts_then_lists_options_then_says_goodbye(
     assert third.hung_up and not third.listening
     assert "Take care of yourself." in third.text
     assert [e.tag for e in third.root] == ["Say", "Pause", "Hangup"]
-    # Alexa's own ending when reprompts run out, so the skill saves anything unsaved.
-    ended = skill_handler.events[-1]["request"]
-    assert (ended["type"], ended["reason"]) == ("SessionEndedRequest", "EXCEEDED_MAX_REPROMPTS")
+    # The session ends as when Alexa's reprompts run out, so the skill saves anything unsaved.
+    assert turns.actions[-1] == "session_ended"
     assert len(calls) == 0
 
 
@@ -169,7 +170,7 @@ def test_speaking_resets_the_silence_count(caller: Caller) -> None:
     caller.dial()
     caller.silence()
     caller.silence()
-    assert "Tip 1." in caller.say("yes").text
+    assert caller.say("yes").step == 1
     again = caller.silence()
     assert again.listening and again.text.startswith("Would you like to try a short practice?")
 
@@ -189,12 +190,12 @@ def test_ringing_back_resumes_where_the_caller_left_off(app: Flask) -> None:
     first.dial()
     first.say("yes please")
     first.say("next")
-    assert "Tip 3." in first.say("next tip").text
+    assert first.say("next tip").step == 3
     assert first.say("stop").hung_up
 
     again = Caller(app).dial()
     assert "Welcome back to Ally Coach." in again.text
-    assert "Last time, you finished tip 3." in again.text
+    assert again.data["last_step"] == 3
     assert "Shall we go on with tip 4?" in again.text
 
     stranger = Caller(app, "+15550000000").dial()
@@ -202,7 +203,7 @@ def test_ringing_back_resumes_where_the_caller_left_off(app: Flask) -> None:
 
 
 def test_hanging_up_mid_call_keeps_progress_and_frees_the_call(
-    app: Flask, calls: MemoryCallStore, skill_handler: Recorder
+    app: Flask, calls: MemoryCallStore, turns: Recorder
 ) -> None:
     first = Caller(app)
     first.dial()
@@ -211,11 +212,11 @@ def test_hanging_up_mid_call_keeps_progress_and_frees_the_call(
     assert len(calls) == 1
     assert first.hang_up().status_code == 204
     assert len(calls) == 0
-    assert skill_handler.requests[-1] == "SessionEndedRequest"
+    assert turns.actions[-1] == "session_ended"
 
     again = Caller(app)
-    assert "Last time, you finished tip 2." in again.dial().text
-    assert "Tip 3." in again.say("yes").text
+    assert again.dial().data["last_step"] == 2
+    assert again.say("yes").step == 3
 
 
 def test_callers_without_caller_id_never_share_progress(app: Flask) -> None:
@@ -229,42 +230,40 @@ def test_callers_without_caller_id_never_share_progress(app: Flask) -> None:
 
 
 def test_a_lost_call_state_ends_the_call_politely_and_keeps_progress(
-    app: Flask, calls: MemoryCallStore, skill_handler: Recorder
+    app: Flask, calls: MemoryCallStore, turns: Recorder
 ) -> None:
     first = Caller(app)
     first.dial()
     first.say("yes")
     first.say("next")
     calls.forget(first.call_sid)  # expired, evicted, or a restart of the only process
-    before = len(skill_handler.events)
+    before = len(turns.commands)
     heard = first.say("next")
     # Unknown to the line: it cannot tell a lost call from a replayed one, so it drives
     # nothing and says so, instead of starting a session on a stranger's word.
     assert heard.hung_up and heard.text.startswith("Sorry, I can't go on with this call.")
-    assert len(skill_handler.events) == before
+    assert len(turns.commands) == before
     again = Caller(app).dial()
-    assert "Last time, you finished tip 2." in again.text
+    assert again.data["last_step"] == 2
 
 
 def test_the_greeting_asked_for_again_restarts_the_same_call(
-    caller: Caller, skill_handler: Recorder, calls: MemoryCallStore
+    caller: Caller, turns: Recorder, calls: MemoryCallStore
 ) -> None:
     caller.dial()
-    assert "Tip 1." in caller.say("yes").text
+    assert caller.say("yes").step == 1
     again = caller._heard("/phone/voice", CallStatus="in-progress")  # Twilio asks again
     assert "Welcome back to Ally Coach." in again.text
-    assert skill_handler.requests[-2:] == ["SessionEndedRequest", "LaunchRequest"]
-    assert len(calls) == 1 and "Tip 2." in caller.say("yes").text
+    assert turns.actions[-2:] == ["session_ended", "launch"]
+    assert len(calls) == 1 and caller.say("yes").step == 2
 
 
-def test_opening_the_skill_again_mid_call_starts_over(
-    caller: Caller, skill_handler: Recorder
-) -> None:
+def test_opening_the_skill_again_mid_call_starts_over(caller: Caller, turns: Recorder) -> None:
     caller.dial()
     caller.say("yes")
     heard = caller.say("open ally coach")
     assert "Welcome back to Ally Coach." in heard.text
-    assert skill_handler.requests[-2:] == ["SessionEndedRequest", "LaunchRequest"]
+    assert turns.actions[-2:] == ["session_ended", "launch"]
 
 
 # --- safety ---------------------------------------------------------------------------------
@@ -272,12 +271,12 @@ def test_opening_the_skill_again_mid_call_starts_over(
 
 @pytest.mark.parametrize("words", ["My husband hits me.", "I'm scared of my partner"])
 def test_a_safety_disclosure_gets_the_safety_answer_and_the_line_stays_open(
-    caller: Caller, calls: MemoryCallStore, skill_handler: Recorder, words: str
+    caller: Caller, calls: MemoryCallStore, turns: Recorder, words: str
 ) -> None:
     caller.dial()
     caller.say("yes")
     heard = caller.say(words)
-    assert skill_handler.requests[-1] == "SafetyIntent"
+    assert turns.actions[-1] == "safety"
     assert "you deserve to be safe" in heard.text
     assert "1-800-799-7233" in heard.text
     assert "Tip" not in heard.text
@@ -296,17 +295,15 @@ def test_a_safety_disclosure_gets_the_safety_answer_and_the_line_stays_open(
 
 
 @pytest.mark.parametrize("path", ["/phone/voice", "/phone/gather", "/phone/status"])
-def test_a_request_without_a_signature_is_forbidden(
-    app: Flask, skill_handler: Recorder, path: str
-) -> None:
+def test_a_request_without_a_signature_is_forbidden(app: Flask, turns: Recorder, path: str) -> None:
     caller = Caller(app)
     caller.call_sid = "CA" + "1" * 32
     response = app.test_client().post(path, data=caller.params())
     assert response.status_code == 403
-    assert skill_handler.events == []
+    assert turns.commands == []
 
 
-def test_a_wrong_signature_is_forbidden(app: Flask, skill_handler: Recorder) -> None:
+def test_a_wrong_signature_is_forbidden(app: Flask, turns: Recorder) -> None:
     caller = Caller(app)
     caller.call_sid = "CA" + "1" * 32
     response = caller.post("/phone/voice", caller.params(), signature="bm90IHRoZSBzaWduYXR1cmU=")
@@ -314,12 +311,12 @@ def test_a_wrong_signature_is_forbidden(app: Flask, skill_handler: Recorder) -> 
     forged = Caller(app, token="someone-elses-token")
     forged.call_sid = caller.call_sid
     assert forged.post("/phone/voice", forged.params()).status_code == 403
-    assert skill_handler.events == []
+    assert turns.commands == []
 
 
-def test_a_tampered_body_is_forbidden(caller: Caller, skill_handler: Recorder) -> None:
+def test_a_tampered_body_is_forbidden(caller: Caller, turns: Recorder) -> None:
     caller.dial()
-    before = len(skill_handler.events)
+    before = len(turns.commands)
     signed = caller.params(SpeechResult="yes")
     signature = caller.validator.compute_signature(BASE + "/phone/gather", signed)
     tampered = {**signed, "SpeechResult": "forget my progress"}
@@ -327,7 +324,7 @@ def test_a_tampered_body_is_forbidden(caller: Caller, skill_handler: Recorder) -
     added = {**signed, "Digits": "0"}
     assert caller.post("/phone/gather", added, signature=signature).status_code == 403
     assert caller.post("/phone/gather", signed, signature=signature).status_code == 200
-    assert len(skill_handler.events) == before + 1
+    assert len(turns.commands) == before + 1
 
 
 def test_the_signature_is_checked_against_the_public_url(app: Flask) -> None:
@@ -349,16 +346,16 @@ def test_without_a_public_base_url_the_request_url_is_what_was_signed(
     # Twilio resolves a relative action against the URL it requested: right behind any proxy.
     caller = Caller(app, base="http://localhost", action="/phone/gather")
     assert caller.dial().listening
-    assert "Tip 1." in caller.say("yes").text
+    assert caller.say("yes").step == 1
 
 
-def test_no_auth_token_fails_closed(make_app: AppFactory, skill_handler: Recorder) -> None:
+def test_no_auth_token_fails_closed(make_app: AppFactory, turns: Recorder) -> None:
     app = make_app(TWILIO_AUTH_TOKEN=...)
     caller = Caller(app)
     caller.call_sid = "CA" + "3" * 32
     assert caller.post("/phone/voice", caller.params()).status_code == 403
     assert caller.post("/phone/voice", caller.params(), signature="").status_code == 403
-    assert skill_handler.events == []
+    assert turns.commands == []
 
 
 def test_the_development_flag_accepts_unsigned_requests_only_without_a_token(
@@ -390,7 +387,7 @@ def test_a_missing_call_sid_is_a_bad_request(caller: Caller) -> None:
 
 def test_an_oversized_body_is_refused(caller: Caller) -> None:
     caller.call_sid = "CA" + "6" * 32
-    params = caller.params(SpeechResult="x" * (phone.MAX_FORM_BYTES + 1))
+    params = caller.params(SpeechResult="x" * (MAX_FORM_BYTES + 1))
     assert caller.post("/phone/gather", params).status_code == 413
 
 
@@ -423,25 +420,26 @@ def test_voice_and_locale_can_be_configured(make_app: AppFactory) -> None:
     assert heard.gather is not None and heard.gather.get("language") == "en-GB"
 
 
-def test_envelopes_carry_the_configured_skill_id(
-    make_app: AppFactory, sqlite_store: SqliteProgressAdapter
+def test_the_line_needs_no_skill_id_and_sends_no_alexa_request(
+    make_app: AppFactory, turns: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    skill_id = "amzn1.ask.skill.phone-test"
-    skill = build_skill(sqlite_store, skill_id=skill_id)
-    recorder = Recorder(lambda event, context=None: invoke(skill, event, context))
-    app = make_app(SKILL_ID=skill_id, SKILL_HANDLER=recorder)
+    # A SKILL_ID makes the Alexa endpoint refuse other skills' requests; the phone line
+    # sends none: it runs its turns on the turn service itself.
+    monkeypatch.setenv("SKILL_ID", "amzn1.ask.skill.phone-test")
+    get_settings.cache_clear()
+    app = make_app()
     assert Caller(app).dial().text.startswith("Welcome to Ally Coach.")
-    system = recorder.events[0]["context"]["System"]
-    assert system["application"]["applicationId"] == skill_id
+    assert turns.actions == ["launch"]
 
 
 def test_a_failing_skill_gets_an_apology_not_an_http_error(
     make_app: AppFactory, calls: MemoryCallStore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-        raise RuntimeError("store on fire")
+    class Broken(TurnService):
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("store on fire")
 
-    app = make_app(SKILL_HANDLER=broken)
+    app = make_app(PHONE_TURN_SERVICE=Broken(SqliteProgressStore(":memory:"), get_catalog()))
     with caplog.at_level(logging.ERROR, logger="skill.channels.phone.webhooks"):
         heard = Caller(app).dial()
     assert heard.hung_up and "something went wrong on my side" in heard.text
@@ -476,7 +474,7 @@ def test_the_number_never_reaches_the_store_or_the_logs(
     assert NUMBER not in repr(state.to_dict()) and NUMBER[1:] not in repr(state.to_dict())
     first.say("my partner hurts me")  # a disclosure: its words must not be logged either
     again = Caller(app)
-    assert "Last time, you finished tip 2." in again.dial().text
+    assert again.dial().data["last_step"] == 2
     again.press("0")
 
     hashed = hashlib.sha256(NUMBER.encode()).hexdigest()

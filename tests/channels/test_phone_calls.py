@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from moto import mock_aws
-from test_phone_support import CALLS_TABLE, Faults, aws_client, set_fake_aws
 
 from skill.channels.phone import dynamodb_calls
 from skill.channels.phone.calls import (
@@ -29,6 +28,9 @@ from skill.channels.phone.calls import (
     new_lease,
 )
 from skill.channels.phone.dynamodb_calls import DynamoDbCallStore, create_table
+
+from phone_support import CALLS_TABLE, Faults, aws_client
+from support import set_fake_aws
 
 START = 1_800_000_000.0
 CALLER = "c" * 64
@@ -156,7 +158,7 @@ def test_a_lease_expires_so_a_dead_instance_cannot_hold_a_call(
 def test_an_expired_lease_nobody_took_over_may_still_be_released(
     store: CallStore, clock: Clock
 ) -> None:
-    # A turn whose write failed is written later by the same process (webhooks._flush).
+    # A turn whose write failed is written later by the same process (skill.channels.phone.pending).
     lease = new_lease()
     store.open("CA1", state(1), lease)
     clock.now += DEFAULT_LEASE_SECONDS * 3
@@ -435,7 +437,7 @@ def test_retries_stop_when_the_budget_is_spent(fake_aws: None) -> None:
 def test_attempts_time_out_fast_and_botocore_does_not_retry_on_its_own() -> None:
     config = dynamodb_calls.client_config()
     assert config.connect_timeout + config.read_timeout <= 2
-    assert config.retries == {"total_max_attempts": 1}
+    assert config.retries["total_max_attempts"] == 1
     # Three operations around a turn, each within its budget plus one attempt, leave the
     # skill most of Twilio's 15 seconds.
     per_operation = dynamodb_calls.OPERATION_BUDGET_SECONDS + 1.5
@@ -444,4 +446,4 @@ def test_attempts_time_out_fast_and_botocore_does_not_retry_on_its_own() -> None
 
 def test_nothing_touches_aws_until_the_store_is_used() -> None:
     store = DynamoDbCallStore(CALLS_TABLE, region="eu-west-1")
-    assert store._client is None
+    assert not store._client.made

@@ -18,12 +18,14 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from moto import mock_aws
-from test_phone_support import CALLS_TABLE, TOKEN, aws_client, check_twiml, set_fake_aws
 from twilio.request_validator import RequestValidator
 
 from skill import config
 from skill.channels.phone import aws_lambda, dynamodb_calls, parameters
 from skill.config import get_settings
+
+from phone_support import CALLS_TABLE, TOKEN, aws_client, check_twiml
+from support import set_fake_aws
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "phone"
 PARAMETER = "/ally-coach/twilio-auth-token"

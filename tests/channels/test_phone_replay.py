@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from test_phone_support import BASE, TOKEN, Caller, Heard, Recorder
 
 from skill.channels.phone.calls import MemoryCallStore
-from skill.channels.web.app import create_app
+from skill.web import create_app
+
+from phone_support import BASE, TOKEN, Caller, Heard, Recorder
 
 ALICE = "+15551234567"
 MALLORY = "+15559876543"
@@ -28,13 +29,13 @@ def calls() -> MemoryCallStore:
 
 
 @pytest.fixture
-def app(skill_handler: Recorder, calls: MemoryCallStore) -> Flask:
+def app(turns: Recorder, calls: MemoryCallStore) -> Flask:
     return create_app(
         {
             "VERIFY_REQUESTS": False,
             "TWILIO_AUTH_TOKEN": TOKEN,
             "PUBLIC_BASE_URL": BASE,
-            "SKILL_HANDLER": skill_handler,
+            "PHONE_TURN_SERVICE": turns,
             "PHONE_CALL_STORE": calls,
         }
     )
@@ -80,7 +81,7 @@ def refused(heard: Heard) -> bool:
 def finish_tip_one(app: Flask) -> Recording:
     alice = Recording(app)
     alice.dial()
-    assert "Tip 1." in alice.say("yes").text
+    assert alice.say("yes").step == 1
     return alice
 
 
@@ -89,7 +90,7 @@ def finish_tip_one(app: Flask) -> Recording:
 
 @pytest.mark.parametrize("ending", ["goodbye", "status callback"])
 def test_replayed_gathers_of_an_ended_call_cannot_forget_the_callers_progress(
-    app: Flask, skill_handler: Recorder, calls: MemoryCallStore, ending: str
+    app: Flask, turns: Recorder, calls: MemoryCallStore, ending: str
 ) -> None:
     alice = finish_tip_one(app)
     asked = alice.say("forget my progress")
@@ -100,17 +101,17 @@ def test_replayed_gathers_of_an_ended_call_cannot_forget_the_callers_progress(
     else:
         assert alice.hang_up().status_code == 204
     assert calls.is_ended(alice.call_sid)
-    handled = len(skill_handler.events)
+    handled = len(turns.commands)
 
     # The two captured webhooks that, replayed in this order, used to delete everything.
     for index in (alice.find("forget my progress"), alice.find("yes")):
         assert refused(alice.replay(index))
     assert refused(alice.replay(0))  # the greeting webhook, too
-    assert len(skill_handler.events) == handled, "a replay reached the skill"
+    assert len(turns.commands) == handled, "a replay reached the skill"
 
     again = Caller(app, ALICE).dial()
     assert "Welcome back to Ally Coach." in again.text
-    assert "Last time, you finished tip 1." in again.text
+    assert again.data["last_step"] == 1
 
 
 def test_a_tombstone_outlives_any_call(calls: MemoryCallStore) -> None:
@@ -123,57 +124,55 @@ def test_a_tombstone_outlives_any_call(calls: MemoryCallStore) -> None:
 
 
 def test_a_signed_webhook_with_another_callers_call_sid_drives_nothing(
-    app: Flask, skill_handler: Recorder
+    app: Flask, turns: Recorder
 ) -> None:
     alice = finish_tip_one(app)
     mallory = Caller(app, MALLORY)
     mallory.call_sid = alice.call_sid  # Twilio signed it; the CallSid is Alice's
-    handled = len(skill_handler.events)
+    handled = len(turns.commands)
     for words in ("forget my progress", "yes"):
         assert refused(mallory.say(words))
     assert refused(mallory.press("0"))
     assert refused(mallory._heard("/phone/voice", CallStatus="ringing"))
     assert mallory.hang_up().status_code == 204  # and cannot end Alice's call either
-    assert len(skill_handler.events) == handled
+    assert len(turns.commands) == handled
 
     # Alice's call goes on where it was.
     heard = alice.say("next")
-    assert "Tip 2." in heard.text and heard.listening
+    assert heard.step == 2 and heard.listening
 
 
-def test_the_called_number_is_part_of_the_binding(app: Flask, skill_handler: Recorder) -> None:
+def test_the_called_number_is_part_of_the_binding(app: Flask, turns: Recorder) -> None:
     alice = finish_tip_one(app)
-    handled = len(skill_handler.events)
+    handled = len(turns.commands)
     params = alice.params(SpeechResult="next", To="+15550000001", Called="+15550000001")
     response = alice.post("/phone/gather", params)
     heard = Heard(response.status_code, response.get_data(as_text=True))
-    assert refused(heard) and len(skill_handler.events) == handled
+    assert refused(heard) and len(turns.commands) == handled
 
 
 # --- calls the line never saw ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", ["/phone/gather", "/phone/gather?resume=0123456789abcdef"])
-def test_a_gather_for_an_unknown_call_is_refused(
-    app: Flask, skill_handler: Recorder, path: str
-) -> None:
+def test_a_gather_for_an_unknown_call_is_refused(app: Flask, turns: Recorder, path: str) -> None:
     stranger = Caller(app)
     stranger.call_sid = "CA" + "7" * 32
     stranger.next_path = path
     assert refused(stranger.say("forget my progress"))
     assert refused(stranger.silence())
     assert stranger.hang_up().status_code == 204
-    assert skill_handler.events == []
+    assert turns.commands == []
 
 
-def test_a_refused_call_still_hears_the_safety_answer(app: Flask, skill_handler: Recorder) -> None:
+def test_a_refused_call_still_hears_the_safety_answer(app: Flask, turns: Recorder) -> None:
     # A real caller whose call state was lost must not be turned away without help.
     lost = Caller(app)
     lost.call_sid = "CA" + "8" * 32
     heard = lost.say("my husband hits me")
     assert heard.hung_up and "you deserve to be safe" in heard.text
     assert "Sorry, I can't go on" not in heard.text
-    assert skill_handler.events == []
+    assert turns.commands == []
 
 
 @pytest.mark.parametrize("call_sid", ["CA" + "1" * 100, "CA../../x", "CA 12"])

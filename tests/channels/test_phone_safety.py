@@ -8,12 +8,12 @@ import re
 
 import pytest
 from flask import Flask
-from test_phone_support import BASE, TOKEN, Caller, Heard, Recorder
 
 from skill.channels.phone.calls import MemoryCallStore
-from skill.channels.phone.webhooks import COUNTRY_LOCALES
-from skill.channels.web.app import create_app
+from skill.channels.phone.settings import COUNTRY_LOCALES
+from skill.web import create_app
 
+from phone_support import BASE, TOKEN, Caller, Heard, Recorder
 from support import SAFETY_NUMBERS
 
 # country -> (emergency number, helpline, crisis line)
@@ -21,13 +21,13 @@ NUMBERS = {country: SAFETY_NUMBERS[locale] for country, locale in COUNTRY_LOCALE
 
 
 @pytest.fixture
-def app(skill_handler: Recorder) -> Flask:
+def app(turns: Recorder) -> Flask:
     return create_app(
         {
             "VERIFY_REQUESTS": False,
             "TWILIO_AUTH_TOKEN": TOKEN,
             "PUBLIC_BASE_URL": BASE,
-            "SKILL_HANDLER": skill_handler,
+            "PHONE_TURN_SERVICE": turns,
             "PHONE_CALL_STORE": MemoryCallStore(),
         }
     )
@@ -39,14 +39,14 @@ def has(heard: Heard, number: str) -> bool:
 
 @pytest.mark.parametrize("country", sorted(NUMBERS))
 def test_a_caller_who_wants_to_die_hears_the_crisis_line(
-    app: Flask, skill_handler: Recorder, country: str, caplog: pytest.LogCaptureFixture
+    app: Flask, turns: Recorder, country: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caller = Caller(app, country=country)
     caller.dial()
     caller.say("help me talk to my partner")
     caplog.set_level(logging.INFO)
     heard = caller.say("honestly i dont want to be here anymore")
-    assert skill_handler.requests[-1] == "SelfHarmIntent"
+    assert turns.actions[-1] == "self_harm"
     emergency, _, crisis = NUMBERS[country]
     assert has(heard, crisis) and has(heard, emergency)
     assert "Tip" not in heard.text
@@ -58,18 +58,18 @@ def test_a_caller_who_wants_to_die_hears_the_crisis_line(
 
 @pytest.mark.parametrize("country", sorted(NUMBERS))
 def test_a_caller_hurt_by_a_partner_hears_the_helpline_then_can_undo_a_false_alarm(
-    app: Flask, skill_handler: Recorder, country: str
+    app: Flask, turns: Recorder, country: str
 ) -> None:
     caller = Caller(app, country=country)
     caller.dial()
     caller.say("help me talk to my partner")
     heard = caller.say("um last night my husband grabbed me by the neck")
-    assert skill_handler.requests[-1] == "SafetyIntent"
+    assert turns.actions[-1] == "safety"
     emergency, helpline, _ = NUMBERS[country]
     assert has(heard, emergency) and has(heard, helpline)
     assert heard.listening
     back = caller.say("no you misunderstood me")
-    assert skill_handler.requests[-1] == "MisunderstoodIntent"
+    assert turns.actions[-1] == "misunderstood"
     assert back.listening and not has(back, helpline)
     on = caller.say("next")
     assert "Tip 2" in on.text
@@ -85,11 +85,11 @@ def test_a_caller_hurt_by_a_partner_hears_the_helpline_then_can_undo_a_false_ala
     ],
 )
 def test_a_caller_whose_wife_hits_him_is_not_sent_to_a_line_for_women(
-    app: Flask, skill_handler: Recorder, country: str, given: str, not_given: str
+    app: Flask, turns: Recorder, country: str, given: str, not_given: str
 ) -> None:
     caller = Caller(app, country=country)
     caller.dial()
     heard = caller.say("my wife hits me")
-    assert skill_handler.requests[-1] == "SafetyIntent"
+    assert turns.actions[-1] == "safety"
     assert has(heard, given) and not has(heard, not_given)
     assert "women" not in heard.text.lower() and heard.listening

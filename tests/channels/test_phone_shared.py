@@ -16,7 +16,19 @@ from typing import Any
 import pytest
 from flask import Flask
 from moto import mock_aws
-from test_phone_support import (
+
+from skill.channels.phone import dynamodb_calls
+from skill.channels.phone.dynamodb_calls import DynamoDbCallStore
+from skill.config import ENV_PUBLIC_BASE_URL, ENV_TWILIO_AUTH_TOKEN, get_settings
+from skill.core.dialog import Action, Command
+from skill.service.turns import TurnService
+from skill.speech.programs import get_catalog
+from skill.speech.render import get_speech
+from skill.store import dynamodb as progress_dynamodb
+from skill.store.dynamodb import DynamoDbProgressStore
+from skill.web import create_app
+
+from phone_support import (
     BASE,
     CALLS_TABLE,
     NUMBER,
@@ -26,18 +38,8 @@ from test_phone_support import (
     Heard,
     Recorder,
     aws_client,
-    set_fake_aws,
 )
-
-from skill.alexa.skill_builder import build_skill
-from skill.channels.phone import dynamodb_calls
-from skill.channels.phone.dynamodb_calls import DynamoDbCallStore
-from skill.channels.web.app import create_app
-from skill.config import ENV_PUBLIC_BASE_URL, ENV_TWILIO_AUTH_TOKEN, get_settings
-from skill.lambda_function import invoke
-from skill.speech.render import get_speech
-from skill.store import dynamodb as progress_dynamodb
-from skill.store.dynamodb import DynamoDbProgressAdapter
+from support import set_fake_aws
 
 PROGRESS_TABLE = "ally-coach-progress-test"
 KEYPAD_LINE = "use your phone's keypad"
@@ -58,14 +60,14 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
 
 
 def instance(**config: Any) -> tuple[Flask, Recorder]:
-    """One process of the phone line: its own skill, store clients and app."""
-    skill = build_skill(DynamoDbProgressAdapter(PROGRESS_TABLE, client=aws_client("dynamodb")))
-    recorder = Recorder(lambda event, context=None: invoke(skill, event, context))
+    """One process of the phone line: its own turn service, store clients and app."""
+    store = DynamoDbProgressStore(PROGRESS_TABLE, client=aws_client("dynamodb"))
+    recorder = Recorder(TurnService(store, get_catalog()))
     settings: dict[str, Any] = {
         "VERIFY_REQUESTS": False,
         "TWILIO_AUTH_TOKEN": TOKEN,
         "PUBLIC_BASE_URL": BASE,
-        "SKILL_HANDLER": recorder,
+        "PHONE_TURN_SERVICE": recorder,
         "PHONE_CALLS_TABLE_NAME": CALLS_TABLE,
         "PHONE_BUSY_WAIT_SECONDS": 0.2,
         **config,
@@ -109,7 +111,7 @@ def test_a_call_alternating_between_two_instances_completes_the_walkthrough() ->
 
     greeting = caller.dial()  # instance one
     assert greeting.text.startswith("Welcome to Ally Coach.") and KEYPAD_LINE in greeting.text
-    assert "Tip 1." in caller.say("yes").text  # two
+    assert caller.say("yes").step == 1  # two
     # Silence counting carries across instances: the reprompt, then the options.
     first_silence = caller.silence()  # one
     assert first_silence.text == (
@@ -121,17 +123,17 @@ def test_a_call_alternating_between_two_instances_completes_the_walkthrough() ->
     assert "Do you have a sentence" in caller.press("7").text  # two
     assert "Shall we go on to tip 2?" in caller.press("7").text  # one
     heard = caller.say("yes")
-    assert "Tip 2." in heard.text
+    assert heard.step == 2
     for n in range(3, 6):
         heard = caller.say("next")
-        assert f"Tip {n}." in heard.text, heard.text  # no turn lost, none run twice
+        assert heard.step == n, heard.text  # no turn lost, none run twice
     assert "That was the last of the five tips." in caller.say("next").text
     assert caller.silence().text.startswith("Would you like")  # count restarted at one
     goodbye = caller.say("stop")
     assert goodbye.hung_up and "I'll remember where you are." in goodbye.text
 
     # Both instances served the call; the keypad was announced once in all.
-    assert first.events and second.events
+    assert first.commands and second.commands
     assert sum(KEYPAD_LINE in h.text for h in caller.log) == 1
     item = raw_call(caller.call_sid)
     assert item["ended"] == {"BOOL": True} and "state" not in item
@@ -166,20 +168,23 @@ def test_the_table_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
 
 
 class Gate:
-    """Holds a skill handler inside its turn until the test lets it go."""
+    """Holds a turn service inside a turn until the test lets it go."""
 
-    def __init__(self, inner: Callable[..., dict[str, Any]]) -> None:
+    def __init__(self, inner: TurnService) -> None:
         self.inner = inner
         self.entered = threading.Event()
         self.go = threading.Event()
         self.armed = False
 
-    def __call__(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-        if self.armed and event["request"]["type"] == "IntentRequest":
+    def run(self, caller: Any, session: Any, command: Command, **kwargs: Any) -> Any:
+        if self.armed and command.action is not Action.LAUNCH:
             self.armed = False
             self.entered.set()
             assert self.go.wait(10), "the test never let the turn finish"
-        return self.inner(event, context)
+        return self.inner.run(caller, session, command, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 def in_thread(work: Callable[[], Heard]) -> tuple[threading.Thread, list[Heard]]:
@@ -210,8 +215,8 @@ def test_a_turn_racing_a_running_turn_waits_its_turn_and_is_not_lost() -> None:
 
     # Twilio follows the redirect after "one moment": the input left with the call runs now.
     resumed = other.follow()
-    assert "Tip 2." in resumed.text and resumed.listening
-    assert "Tip 3." in other.say("next").text  # and the call goes on from there
+    assert resumed.step == 2 and resumed.listening
+    assert other.say("next").step == 3  # and the call goes on from there
     assert raw_call(caller.call_sid)["deferred"] == {"M": {}}
 
 
@@ -253,7 +258,7 @@ def test_a_hang_up_during_a_turn_ends_the_call_when_the_turn_is_done() -> None:
     thread.join(10)
     assert "Tip 2." in out[0].text
     # Instance one closed the session for the status callback it never saw.
-    assert first.requests[-2:] == ["AMAZON.NextIntent", "SessionEndedRequest"]
+    assert first.actions[-2:] == ["next", "session_ended"]
     assert raw_call(caller.call_sid)["ended"] == {"BOOL": True}
     assert "Last time, you finished tip 2." in Caller(two).dial().text
 
@@ -275,7 +280,7 @@ def test_throttling_on_every_other_request_loses_nothing() -> None:
     assert caller.dial().listening
     for n, words in enumerate(("yes", "next", "next", "next", "next"), start=1):
         heard = caller.say(words)
-        assert f"Tip {n}." in heard.text, heard.text
+        assert heard.step == n, heard.text
     assert caller.silence().listening
     assert caller.silence().text.startswith("Sorry, I didn't hear anything.")
     assert caller.say("stop").hung_up
@@ -289,15 +294,15 @@ def test_timeouts_mixed_with_throttling_lose_nothing() -> None:
     faults.plan = ["timeout", None, "ThrottlingException"]
     assert caller.dial().listening
     faults.plan = ["timeout", "timeout", None, "InternalServerError"]
-    assert "Tip 1." in caller.say("yes").text
-    assert "Tip 2." in caller.say("next").text
+    assert caller.say("yes").step == 1
+    assert caller.say("next").step == 2
 
 
 def test_a_store_outage_is_an_apology_and_the_call_goes_on_when_it_is_back() -> None:
     app, faults = faulty_instance()
     caller = Caller(app)
     caller.dial()
-    assert "Tip 1." in caller.say("yes").text
+    assert caller.say("yes").step == 1
     faults.down = True
     sorry = caller.say("next")
     assert sorry.listening and sorry.text == (
@@ -306,7 +311,7 @@ def test_a_store_outage_is_an_apology_and_the_call_goes_on_when_it_is_back() -> 
     assert sorry.next_url.endswith("/phone/gather?trouble=1")
     faults.down = False
     heard = caller.say("next")  # said again: runs once, where the call was
-    assert "Tip 2." in heard.text and heard.next_url.endswith("/phone/gather")
+    assert heard.step == 2 and heard.next_url.endswith("/phone/gather")
 
 
 def test_a_long_outage_ends_the_call_politely_without_promising_anything() -> None:
@@ -342,20 +347,22 @@ def test_a_turn_whose_state_could_not_be_written_is_written_before_the_next() ->
     app, faults = faulty_instance()
     caller = Caller(app)
     caller.dial()
-    assert "Tip 1." in caller.say("yes").text
+    assert caller.say("yes").step == 1
     # The claim goes through, the skill answers, then the write fails for good.
     faults.plan = [None] + ["timeout"] * 20
     heard = caller.say("next")
-    assert "Tip 2." in heard.text and heard.listening  # the caller hears the real answer
+    assert heard.step == 2 and heard.listening  # the caller hears the real answer
     faults.plan = []
-    assert "Tip 3." in caller.say("next").text  # the turn before was kept, not lost
+    assert caller.say("next").step == 3  # the turn before was kept, not lost
 
 
 def test_the_skill_failing_mid_call_still_ends_it_politely() -> None:
-    def broken(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-        raise RuntimeError("skill on fire")
+    class Broken(TurnService):
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("skill on fire")
 
-    app, _ = instance(SKILL_HANDLER=broken)
+    store = DynamoDbProgressStore(PROGRESS_TABLE, client=aws_client("dynamodb"))
+    app, _ = instance(PHONE_TURN_SERVICE=Broken(store, get_catalog()))
     heard = Caller(app).dial()
     assert heard.hung_up and "something went wrong on my side" in heard.text
 

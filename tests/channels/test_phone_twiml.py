@@ -6,13 +6,14 @@ import hashlib
 import xml.etree.ElementTree as ET
 
 import pytest
-from test_phone_support import check_twiml
 
 from skill.channels.phone.calls import CallState
+from skill.channels.phone.identity import caller_user_id
 from skill.channels.phone.twiml import Answer, build_twiml, voice_for
-from skill.channels.phone.webhooks import caller_user_id
 from skill.speech.render import get_speech
 from skill.speech.ssml import validate
+
+from phone_support import check_twiml
 
 ACTION = "https://phone.example.test/phone/gather"
 
@@ -191,3 +192,26 @@ def test_withheld_or_odd_caller_ids_get_an_id_for_this_call_only(number: str | N
     first = caller_user_id(number, "CA1")
     assert first.startswith("phone:call:")
     assert caller_user_id(number, "CA2") != first
+
+
+# --- the checker itself ---------------------------------------------------------------------
+
+
+def test_the_checker_rejects_markup_twilio_or_polly_would_not_take() -> None:
+    import pytest
+
+    good = ET.fromstring(
+        '<Response><Say voice="Polly.Joanna">Hi <break time="1s"/>'
+        '<say-as interpret-as="digits">911</say-as></Say><Hangup/></Response>'
+    )
+    check_twiml(good)
+    for bad in (
+        "<Response><Play>https://x.test/a.mp3</Play></Response>",
+        '<Response><Say voice="Polly.Joanna"><audio src="https://x.test/a.mp3"/></Say></Response>',
+        '<Response><Say voice="Polly.Joanna"><voice name="Brian">Hi</voice></Say></Response>',
+        '<Response><Say voice="Polly.Joanna"><break time="12s"/></Say></Response>',
+        '<Response><Say voice="Polly.Joanna"><s foo="1">Hi</s></Say></Response>',
+        '<Response><Say voice="alice">Hi</Say></Response>',
+    ):
+        with pytest.raises(AssertionError):
+            check_twiml(ET.fromstring(bad))

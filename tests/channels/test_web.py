@@ -20,6 +20,7 @@ import pytest
 from flask import Blueprint, Flask
 from werkzeug.serving import make_server
 
+import skill.web as entry
 from skill.channels.web import app as web
 from skill.config import ENV_SKILL_ID, ENV_VERIFY_REQUESTS, get_settings
 
@@ -583,15 +584,17 @@ def test_phone_module_blueprint_is_registered_by_default(
     fake = types.ModuleType("skill.channels.phone.webhooks")
     fake.blueprint = _phone_blueprint()  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "skill.channels.phone.webhooks", fake)
-    app = web.create_app({"SKILL_HANDLER": skill, "VERIFY_REQUESTS": False})
+    app = entry.create_app({"SKILL_HANDLER": skill, "VERIFY_REQUESTS": False})
     assert "phone" in app.blueprints
+    # The Alexa endpoint alone has no other channel's routes: skill.web puts them together.
+    assert web.create_app({"SKILL_HANDLER": skill, "VERIFY_REQUESTS": False}).blueprints == {}
 
 
 def test_missing_phone_module_is_skipped(monkeypatch: pytest.MonkeyPatch, skill: FakeSkill) -> None:
     monkeypatch.setitem(
         sys.modules, "skill.channels.phone.webhooks", None
     )  # import raises ModuleNotFoundError
-    app = web.create_app({"SKILL_HANDLER": skill, "VERIFY_REQUESTS": False})
+    app = entry.create_app({"SKILL_HANDLER": skill, "VERIFY_REQUESTS": False})
     assert app.blueprints == {}
 
 
@@ -601,9 +604,9 @@ def test_phone_module_with_a_missing_dependency_is_an_error(
     def broken_import(name: str) -> Any:
         raise ModuleNotFoundError("No module named 'twilio'", name="twilio")
 
-    monkeypatch.setattr(web.importlib, "import_module", broken_import)
+    monkeypatch.setattr(entry.importlib, "import_module", broken_import)
     with pytest.raises(ModuleNotFoundError, match="twilio"):
-        web.create_app({"SKILL_HANDLER": skill, "VERIFY_REQUESTS": False})
+        entry.create_app({"SKILL_HANDLER": skill, "VERIFY_REQUESTS": False})
 
 
 def test_default_handler_is_the_strict_lambda_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -770,7 +773,7 @@ def real_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Flask:
     get_settings.cache_clear()
     from skill import lambda_function
 
-    lambda_function.get_skill.cache_clear()
+    lambda_function.reset()
     return web.create_app({"VERIFY_REQUESTS": False, "BLUEPRINTS": []})
 
 
@@ -820,7 +823,7 @@ def test_with_a_skill_id_an_envelope_without_context_is_a_400(
     get_settings.cache_clear()
     from skill import lambda_function
 
-    lambda_function.get_skill.cache_clear()
+    lambda_function.reset()
     app = web.create_app({"VERIFY_REQUESTS": False, "BLUEPRINTS": []})
 
     # The session names the skill, so the endpoint's own check passes; the skill's needs
@@ -828,7 +831,7 @@ def test_with_a_skill_id_an_envelope_without_context_is_a_400(
     response = post(app, body)
 
     assert response.status_code == 400
-    lambda_function.get_skill.cache_clear()
+    lambda_function.reset()
 
 
 def test_a_locale_without_templates_is_answered(real_app: Flask) -> None:

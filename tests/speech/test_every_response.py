@@ -12,7 +12,7 @@ import re
 import pytest
 
 from skill.core.dialog import Reply
-from skill.speech.prerender import LOCALES, reachable_replies
+from skill.speech.prerender import LOCALES
 from skill.speech.programs import get_catalog
 from skill.speech.render import Rendered, Speech
 from skill.speech.ssml import to_text, validate
@@ -24,7 +24,8 @@ TIP_COUNT = get_catalog()["motivate"].size
 MAX_WORDS_PER_SENTENCE = 26  # about one breath when spoken
 
 
-REPLIES = reachable_replies()
+pytestmark = pytest.mark.slow  # every reply of the dialog, in every locale: the full tier
+
 LIVE = Speech(prerendered_dir=None)  # the templates themselves, never a pre-rendered table
 
 
@@ -33,8 +34,8 @@ def render(locale: str, reply: Reply) -> Rendered:
     return LIVE.render(locale, reply.view, reply.data, reply.card)
 
 
-def test_exploration_reaches_every_view() -> None:
-    views = {reply.view for reply, _ in REPLIES}
+def test_exploration_reaches_every_view(replies: list[tuple[Reply, str]]) -> None:
+    views = {reply.view for reply, _ in replies}
     from skill.speech.render import TEMPLATES_DIR
 
     on_disk = {
@@ -48,9 +49,9 @@ def test_exploration_reaches_every_view() -> None:
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_every_reply_renders_to_valid_speech(locale: str) -> None:
+def test_every_reply_renders_to_valid_speech(locale: str, replies: list[tuple[Reply, str]]) -> None:
     problems = []
-    for reply, label in REPLIES:
+    for reply, label in replies:
         rendered = render(locale, reply)
         try:
             validate(rendered.speech or "")
@@ -64,9 +65,9 @@ def test_every_reply_renders_to_valid_speech(locale: str) -> None:
     assert not problems, "\n".join(problems[:20])
 
 
-def test_sentences_fit_in_one_breath() -> None:
+def test_sentences_fit_in_one_breath(replies: list[tuple[Reply, str]]) -> None:
     long = set()
-    for reply, _ in REPLIES:
+    for reply, _ in replies:
         rendered = render("en-US", reply)
         for part in (rendered.speech, rendered.reprompt):
             text = to_text(part, show_pauses=False) if part else ""
@@ -76,10 +77,10 @@ def test_sentences_fit_in_one_breath() -> None:
     assert not long, "\n".join(sorted(long))
 
 
-def test_open_sessions_tell_the_user_what_to_say() -> None:
+def test_open_sessions_tell_the_user_what_to_say(replies: list[tuple[Reply, str]]) -> None:
     """A reprompt names something to say: yes/no, ready, next, resume, a tip number..."""
     cue = re.compile(r"\b(say|yes|no)\b", re.IGNORECASE)
-    for reply, label in REPLIES:
+    for reply, label in replies:
         if reply.end_session:
             continue
         rendered = render("en-US", reply)

@@ -23,11 +23,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("prerendered")
-    prerender.build(out, ["en-US", "en-GB"])
-    return out
+    """The tables the zips ship, rendered by ``prerender.build`` for these sources: kept
+    under build/ by their digest, so the build tests and the next run share them."""
+    from skill.tools.zipfiles import prerendered_tables
+
+    return prerendered_tables(tmp_path_factory.mktemp("prerendered"))
 
 
+@pytest.mark.slow  # full tier: the tables of every reply (kept under build/ by digest)
 def test_tables_hold_exactly_what_the_templates_say(tables: Path) -> None:
     live = Speech(prerendered_dir=None)
     for locale in ("en-US", "en-GB"):
@@ -46,6 +49,7 @@ def test_tables_hold_exactly_what_the_templates_say(tables: Path) -> None:
                 ], key
 
 
+@pytest.mark.slow  # full tier: explores the whole dialog
 def test_every_partner_word_of_the_model_is_rendered_ahead(tables: Path) -> None:
     replies = prerender.load(tables, "en-US")["step"]["replies"]
     partners = prerender.partner_words(ROOT / "interaction_model" / "en-US.json")
@@ -55,6 +59,7 @@ def test_every_partner_word_of_the_model_is_rendered_ahead(tables: Path) -> None
         assert reply_key("step", reply.data, reply.card) in replies
 
 
+@pytest.mark.slow  # full tier: explores the whole dialog
 def test_a_table_from_other_templates_is_not_used(tables: Path, tmp_path: Path) -> None:
     document = prerender.load(tables, "en-US")["welcome"]
     welcome = handle(Conversation(), Progress(), Command(Action.LAUNCH), 0, get_catalog()).reply
@@ -85,6 +90,7 @@ def test_a_rebuild_drops_tables_of_views_that_are_gone(
     assert sorted(prerender.load(tmp_path, "en-US")) == ["welcome"]
 
 
+@pytest.mark.slow  # the tables of every reply
 def test_unforeseen_slot_words_are_rendered_on_demand(tables: Path) -> None:
     reply = tip_reply(1, intro=True, partner="sweetheart")
     rendered = Speech(prerendered_dir=tables).render("en-US", "step", reply.data, reply.card)
@@ -97,10 +103,10 @@ def test_a_cold_start_with_tables_answers_without_jinja(tables: Path, tmp_path: 
 import json, sys
 from pathlib import Path
 from skill.lambda_function import invoke
-from skill.store.sqlite import SqliteProgressAdapter
+from skill.store.sqlite import SqliteProgressStore
 from skill.alexa.skill_builder import build_skill
 from skill.speech.render import Speech
-skill = build_skill(SqliteProgressAdapter({str(tmp_path / "p.db")!r}),
+skill = build_skill(SqliteProgressStore({str(tmp_path / "p.db")!r}),
                     speech=Speech(prerendered_dir=Path({str(tables)!r})))
 event = json.loads(Path({str(ROOT / "tests/fixtures/launch_request.json")!r}).read_text())
 response = invoke(skill, event)

@@ -10,31 +10,30 @@ real templates, checking what a listener would notice across two turns in a row:
 * the first tip is at most ``FIRST_TIP_SECONDS`` of speech before its question.
 
 The walk is the same search the build does, so it adds seconds, not minutes; it is run
-once per session (``WALK``) and shared by the assertions.
+once per test run (the ``walk_steps`` fixture of tests/conftest.py) and shared by the
+assertions, and by every test that needs the replies it reaches. A full-tier test.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
+
+import pytest
 
 from skill.core.dialog import FIXED_VIEWS, Action, Command, Conversation, Reply, handle
 from skill.core.progress import Progress
-from skill.speech.prerender import NOW, _key, commands, starts, variants, walk
+from skill.speech.prerender import NOW, _key, commands, starts, variants
 from skill.speech.programs import get_catalog
 from skill.speech.render import Speech, reply_key
 from skill.speech.report import FIRST_TIP_SECONDS, before_question
 from skill.speech.ssml import to_text, validate
 
+from support import Step
+
+pytestmark = pytest.mark.slow
+
 CATALOG = get_catalog()
 SPEECH = Speech(prerendered_dir=None)
-
-
-class Step(NamedTuple):
-    before: Reply | None  # what was said the turn before (None: a new session)
-    command: Command
-    reply: Reply
-    path: str
 
 
 _TEXT: dict[str, str] = {}
@@ -51,23 +50,21 @@ def text(reply: Reply) -> str:
     return said
 
 
-WALK = [
-    Step(before, command, turn.reply, label)
-    for before, command, turn, label in walk(CATALOG)
-    if turn.reply.view is not None
-]
+def unique(replies: Iterator[Reply] | list[Reply]) -> list[Reply]:
+    """Each distinct reply once: the walk reaches most of them many times."""
+    return list({reply_key(r.view or "", r.data, r.card): r for r in replies}.values())
 
 
-def test_the_walk_is_wide() -> None:
-    views = {step.reply.view for step in WALK}
+def test_the_walk_is_wide(walk_steps: list[Step]) -> None:
+    views = {step.reply.view for step in walk_steps}
     assert {"welcome", "welcome_back", "step", "practice", "fallback", "pacing"} <= views
-    assert len(WALK) > 10_000
+    assert len(walk_steps) > 10_000
 
 
-def test_no_response_repeats_the_one_before_word_for_word() -> None:
+def test_no_response_repeats_the_one_before_word_for_word(walk_steps: list[Step]) -> None:
     repeated = {
         f"{step.path}: {text(step.reply)[:80]}"
-        for step in WALK
+        for step in walk_steps
         if step.before is not None
         and step.command.action is not Action.REPEAT
         and step.reply.view not in FIXED_VIEWS
@@ -76,8 +73,10 @@ def test_no_response_repeats_the_one_before_word_for_word() -> None:
     assert not repeated, "\n".join(sorted(repeated)[:20])
 
 
-def test_every_variant_is_valid_speech_with_a_reprompt_when_open() -> None:
-    replies = {reply_key(s.reply.view or "", s.reply.data, s.reply.card): s.reply for s in WALK}
+def test_every_variant_is_valid_speech_with_a_reprompt_when_open(walk_steps: list[Step]) -> None:
+    replies = {
+        reply_key(s.reply.view or "", s.reply.data, s.reply.card): s.reply for s in walk_steps
+    }
     problems = []
     for found in replies.values():
         for reply in variants(found):
@@ -95,11 +94,11 @@ def test_every_variant_is_valid_speech_with_a_reprompt_when_open() -> None:
     assert not problems, "\n".join(problems[:10])
 
 
-def test_every_view_with_variants_has_three_that_differ() -> None:
+def test_every_view_with_variants_has_three_that_differ(walk_steps: list[Step]) -> None:
     # Every view that keeps the session open (it can come twice in a row), and goodbye.
     one_each = {
         step.reply.view: step.reply
-        for step in WALK
+        for step in walk_steps
         if "v" in step.reply.data and (not step.reply.end_session or step.reply.view == "goodbye")
     }
     for view, reply in one_each.items():
@@ -110,9 +109,9 @@ def test_every_view_with_variants_has_three_that_differ() -> None:
             assert len(said) == 3, (view, level, said)
 
 
-def test_a_returning_welcome_is_shorter_than_a_first_one() -> None:
-    first = [step.reply for step in WALK if step.reply.view == "welcome"]
-    back = [step.reply for step in WALK if step.reply.view == "welcome_back"]
+def test_a_returning_welcome_is_shorter_than_a_first_one(walk_steps: list[Step]) -> None:
+    first = [step.reply for step in walk_steps if step.reply.view == "welcome"]
+    back = [step.reply for step in walk_steps if step.reply.view == "welcome_back"]
     shortest_first = min(len(text(r).split()) for f in first for r in variants(f))
     longest_back = max(len(text(r).split()) for b in back for r in variants(b))
     assert longest_back < shortest_first
@@ -151,10 +150,10 @@ def _some_states() -> Iterator[tuple[Conversation, Progress]]:
                     yield after.conversation, after.progress
 
 
-def test_no_after_a_finished_program_never_offers_it_again() -> None:
+def test_no_after_a_finished_program_never_offers_it_again(walk_steps: list[Step]) -> None:
     looped = {
         step.path
-        for step in WALK
+        for step in walk_steps
         if step.before is not None
         and step.before.view == "program_done"
         and step.command.action is Action.NO
@@ -163,14 +162,14 @@ def test_no_after_a_finished_program_never_offers_it_again() -> None:
     assert not looped, sorted(looped)[:10]
 
 
-def test_the_first_tip_asks_its_question_within_35_seconds() -> None:
-    first_tips = [
+def test_the_first_tip_asks_its_question_within_35_seconds(walk_steps: list[Step]) -> None:
+    first_tips = unique(
         r
-        for step in WALK
+        for step in walk_steps
         if step.reply.view == "step" and step.reply.data.get("step") == 1
         if step.reply.data.get("program") == "motivate"
         for r in variants(step.reply)
-    ]
+    )
     assert first_tips
     for reply in first_tips:
         assert reply.view is not None
@@ -178,15 +177,17 @@ def test_the_first_tip_asks_its_question_within_35_seconds() -> None:
         assert before_question(rendered.speech).seconds <= FIRST_TIP_SECONDS, text(reply)
 
 
-def test_the_list_of_tips_says_what_tips_four_and_five_are_about() -> None:
-    listed = next(text(s.reply) for s in WALK if s.reply.view == "list_steps")
+def test_the_list_of_tips_says_what_tips_four_and_five_are_about(walk_steps: list[Step]) -> None:
+    listed = next(text(s.reply) for s in walk_steps if s.reply.view == "list_steps")
     assert "what happens next" not in listed
     assert "when your partner says no. Four. Roll with the resistance" in listed
     assert "about you. Five. Start with yourself" in listed
 
 
-def test_pacing_keeps_every_pause_within_alexas_limit() -> None:
-    paced = [s.reply for s in WALK if s.reply.data.get("room") or s.reply.data.get("pace")]
+def test_pacing_keeps_every_pause_within_alexas_limit(walk_steps: list[Step]) -> None:
+    paced = unique(
+        s.reply for s in walk_steps if s.reply.data.get("room") or s.reply.data.get("pace")
+    )
     assert paced
     for reply in paced:
         assert reply.view is not None

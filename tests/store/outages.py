@@ -16,9 +16,9 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
-from skill.alexa.budget import RetryPolicy
+from skill.service.budget import RetryPolicy
 from skill.store.base import StorageError
-from skill.store.sqlite import SqliteProgressAdapter
+from skill.store.sqlite import SqliteProgressStore
 
 ENDPOINT = "https://dynamodb.eu-west-1.amazonaws.com"
 
@@ -120,7 +120,7 @@ class _FlakyConnection:
         return getattr(self._real, name)
 
 
-def sqlite_outage(adapter: SqliteProgressAdapter, time: FakeTime) -> Outage:
+def sqlite_outage(adapter: SqliteProgressStore, time: FakeTime) -> Outage:
     """Fails statements of ``adapter``'s connection (opened here if it is not yet)."""
     outage = Outage(time, adapter.slowest_call_seconds)
     real: Callable[[], sqlite3.Connection] = adapter._connection

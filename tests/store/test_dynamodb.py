@@ -1,5 +1,5 @@
 """The DynamoDB store's own concerns: no AWS until used, the client's timeouts (retries
-are the turn's, see skill.alexa.budget), how botocore's errors map to the store's, finding
+are the turn's, see skill.service.budget), how botocore's errors map to the store's, finding
 every item of an account with or without the ``by_user`` index, and agreement with
 infra/template.yaml. The behaviour it shares with SQLite is in test_store_contract.py.
 """
@@ -21,10 +21,11 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 from botocore.stub import Stubber
 from moto import mock_aws
-from test_store_contract import REGION, dynamodb_client, envelope, progress, set_fake_aws
+from test_store_contract import ASKED, REGION, dynamodb_client, key_of, progress, set_fake_aws
 
-from skill.alexa.budget import TURN_BUDGET_SECONDS
+from skill import aws
 from skill.alexa.envelopes import SessionDriver
+from skill.service.budget import TURN_BUDGET_SECONDS
 from skill.store import dynamodb
 from skill.store.base import (
     TTL_ATTRIBUTE,
@@ -36,7 +37,7 @@ from skill.store.base import (
 )
 from skill.store.dynamodb import (
     PEOPLE_SUFFIX,
-    DynamoDbProgressAdapter,
+    DynamoDbProgressStore,
     create_plain_table,
     create_table,
 )
@@ -53,11 +54,11 @@ def fake_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def stubbed(fake_aws: None) -> Iterator[tuple[DynamoDbProgressAdapter, Stubber]]:
+def stubbed(fake_aws: None) -> Iterator[tuple[DynamoDbProgressStore, Stubber]]:
     """An adapter whose client answers from a script; nothing is sent anywhere."""
     client = dynamodb_client()
     with Stubber(client) as stubber:
-        yield DynamoDbProgressAdapter(TABLE, client=client), stubber
+        yield DynamoDbProgressStore(TABLE, client=client), stubber
         stubber.assert_no_pending_responses()
 
 
@@ -70,9 +71,10 @@ def test_importing_and_building_the_skill_touches_no_aws(tmp_path: Path) -> None
     code = (
         "import sys\n"
         "from skill.lambda_function import get_skill\n"
-        "from skill.store.dynamodb import DynamoDbProgressAdapter\n"
+        "from skill.service.factory import get_store\n"
+        "from skill.store.dynamodb import DynamoDbProgressStore\n"
         "skill = get_skill()\n"
-        "assert isinstance(skill.persistence_adapter, DynamoDbProgressAdapter)\n"
+        "assert isinstance(get_store(), DynamoDbProgressStore)\n"
         "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules, 'imported'\n"
         "print('ok')\n"
     )
@@ -105,10 +107,10 @@ def test_no_region_on_a_fresh_machine_is_a_storage_error(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    adapter = DynamoDbProgressAdapter(TABLE)  # constructing needs nothing
+    adapter = DynamoDbProgressStore(TABLE)  # constructing needs nothing
 
     with pytest.raises(StorageError):
-        adapter.get_attributes(envelope(USER))
+        adapter.read(key_of(USER))
 
 
 # --- the client: fast failure inside Alexa's deadline ---------------------------------
@@ -116,29 +118,29 @@ def test_no_region_on_a_fresh_machine_is_a_storage_error(
 
 def test_the_client_gives_up_well_inside_alexas_deadline(fake_aws: None) -> None:
     with mock_aws():
-        config = DynamoDbProgressAdapter(TABLE, region=REGION).client.meta.config
+        config = DynamoDbProgressStore(TABLE, region=REGION).client.meta.config
 
     assert config.connect_timeout == dynamodb.CONNECT_TIMEOUT_SECONDS <= 1
     assert config.read_timeout == dynamodb.READ_TIMEOUT_SECONDS <= 2
-    # botocore does not retry: the turn does, within its own time (skill.alexa.budget).
+    # botocore does not retry: the turn does, within its own time (skill.service.budget).
     assert config.retries == {"total_max_attempts": 1, "mode": "standard"}
     # The longest one call can take: a turn starts a call only when that much of its
     # budget is left, so its calls are over within the budget, well before the timeout.
-    slowest = DynamoDbProgressAdapter.slowest_call_seconds
+    slowest = DynamoDbProgressStore.slowest_call_seconds
     assert slowest == config.connect_timeout + config.read_timeout < TURN_BUDGET_SECONDS
     assert TURN_BUDGET_SECONDS + 1 < LAMBDA_TIMEOUT_SECONDS
 
 
 def test_a_region_given_to_the_adapter_wins(fake_aws: None) -> None:
     with mock_aws():
-        adapter = DynamoDbProgressAdapter(TABLE, region="us-west-2")
+        adapter = DynamoDbProgressStore(TABLE, region="us-west-2")
         assert adapter.client.meta.region_name == "us-west-2"
 
 
 def test_a_boto3_resource_is_refused(fake_aws: None) -> None:
     # Its client expects plain Python values and would mangle the typed ones sent here.
     with mock_aws(), pytest.raises(TypeError):
-        DynamoDbProgressAdapter(TABLE, client=boto3.resource("dynamodb", region_name=REGION))
+        DynamoDbProgressStore(TABLE, client=boto3.resource("dynamodb", region_name=REGION))
 
 
 # --- DynamoDB's typed values -----------------------------------------------------------
@@ -153,35 +155,35 @@ def test_values_are_typed_exactly_as_boto3_types_them(value: Any) -> None:
     expected = TypeSerializer().serialize(
         Decimal(str(value)) if isinstance(value, float) else value
     )
-    item = dynamodb._to_item({"v": value})
+    item = aws.to_item({"v": value})
     assert item == {"v": expected}
-    back = dynamodb._from_item(item)["v"]
+    back = aws.from_item(item)["v"]
     assert back == value and type(back) is type(value)
 
 
 def test_numbers_read_back_as_int_or_float_never_decimal() -> None:
-    item = dynamodb._to_item({"d": Decimal("1.10"), "i": Decimal("4")})
+    item = aws.to_item({"d": Decimal("1.10"), "i": Decimal("4")})
     assert item == {"d": {"N": "1.10"}, "i": {"N": "4"}}
-    assert dynamodb._from_item(item) == {"d": 1.1, "i": 4}
-    assert [type(v) for v in dynamodb._from_item(item).values()] == [float, int]
+    assert aws.from_item(item) == {"d": 1.1, "i": 4}
+    assert [type(v) for v in aws.from_item(item).values()] == [float, int]
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), {1, 2}, object()])
 def test_values_dynamodb_cannot_hold_are_refused_before_any_call(value: Any) -> None:
     with pytest.raises(TypeError):
-        dynamodb._to_item({"v": value})
+        aws.to_item({"v": value})
 
 
 def test_sets_written_by_someone_else_read_back_as_sorted_lists() -> None:
     item = {"n": {"NS": ["3", "1", "2.5"]}, "s": {"SS": ["b", "a"]}}
-    assert dynamodb._from_item(item) == {"n": [1, 2.5, 3], "s": ["a", "b"]}
+    assert aws.from_item(item) == {"n": [1, 2.5, 3], "s": ["a", "b"]}
 
 
 # --- errors ---------------------------------------------------------------------------
 
 
 def test_reads_are_strongly_consistent(
-    stubbed: tuple[DynamoDbProgressAdapter, Stubber],
+    stubbed: tuple[DynamoDbProgressStore, Stubber],
 ) -> None:
     # After a conflict the re-read must see the version that won, or it conflicts again.
     adapter, stubber = stubbed
@@ -190,7 +192,7 @@ def test_reads_are_strongly_consistent(
         {},
         {"TableName": TABLE, "Key": {"id": {"S": USER}}, "ConsistentRead": True},
     )
-    assert adapter.get_attributes(envelope(USER)) == {}
+    assert adapter.read(key_of(USER)) == {}
 
 
 @pytest.mark.parametrize(
@@ -205,18 +207,18 @@ def test_reads_are_strongly_consistent(
     ],
 )
 def test_client_errors_become_store_errors(
-    stubbed: tuple[DynamoDbProgressAdapter, Stubber],
+    stubbed: tuple[DynamoDbProgressStore, Stubber],
     operation: str,
     code: str,
     expected: type[StorageError],
 ) -> None:
     adapter, stubber = stubbed
     stubber.add_client_error(operation, service_error_code=code, http_status_code=400)
-    env = envelope(USER)
+    env = key_of(USER)
     call = {
-        "put_item": lambda: adapter.save_attributes(env, progress(1, revision=3)),
-        "get_item": lambda: adapter.get_attributes(env),
-        "update_item": lambda: adapter.delete_attributes(env),  # a forget writes a marker
+        "put_item": lambda: adapter.write(env, progress(1, revision=3)),
+        "get_item": lambda: adapter.read(env),
+        "update_item": lambda: adapter.forget(env, ASKED),  # a forget writes a marker
     }[operation]
 
     with pytest.raises(expected) as raised:
@@ -254,11 +256,11 @@ def test_a_timeout_is_tried_once_then_becomes_a_storage_error(
     fake_aws: None, error: type[Exception]
 ) -> None:
     with mock_aws():
-        adapter = DynamoDbProgressAdapter(TABLE, region=REGION)
+        adapter = DynamoDbProgressStore(TABLE, region=REGION)
         attempts = _answer_every_send(adapter.client, "GetItem", _raise(error))
 
         with pytest.raises(StorageError) as raised:
-            adapter.get_attributes(envelope(USER))
+            adapter.read(key_of(USER))
 
     assert len(attempts) == dynamodb.TOTAL_ATTEMPTS
     assert isinstance(raised.value.__cause__, error)
@@ -283,12 +285,12 @@ def test_throttling_is_tried_once_then_becomes_a_storage_error(fake_aws: None) -
         return AWSResponse(request.url, 400, headers, Raw())
 
     with mock_aws():
-        adapter = DynamoDbProgressAdapter(TABLE, region=REGION)
+        adapter = DynamoDbProgressStore(TABLE, region=REGION)
         create_table(adapter.client, TABLE)
         attempts = _answer_every_send(adapter.client, "PutItem", throttled)
 
         with pytest.raises(StorageError) as raised:
-            adapter.save_attributes(envelope(USER), progress(1))
+            adapter.write(key_of(USER), progress(1))
 
     assert len(attempts) == dynamodb.TOTAL_ATTEMPTS
     assert "ProvisionedThroughputExceededException" in str(raised.value)
@@ -299,7 +301,7 @@ def test_throttling_is_tried_once_then_becomes_a_storage_error(fake_aws: None) -
 
 
 def test_delete_user_reads_the_list_of_people_and_every_page_of_the_index(
-    stubbed: tuple[DynamoDbProgressAdapter, Stubber],
+    stubbed: tuple[DynamoDbProgressStore, Stubber],
 ) -> None:
     adapter, stubber = stubbed
     anna, ben, cara = f"{USER}#person#ANNA", f"{USER}#person#BEN", f"{USER}#person#CARA"
@@ -336,7 +338,7 @@ def test_delete_user_reads_the_list_of_people_and_every_page_of_the_index(
 
 
 def test_delete_user_failing_half_way_is_a_storage_error(
-    stubbed: tuple[DynamoDbProgressAdapter, Stubber],
+    stubbed: tuple[DynamoDbProgressStore, Stubber],
 ) -> None:
     adapter, stubber = stubbed
     stubber.add_response("get_item", {})
@@ -352,7 +354,7 @@ def test_a_table_with_only_its_key_deletes_every_item_of_an_account(fake_aws: No
     with mock_aws():
         client = dynamodb_client()
         create_plain_table(client, TABLE)
-        adapter = DynamoDbProgressAdapter(TABLE, client=client)
+        adapter = DynamoDbProgressStore(TABLE, client=client)
         other = "amzn1.ask.account.SOMEONE-ELSE"
         for user, person in (
             (USER, None),
@@ -360,8 +362,8 @@ def test_a_table_with_only_its_key_deletes_every_item_of_an_account(fake_aws: No
             (USER, "amzn1.ask.person.BEN"),
             (other, "amzn1.ask.person.CARA"),
         ):
-            adapter.save_attributes(envelope(user, person), progress(2))
-        adapter.delete_attributes(envelope(USER, "amzn1.ask.person.BEN"))  # a marker too
+            adapter.write(key_of(user, person), progress(2))
+        adapter.forget(key_of(USER, "amzn1.ask.person.BEN"), ASKED)  # a marker too
 
         adapter.delete_user(USER)
         adapter.delete_user(USER)  # again: nothing left, nothing fails
@@ -387,8 +389,8 @@ def test_items_written_before_the_list_of_people_are_found_through_the_index(
                 "expires_at": {"N": "4000000000"},
             },
         )
-        adapter = DynamoDbProgressAdapter(TABLE, client=client)
-        adapter.save_attributes(envelope(USER, "amzn1.ask.person.NEW"), progress(1))
+        adapter = DynamoDbProgressStore(TABLE, client=client)
+        adapter.write(key_of(USER, "amzn1.ask.person.NEW"), progress(1))
 
         adapter.delete_user(USER)
 
@@ -401,11 +403,11 @@ def test_every_save_of_a_person_renews_the_list_of_people(fake_aws: None) -> Non
     with mock_aws():
         client = dynamodb_client()
         create_table(client, TABLE)
-        adapter = DynamoDbProgressAdapter(TABLE, client=client, clock=lambda: now[0])
-        anna = envelope(USER, "amzn1.ask.person.ANNA")
-        adapter.save_attributes(anna, progress(1))
+        adapter = DynamoDbProgressStore(TABLE, client=client, clock=lambda: now[0])
+        anna = key_of(USER, "amzn1.ask.person.ANNA")
+        adapter.write(anna, progress(1))
         now[0] += 400 * 86400
-        adapter.save_attributes(anna, progress(2, revision=1))
+        adapter.write(anna, progress(2, revision=1))
 
         listed = client.get_item(TableName=TABLE, Key={"id": {"S": USER + PEOPLE_SUFFIX}})["Item"]
         person = client.get_item(
@@ -472,14 +474,14 @@ def test_stored_items_look_as_documented(fake_aws: None) -> None:
     with mock_aws():
         client = dynamodb_client()
         create_table(client, TABLE)
-        adapter = DynamoDbProgressAdapter(TABLE, client=client, clock=lambda: 1_800_000_000.5)
+        adapter = DynamoDbProgressStore(TABLE, client=client, clock=lambda: 1_800_000_000.5)
         driver = SessionDriver(user_id=USER, person_id="amzn1.ask.person.ANNA")
-        env = envelope(driver.user_id, driver.person_id)
-        adapter.save_attributes(env, {**progress(2), "ratio": 0.25})
+        env = key_of(driver.user_id, driver.person_id)
+        adapter.write(env, {**progress(2), "ratio": 0.25})
 
         items = client.scan(TableName=TABLE)["Items"]
         item = next(item for item in items if "version" in item)
-        loaded = adapter.get_attributes(env)
+        loaded = adapter.read(env)
 
     assert len(items) == 2  # the person's item, and the account's list of its people
     assert set(item) == {"id", "user_id", "version", "attributes", "expires_at"}

@@ -30,13 +30,13 @@ from skill.store.base import (
     FORGOTTEN_AT,
     TTL_SECONDS,
     ConflictError,
-    ProgressAdapter,
+    ProgressStore,
     StorageError,
-    person_key,
+    progress_key,
 )
-from skill.store.sqlite import SqliteProgressAdapter
+from skill.store.sqlite import SqliteProgressStore
 
-from support import Said, Talk, reach_tip, request_envelope
+from support import Said, Talk, reach_tip, set_fake_aws
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REGION = "eu-west-1"
@@ -60,23 +60,11 @@ class Clock:
 class Store:
     """An adapter under test, and a look at its raw rows/items behind its back."""
 
-    adapter: ProgressAdapter
+    adapter: ProgressStore
     raw: Callable[[str], dict[str, Any] | None]  # key -> {id, user_id, version, expires_at}
     keys: Callable[[], set[str]]  # the key of every stored item that holds progress
     everything: Callable[[], int]  # how many items or rows there are, of any kind
     outage: Callable[[FakeTime], Outage]  # makes the store's next calls fail on demand
-
-
-def set_fake_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A fresh machine has no AWS setup: give boto3 a region and fake credentials only."""
-    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
 
 
 @lru_cache(maxsize=1)
@@ -96,7 +84,7 @@ def dynamodb_client() -> Any:
 
 def _sqlite_store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
     path = tmp_path / "contract.sqlite3"
-    adapter = SqliteProgressAdapter(path, clock=clock)
+    adapter = SqliteProgressStore(path, clock=clock)
 
     def query(sql: str, *args: Any) -> list[tuple[Any, ...]]:
         with sqlite3.connect(path) as conn:
@@ -115,11 +103,11 @@ def _sqlite_store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
 
     def keys() -> set[str]:
         # The table exists once the adapter has been used.
-        adapter.get_attributes(envelope(ALICE))
+        adapter.read(key_of(ALICE))
         return {row[0] for row in query("SELECT id FROM progress")}
 
     def everything() -> int:
-        adapter.get_attributes(envelope(ALICE))
+        adapter.read(key_of(ALICE))
         return int(query("SELECT count(*) FROM progress")[0][0])
 
     yield Store(adapter, raw, keys, everything, lambda time: sqlite_outage(adapter, time))
@@ -131,14 +119,14 @@ def _dynamodb_store(
 ) -> Iterator[Store]:
     from moto import mock_aws
 
-    from skill.store.dynamodb import DynamoDbProgressAdapter, create_table
+    from skill.store.dynamodb import DynamoDbProgressStore, create_table
 
     set_fake_aws(monkeypatch, tmp_path)
     with mock_aws():
         client = dynamodb_client()
         create_table(client, TABLE)
         # The adapter's own client (test_dynamodb.py covers the one it makes itself).
-        adapter = DynamoDbProgressAdapter(TABLE, client=dynamodb_client(), clock=clock)
+        adapter = DynamoDbProgressStore(TABLE, client=dynamodb_client(), clock=clock)
 
         def raw(key: str) -> dict[str, Any] | None:
             item = client.get_item(TableName=TABLE, Key={"id": {"S": key}}).get("Item")
@@ -180,7 +168,13 @@ def store(
         yield from _dynamodb_store(monkeypatch, tmp_path, clock)
 
 
-envelope = request_envelope
+def key_of(user: str, person: str | None = None) -> str:
+    """A speaker's key, as the skill makes it from a request (skill.alexa.persistence)."""
+    return progress_key(user, person)
+
+
+# When a forget was asked for: the request's own time, the clock sessions are compared by.
+ASKED = int(START) - 30
 
 
 def progress(tip: int, revision: int = 0, practices: tuple[int, ...] = ()) -> dict[str, Any]:
@@ -196,14 +190,14 @@ def progress(tip: int, revision: int = 0, practices: tuple[int, ...] = ()) -> di
 
 
 def test_nothing_stored_reads_as_empty(store: Store) -> None:
-    assert store.adapter.get_attributes(envelope(ALICE)) == {}
+    assert store.adapter.read(key_of(ALICE)) == {}
 
 
 def test_saved_progress_reads_back_with_its_revision(store: Store) -> None:
     saved = progress(3, practices=(1, 2))
-    store.adapter.save_attributes(envelope(ALICE), saved)
+    store.adapter.write(key_of(ALICE), saved)
 
-    loaded = store.adapter.get_attributes(envelope(ALICE))
+    loaded = store.adapter.read(key_of(ALICE))
 
     assert loaded == {**saved, "revision": 1}
     assert loaded["schema_version"] == SCHEMA_VERSION
@@ -214,12 +208,12 @@ def test_saved_progress_reads_back_with_its_revision(store: Store) -> None:
 
 
 def test_revision_counts_up_with_each_save(store: Store) -> None:
-    env = envelope(ALICE)
-    store.adapter.save_attributes(env, progress(1))
-    store.adapter.save_attributes(env, progress(2, revision=1))
-    store.adapter.save_attributes(env, progress(3, revision=2))
+    env = key_of(ALICE)
+    store.adapter.write(env, progress(1))
+    store.adapter.write(env, progress(2, revision=1))
+    store.adapter.write(env, progress(3, revision=2))
 
-    loaded = store.adapter.get_attributes(env)
+    loaded = store.adapter.read(env)
 
     assert loaded["revision"] == 3
     assert loaded["programs"]["motivate"]["position"] == 3
@@ -234,91 +228,90 @@ def test_plain_values_round_trip(store: Store) -> None:
         "text": "tip",
         "revision": 0,
     }
-    store.adapter.save_attributes(envelope(ALICE), attributes)
+    store.adapter.write(key_of(ALICE), attributes)
 
-    assert store.adapter.get_attributes(envelope(ALICE)) == {**attributes, "revision": 1}
+    assert store.adapter.read(key_of(ALICE)) == {**attributes, "revision": 1}
 
 
-def test_delete_attributes_forgets_the_person_and_leaves_a_marker(
+def test_forget_leaves_no_progress_of_the_person_and_leaves_a_marker(
     store: Store, clock: Clock
 ) -> None:
-    env = envelope(ALICE)
-    store.adapter.save_attributes(env, progress(2))
+    env = key_of(ALICE)
+    store.adapter.write(env, progress(2))
 
-    store.adapter.delete_attributes(env)
+    store.adapter.forget(env, ASKED)
 
     # No progress is left, only the marker: the revision and when the forget was asked
     # for (the request's own time, the clock sessions are compared by).
-    forgotten = int(env.request.timestamp.timestamp())
-    assert store.adapter.get_attributes(env) == {"revision": 2, FORGOTTEN_AT: forgotten}
+    assert store.adapter.read(env) == {"revision": 2, FORGOTTEN_AT: ASKED}
     raw = store.raw(ALICE)
     assert raw is not None and raw["attributes"] is None
     assert raw["expires_at"] == int(clock.now) + FORGET_MARKER_SECONDS
-    store.adapter.delete_attributes(env)  # forgetting again is fine
-    assert store.adapter.get_attributes(env)["revision"] == 3
+    store.adapter.forget(env, ASKED)  # forgetting again is fine
+    assert store.adapter.read(env)["revision"] == 3
 
     clock.now += FORGET_MARKER_SECONDS + 1  # the marker goes within a day
-    assert store.adapter.get_attributes(env) == {}
+    assert store.adapter.read(env) == {}
 
 
 def test_a_marker_takes_the_next_save_of_its_own_revision(store: Store) -> None:
     """The session that read the marker goes on from it: progress is stored again."""
-    env = envelope(ALICE)
-    store.adapter.save_attributes(env, progress(2))
-    store.adapter.delete_attributes(env)
+    env = key_of(ALICE)
+    store.adapter.write(env, progress(2))
+    store.adapter.forget(env, ASKED)
 
-    store.adapter.save_attributes(env, progress(1, revision=2))
+    store.adapter.write(env, progress(1, revision=2))
 
-    loaded = store.adapter.get_attributes(env)
+    loaded = store.adapter.read(env)
     assert FORGOTTEN_AT not in loaded
     assert loaded["revision"] == 3 and loaded["programs"]["motivate"]["position"] == 1
 
 
 def test_forgetting_what_was_never_stored_still_leaves_a_marker(store: Store) -> None:
     # A session that found nothing (revision 0) must not insert over the forget either.
-    env = envelope(ALICE)
-    store.adapter.delete_attributes(env)
+    env = key_of(ALICE)
+    store.adapter.forget(env, ASKED)
 
     with pytest.raises(ConflictError):
-        store.adapter.save_attributes(env, progress(3))
-    assert FORGOTTEN_AT in store.adapter.get_attributes(env)
+        store.adapter.write(env, progress(3))
+    assert FORGOTTEN_AT in store.adapter.read(env)
 
 
 # --- optimistic locking ---------------------------------------------------------------
 
 
 def test_a_stale_revision_conflicts_and_changes_nothing(store: Store) -> None:
-    env = envelope(ALICE)
-    store.adapter.save_attributes(env, progress(1))  # revision 1
-    store.adapter.save_attributes(env, progress(2, revision=1))  # another device: 2
+    env = key_of(ALICE)
+    store.adapter.write(env, progress(1))  # revision 1
+    store.adapter.write(env, progress(2, revision=1))  # another device: 2
 
     with pytest.raises(ConflictError):
-        store.adapter.save_attributes(env, progress(4, revision=1))
+        store.adapter.write(env, progress(4, revision=1))
 
-    loaded = store.adapter.get_attributes(env)
+    loaded = store.adapter.read(env)
     assert loaded["revision"] == 2
     assert loaded["programs"]["motivate"]["position"] == 2
 
 
 def test_a_second_first_save_conflicts(store: Store) -> None:
     """Two devices that both found nothing stored: only one insert wins."""
-    env = envelope(ALICE)
-    store.adapter.save_attributes(env, progress(1))
+    env = key_of(ALICE)
+    store.adapter.write(env, progress(1))
 
     with pytest.raises(ConflictError):
-        store.adapter.save_attributes(env, progress(3))
+        store.adapter.write(env, progress(3))
 
-    assert store.adapter.get_attributes(env)["programs"]["motivate"]["position"] == 1
+    assert store.adapter.read(env)["programs"]["motivate"]["position"] == 1
 
 
 def test_saving_a_revision_that_was_deleted_conflicts(store: Store) -> None:
-    env = envelope(ALICE)
-    store.adapter.save_attributes(env, progress(1))
-    store.adapter.delete_attributes(env)
+    env = key_of(ALICE)
+    store.adapter.write(env, progress(1))
+    store.adapter.forget(env, ASKED)
 
     with pytest.raises(ConflictError):
-        store.adapter.save_attributes(env, progress(2, revision=1))
-    assert set(store.adapter.get_attributes(env)) == {"revision", FORGOTTEN_AT}
+        store.adapter.write(env, progress(2, revision=1))
+    assert set(store.adapter.read(env)) == {"revision", FORGOTTEN_AT}
 
 
 def test_conflict_is_a_storage_error() -> None:
@@ -330,10 +323,10 @@ def test_conflict_is_a_storage_error() -> None:
 
 
 def test_items_expire_about_eighteen_months_after_the_last_save(store: Store, clock: Clock) -> None:
-    env = envelope(ALICE)
-    store.adapter.save_attributes(env, progress(1))
+    env = key_of(ALICE)
+    store.adapter.write(env, progress(1))
     clock.now += 30 * 24 * 3600
-    store.adapter.save_attributes(env, progress(2, revision=1))
+    store.adapter.write(env, progress(2, revision=1))
 
     raw = store.raw(ALICE)
     assert raw is not None
@@ -343,19 +336,19 @@ def test_items_expire_about_eighteen_months_after_the_last_save(store: Store, cl
 
 
 def test_expired_progress_reads_as_absent_before_it_is_reaped(store: Store, clock: Clock) -> None:
-    env = envelope(ALICE)
-    store.adapter.save_attributes(env, progress(3))
+    env = key_of(ALICE)
+    store.adapter.write(env, progress(3))
 
     clock.now += TTL_SECONDS - 60
-    assert store.adapter.get_attributes(env)["programs"]["motivate"]["position"] == 3
+    assert store.adapter.read(env)["programs"]["motivate"]["position"] == 3
 
     clock.now += 120
-    assert store.adapter.get_attributes(env) == {}
+    assert store.adapter.read(env) == {}
     assert store.raw(ALICE) is not None  # still stored; the TTL sweep has not run
 
     # Revision 0 ("nothing stored") may replace an expired item.
-    store.adapter.save_attributes(env, progress(1))
-    loaded = store.adapter.get_attributes(env)
+    store.adapter.write(env, progress(1))
+    loaded = store.adapter.read(env)
     assert loaded["revision"] == 1
     assert loaded["programs"]["motivate"]["position"] == 1
 
@@ -365,48 +358,48 @@ def test_expired_progress_reads_as_absent_before_it_is_reaped(store: Store, cloc
 
 def test_each_recognised_person_has_their_own_progress(store: Store) -> None:
     account, anna, ben = (
-        envelope(ALICE),
-        envelope(ALICE, "amzn1.ask.person.ANNA"),
-        envelope(ALICE, "amzn1.ask.person.BEN"),
+        key_of(ALICE),
+        key_of(ALICE, "amzn1.ask.person.ANNA"),
+        key_of(ALICE, "amzn1.ask.person.BEN"),
     )
-    store.adapter.save_attributes(account, progress(1))
-    store.adapter.save_attributes(anna, progress(4))
-    store.adapter.save_attributes(ben, progress(2))
+    store.adapter.write(account, progress(1))
+    store.adapter.write(anna, progress(4))
+    store.adapter.write(ben, progress(2))
 
-    assert store.adapter.get_attributes(account)["programs"]["motivate"]["position"] == 1
-    assert store.adapter.get_attributes(anna)["programs"]["motivate"]["position"] == 4
-    assert store.adapter.get_attributes(ben)["programs"]["motivate"]["position"] == 2
-    assert store.keys() == {ALICE, person_key(anna), person_key(ben)}
+    assert store.adapter.read(account)["programs"]["motivate"]["position"] == 1
+    assert store.adapter.read(anna)["programs"]["motivate"]["position"] == 4
+    assert store.adapter.read(ben)["programs"]["motivate"]["position"] == 2
+    assert store.keys() == {ALICE, anna, ben}
     # Every item names its account, so the account can be forgotten whole.
     for env in (account, anna, ben):
-        raw = store.raw(person_key(env))
+        raw = store.raw(env)
         assert raw is not None
         assert raw["user_id"] == ALICE
 
-    store.adapter.delete_attributes(anna)
-    assert store.adapter.get_attributes(ben)["programs"]["motivate"]["position"] == 2
-    assert store.adapter.get_attributes(account)["programs"]["motivate"]["position"] == 1
-    assert set(store.adapter.get_attributes(anna)) == {"revision", FORGOTTEN_AT}
+    store.adapter.forget(anna, ASKED)
+    assert store.adapter.read(ben)["programs"]["motivate"]["position"] == 2
+    assert store.adapter.read(account)["programs"]["motivate"]["position"] == 1
+    assert set(store.adapter.read(anna)) == {"revision", FORGOTTEN_AT}
 
 
 def test_delete_user_removes_every_item_of_the_account_and_only_those(store: Store) -> None:
     for env in (
-        envelope(ALICE),
-        envelope(ALICE, "amzn1.ask.person.ANNA"),
-        envelope(ALICE, "amzn1.ask.person.BEN"),
-        envelope(BOB),
-        envelope(BOB, "amzn1.ask.person.CARA"),
+        key_of(ALICE),
+        key_of(ALICE, "amzn1.ask.person.ANNA"),
+        key_of(ALICE, "amzn1.ask.person.BEN"),
+        key_of(BOB),
+        key_of(BOB, "amzn1.ask.person.CARA"),
     ):
-        store.adapter.save_attributes(env, progress(2))
+        store.adapter.write(env, progress(2))
 
-    store.adapter.delete_attributes(envelope(ALICE, "amzn1.ask.person.BEN"))  # a marker
+    store.adapter.forget(key_of(ALICE, "amzn1.ask.person.BEN"), ASKED)  # a marker
     before = store.everything()
 
     store.adapter.delete_user(ALICE)
 
-    assert store.keys() == {BOB, person_key(envelope(BOB, "amzn1.ask.person.CARA"))}
-    assert store.adapter.get_attributes(envelope(ALICE, "amzn1.ask.person.ANNA")) == {}
-    assert store.adapter.get_attributes(envelope(ALICE, "amzn1.ask.person.BEN")) == {}
+    assert store.keys() == {BOB, key_of(BOB, "amzn1.ask.person.CARA")}
+    assert store.adapter.read(key_of(ALICE, "amzn1.ask.person.ANNA")) == {}
+    assert store.adapter.read(key_of(ALICE, "amzn1.ask.person.BEN")) == {}
     # Nothing of Alice's is left, of any kind (markers and lists of people included).
     assert store.everything() < before
     store.adapter.delete_user(BOB)
@@ -415,7 +408,7 @@ def test_delete_user_removes_every_item_of_the_account_and_only_those(store: Sto
 
 
 def test_delete_user_removes_people_even_without_an_account_item(store: Store) -> None:
-    store.adapter.save_attributes(envelope(ALICE, "amzn1.ask.person.ANNA"), progress(1))
+    store.adapter.write(key_of(ALICE, "amzn1.ask.person.ANNA"), progress(1))
 
     store.adapter.delete_user(ALICE)
 
@@ -429,24 +422,24 @@ def test_delete_user_removes_people_even_without_an_account_item(store: Store) -
 def test_expired_items_are_purged_not_only_hidden(store: Store, clock: Clock) -> None:
     """DynamoDB's TTL deletes expired items on its own; the SQLite store purges them, with
     the same retention, so a machine never keeps progress longer than the cloud does."""
-    store.adapter.save_attributes(envelope(ALICE), progress(2))
+    store.adapter.write(key_of(ALICE), progress(2))
     clock.now += TTL_SECONDS / 2
-    store.adapter.save_attributes(envelope(BOB), progress(1))  # Bob came back later
+    store.adapter.write(key_of(BOB), progress(1))  # Bob came back later
     clock.now += TTL_SECONDS / 2 + 3600  # Alice's progress is past its expiry, Bob's is not
 
-    if isinstance(store.adapter, SqliteProgressAdapter):
+    if isinstance(store.adapter, SqliteProgressStore):
         # Any write an hour after the last purge purges; reopening the file purges too.
-        store.adapter.save_attributes(envelope(BOB, "amzn1.ask.person.CARA"), progress(1))
+        store.adapter.write(key_of(BOB, "amzn1.ask.person.CARA"), progress(1))
         assert store.raw(ALICE) is None
         assert store.raw(BOB) is not None
         store.adapter.close()
         clock.now += TTL_SECONDS
-        assert store.adapter.get_attributes(envelope(BOB)) == {}  # reopens the file
+        assert store.adapter.read(key_of(BOB)) == {}  # reopens the file
         assert store.raw(BOB) is None
         assert store.adapter.purge_expired() == 0  # nothing left to purge
     else:
         # DynamoDB deletes it in the background, days late: until then it reads as absent.
-        assert store.adapter.get_attributes(envelope(ALICE)) == {}
+        assert store.adapter.read(key_of(ALICE)) == {}
 
 
 # --- the skill on each store ----------------------------------------------------------
@@ -506,20 +499,20 @@ def test_forget_my_progress_asks_then_leaves_nothing_of_the_speaker(
 
     talk.launch(T0 + timedelta(days=1))
     asked = talk.say("ForgetProgressIntent")
-    assert "Should I delete it?" in asked.text
+    assert asked.view == "forget_confirm"
     assert store.raw(ALICE) is not None  # nothing deleted before the yes
 
     done = talk.say("AMAZON.YesIntent")
 
-    assert "I've deleted your progress" in done.text
+    assert done.view == "forgotten"
     assert done.ended
     raw = store.raw(ALICE)
     assert raw is None or raw["attributes"] is None  # at most the marker of the forget
     # Only the speaker's progress: the partner's own is theirs to forget.
-    ben = envelope(ALICE, "amzn1.ask.person.BEN")
-    assert store.adapter.get_attributes(ben)["programs"]["motivate"]["position"] == 2
+    ben = key_of(ALICE, "amzn1.ask.person.BEN")
+    assert store.adapter.read(ben)["programs"]["motivate"]["position"] == 2
     fresh = talk.launch(T0 + timedelta(days=2))
-    assert "Welcome to Ally Coach" in fresh.text
+    assert fresh.view == "welcome"
 
 
 def test_forget_answered_no_keeps_everything(
@@ -532,7 +525,7 @@ def test_forget_answered_no_keeps_everything(
 
     talk.say("AMAZON.NoIntent")
 
-    assert store.adapter.get_attributes(envelope(ALICE))["programs"]["motivate"]["position"] == 2
+    assert store.adapter.read(key_of(ALICE))["programs"]["motivate"]["position"] == 2
 
 
 def test_two_people_on_one_device_keep_their_own_place(
@@ -543,16 +536,16 @@ def test_two_people_on_one_device_keep_their_own_place(
     reach_tip(anna, 3, T0)
 
     # Ben has never used the skill: he starts at the beginning, not at Anna's tip 4.
-    assert "Welcome to Ally Coach" in ben.launch(T0 + timedelta(hours=1)).text
-    assert "Tip 1." in ben.say("AMAZON.YesIntent").text
+    assert ben.launch(T0 + timedelta(hours=1)).view == "welcome"
+    assert ben.say("AMAZON.YesIntent").step == 1
     ben.say("AMAZON.StopIntent")
 
     back = anna.launch(T0 + timedelta(days=1))
-    assert "Last time, you finished tip 3" in back.text
-    assert "Tip 4." in anna.say("AMAZON.YesIntent").text
+    assert back.data["last_step"] == 3
+    assert anna.say("AMAZON.YesIntent").step == 4
 
     back = ben.launch(T0 + timedelta(days=1))
-    assert "Shall we go on with tip 2?" in back.text
+    assert back.data["next_step"] == 2
 
 
 # --- forget wins ----------------------------------------------------------------------
@@ -578,23 +571,23 @@ def test_a_forget_on_one_device_wins_over_an_older_session_on_another(
     reach_tip(kitchen, 3, T0)
     later = T0 + timedelta(days=1)
     bedroom.launch(later)  # holds tips 1-3 in its session from here on
-    assert "Tip 4." in bedroom.say("AMAZON.YesIntent", now=later).text
+    assert bedroom.say("AMAZON.YesIntent", now=later).step == 4
 
     kitchen.launch(later + timedelta(minutes=1))
     kitchen.say("ForgetProgressIntent", now=later + timedelta(minutes=1))
     done = kitchen.say("AMAZON.YesIntent", now=later + timedelta(minutes=1))
-    assert "I've deleted your progress" in done.text
+    assert done.view == "forgotten"
 
     # The bedroom's next save conflicts with the forget and must not write tips 1-5 back.
     said = bedroom.say("AMAZON.NextIntent", now=later + timedelta(minutes=2))
-    assert "Tip 5." in said.text and ERROR_WORDS not in said.text
+    assert said.step == 5 and ERROR_WORDS not in said.text
     assert said.attributes["unsaved"] is False
     bedroom.say("AMAZON.StopIntent", now=later + timedelta(minutes=2))
 
-    stored = store.adapter.get_attributes(envelope(ALICE))
+    stored = store.adapter.read(key_of(ALICE))
     assert Progress.from_dict(stored).of("motivate").heard == frozenset()
     back = Talk(handler, user_id=ALICE).launch(later + timedelta(days=1))
-    assert "Welcome to Ally Coach" in back.text  # a fresh start, on every device
+    assert back.view == "welcome"  # a fresh start, on every device
 
 
 def test_a_session_that_began_after_the_forget_keeps_what_it_does(
@@ -609,7 +602,7 @@ def test_a_session_that_began_after_the_forget_keeps_what_it_does(
     reach_tip(Talk(handler, user_id=ALICE), 1, T0 + timedelta(hours=1))
 
     back = Talk(handler, user_id=ALICE).launch(T0 + timedelta(days=1))
-    assert "Last time, you finished tip 1" in back.text
+    assert back.data["last_step"] == 1
 
 
 ERROR_WORDS = "something went wrong"
@@ -674,7 +667,7 @@ def test_consecutive_call_outages_lose_no_progress_and_never_lie_about_it(
     calls_before = outage.calls
     _session(handler, probe.driver.user_id)
     calls = outage.calls - calls_before
-    absorbed = 0 if slow else 6  # fast failures one turn rides out (skill.alexa.budget)
+    absorbed = 0 if slow else 6  # fast failures one turn rides out (skill.service.budget)
     lost = told = runs = 0
     shortest_loss = 99
     shortest_loss = 99
@@ -685,7 +678,7 @@ def test_consecutive_call_outages_lose_no_progress_and_never_lie_about_it(
             outage.start(length, slow=slow, after=start)
             goodbye = _session(handler, user)
             outage.stop()
-            kept = Progress.from_dict(store.adapter.get_attributes(envelope(user)))
+            kept = Progress.from_dict(store.adapter.read(key_of(user)))
             complete = kept.of("motivate").heard == frozenset({1, 2, 3})
             honest = HONEST in goodbye.text
             assert complete or honest, f"{length} calls from call {start}: lost and not told"
@@ -720,7 +713,7 @@ def test_a_throttle_on_every_few_calls_loses_nothing(
     outage.stop()
     assert outage.failed > 20
     for user in users:
-        kept = Progress.from_dict(store.adapter.get_attributes(envelope(user)))
+        kept = Progress.from_dict(store.adapter.read(key_of(user)))
         assert kept.of("motivate").heard == frozenset({1, 2, 3}), user
 
 
@@ -732,7 +725,7 @@ def test_when_the_store_is_down_at_the_end_the_goodbye_does_not_promise(
     talk.launch(T0)
     talk.say("MotivatePartnerIntent")
     outage.start(1000)
-    assert "Tip 2." in talk.say("AMAZON.NextIntent").text  # the answer, all the same
+    assert talk.say("AMAZON.NextIntent").step == 2  # the answer, all the same
 
     paused = talk.say("AMAZON.PauseIntent")
     assert "I'll remember your place" not in paused.text and "resume" in paused.text
@@ -741,7 +734,7 @@ def test_when_the_store_is_down_at_the_end_the_goodbye_does_not_promise(
     assert HONEST in goodbye.text and PROMISE not in goodbye.text
     outage.stop()
     # What was said is true: tip 1 was kept, tip 2 was not.
-    kept = Progress.from_dict(store.adapter.get_attributes(envelope(ALICE)))
+    kept = Progress.from_dict(store.adapter.read(key_of(ALICE)))
     assert kept.of("motivate").heard == frozenset({1})
 
     talk.launch(T0)

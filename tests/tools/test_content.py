@@ -11,6 +11,7 @@ from skill.tools import content
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # full tier: explores the whole dialog
 def test_the_shipped_programs_are_complete_and_speakable() -> None:
     assert content.check() == []
 
@@ -20,6 +21,7 @@ def test_a_long_sentence_is_caught() -> None:
     assert content.long_sentences(f"Short one. {words} Another.") == [words]
 
 
+@pytest.mark.slow  # full tier: explores the whole dialog
 def test_the_command_says_what_it_checked(capsys: pytest.CaptureFixture[str]) -> None:
     # In process: the exploration it needs is the one the test above already made.
     assert content.main(["--check"]) == 0

@@ -18,7 +18,7 @@ from cfnlint.api import ManualArgs, lint_file
 from cfnlint.decode import decode
 
 from skill import config
-from skill.channels.phone import dynamodb_calls, webhooks
+from skill.channels.phone import dynamodb_calls, settings
 from skill.store import base
 from skill.tools import packaging, phone_packaging
 
@@ -444,7 +444,7 @@ def test_the_phone_function_runs_the_phone_zip_within_twilios_deadline(
     # Past the line's own budgets (waiting for a busy call, three store operations, the
     # skill's turn), and before Twilio gives up and plays its error to the caller.
     store_budget = 3 * (dynamodb_calls.OPERATION_BUDGET_SECONDS + 1.5)
-    assert webhooks.BUSY_WAIT_SECONDS + store_budget < phone["Timeout"] < TWILIO_DEADLINE_SECONDS
+    assert settings.BUSY_WAIT_SECONDS + store_budget < phone["Timeout"] < TWILIO_DEADLINE_SECONDS
     assert phone["AutoPublishAlias"] == "live"
 
 

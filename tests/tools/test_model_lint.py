@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from skill.alexa.intents import CUSTOM_INTENTS, INTENT_ACTIONS
+from skill.service.intents import CUSTOM_INTENTS, INTENT_ACTIONS
 from skill.tools import model_lint
 from skill.tools.locales import LOCALES
 

@@ -26,6 +26,8 @@ import pytest
 from skill import config
 from skill.tools import lockfile, packaging
 
+from support import built_zip
+
 ROOT = Path(__file__).resolve().parents[2]
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 BUILD_TIMEOUT = 300
@@ -415,10 +417,9 @@ def _build(out: Path, *options: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def local_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("build") / "lambda.zip"
-    _build(out, "--local")
-    return out
+def local_zip() -> Path:
+    """``build-lambda --local``'s zip, kept by the digest of its inputs (tests/support.py)."""
+    return built_zip("build-lambda")
 
 
 @pytest.fixture(scope="module")

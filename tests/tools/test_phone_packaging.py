@@ -26,6 +26,8 @@ from twilio.request_validator import RequestValidator
 from skill import config
 from skill.tools import lockfile, packaging, phone_packaging
 
+from support import built_zip
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "phone" / "function_url_voice.json"
 TOKEN = "test-token"  # the fixture is signed with it
@@ -35,12 +37,14 @@ BUILD_TIMEOUT = 400
 def test_the_phone_zip_needs_the_resolver_flask_and_twilio_not_the_web_servers() -> None:
     with_deps, without = phone_packaging.phone_requirements(ROOT / "pyproject.toml")
     names = {phone_packaging._name(r) for r in with_deps}
-    assert {"ask-sdk-core", "jinja2", "numpy", "flask", "boto3"} <= names
-    assert not names & {"waitress", "gunicorn", "cryptography", "twilio"}
+    assert {"jinja2", "numpy", "flask", "boto3"} <= names
+    assert not names & {"waitress", "gunicorn", "cryptography", "twilio", "ask-sdk-core"}
     assert [phone_packaging._name(r) for r in without] == ["twilio"]
-    # Whatever the chat extra holds (the resolver's own dependencies) comes along.
+    # Whatever the chat extra holds (the resolver's own dependencies) comes along, with
+    # the runtime dependencies but the Alexa SDK.
     chat = packaging.runtime_requirements(ROOT / "pyproject.toml", ["chat"])
-    assert set(chat) <= set(with_deps)
+    sdk = {r for r in chat if phone_packaging._name(r) in phone_packaging.ALEXA_SDK}
+    assert sdk and set(chat) - sdk <= set(with_deps)
 
 
 def test_only_twilios_validator_and_twiml_are_kept() -> None:
@@ -72,9 +76,11 @@ def test_the_committed_lock_is_the_lock_of_the_phone_zip() -> None:
     lock = lockfile.read(lock_file)
     assert lock.python == packaging.DEFAULT_PYTHON
     assert set(lock.architectures) == set(packaging.ARCHITECTURES)
-    assert {"twilio", "flask", "numpy", "ask-sdk-core"} <= set(lock.pins)
-    # twilio was resolved without its dependencies, and nothing of the web servers came in.
+    assert {"twilio", "flask", "numpy", "jinja2"} <= set(lock.pins)
+    # twilio was resolved without its dependencies, and nothing of the web servers came in,
+    # nor the Alexa SDK: the phone line runs on the turn service.
     assert not set(lock.pins) & {"aiohttp", "aiohttp-retry", "pyjwt", "waitress", "gunicorn"}
+    assert not set(lock.pins) & {"ask-sdk-core", "ask-sdk-model", "ask-sdk-runtime", "requests"}
     assert "cryptography" not in lock.pins
     assert all(pin.hashes for pin in lock.pins.values())
 
@@ -119,13 +125,8 @@ def test_the_command_is_listed() -> None:
 
 @pytest.fixture(scope="module")
 def unpacked(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("build") / "phone-lambda.zip"
-    command = [sys.executable, "-m", "skill", "build-phone-lambda", "--local", "--out", str(out)]
-    done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    assert f"Built {out}" in done.stdout
+    # build-phone-lambda --local's zip, kept by the digest of its inputs (tests/support.py).
+    out = built_zip("build-phone-lambda")
     task = tmp_path_factory.mktemp("task")
     with zipfile.ZipFile(out) as archive:
         archive.extractall(task)
@@ -137,7 +138,10 @@ def test_the_zip_holds_the_phone_line_and_no_more(unpacked: Path) -> None:
     tops = {path.name for path in unpacked.iterdir()}
     assert {"skill", "templates", "interaction_model", "flask", "numpy", "twilio"} <= tops
     assert not tops & {"aiohttp", "cryptography", "waitress", "gunicorn", "tests", "bench"}
+    assert not tops & {"ask_sdk_core", "ask_sdk_model", "ask_sdk_runtime", "requests"}
     assert not tops & packaging.RUNTIME_PROVIDED
+    assert not (unpacked / "skill" / "alexa").exists()
+    assert not (unpacked / "skill" / "lambda_function.py").exists()
     twilio = {p.relative_to(unpacked).as_posix() for p in (unpacked / "twilio").rglob("*.py")}
     assert "twilio/request_validator.py" in twilio and "twilio/twiml/voice_response.py" in twilio
     assert not any(name.startswith("twilio/rest/") for name in twilio)
@@ -161,7 +165,8 @@ outside = sorted(
     name for name, module in list(sys.modules.items())
     if getattr(module, "__file__", None) and not allowed(module.__file__)
 )
-print(json.dumps({"results": results, "outside": outside, "entry": entry.__file__}))
+sdk = sorted(name for name in sys.modules if name.startswith(("ask_sdk", "skill.alexa")))
+print(json.dumps({"results": results, "outside": outside, "entry": entry.__file__, "sdk": sdk}))
 """
 
 
@@ -213,6 +218,7 @@ def test_a_call_is_answered_from_the_unpacked_zip_alone(unpacked: Path, tmp_path
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["entry"].startswith(str(unpacked))
     assert not report["outside"], "imported from outside the zip and the runtime"
+    assert report["sdk"] == []  # the Alexa SDK is neither shipped nor loaded
     greeting, tip = report["results"]
     assert greeting["statusCode"] == 200 and "Welcome to Ally Coach." in greeting["body"]
     assert tip["statusCode"] == 200 and "Tip 1." in tip["body"]

@@ -49,7 +49,7 @@ def test_the_lambda_handler_imports_none_of_it() -> None:
 def test_the_zip_leaves_it_out_but_keeps_what_alexa_needs() -> None:
     files = packaging.collect_files(ROOT, None)
     assert "skill/understanding/numbers.py" in files  # slot numbers, read by the Alexa intents
-    assert "skill/alexa/intents.py" in files
+    assert "skill/service/intents.py" in files
     ear = sorted(name for name in files if name.startswith("skill/understanding/"))
     assert ear == ["skill/understanding/__init__.py", "skill/understanding/numbers.py"]
     assert "skill/nlu.py" not in files

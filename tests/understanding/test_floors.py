@@ -39,11 +39,15 @@ class Floors:
     out_of_scope: float
 
 
-# Measured on 2026-12-07, once (docs/understanding.md), rounded down (or up for maxima).
+# Measured on 2026-12-07, once (docs/understanding.md); minima rounded down to the
+# percent, maxima up. The issue's targets: caught >= 98%, near misses alarmed <= 5% and
+# checked in <= 20%, in scope >= 92%. Below a target: sealed_s1's caught (97.7%) and
+# alarmed (5.5%), sealed_s2's checked in (23.2%), heldout's in scope (91.6% en-US, 89.5%
+# in the other locales).
 FLOORS = {
-    "heldout.jsonl": Floors(0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0),
-    "sealed_s1.jsonl": Floors(0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0),
-    "sealed_s2.jsonl": Floors(0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0),
+    "heldout.jsonl": Floors(0.99, 0.94, 0.97, 0.02, 0.11, 0.89, 1.0),
+    "sealed_s1.jsonl": Floors(0.97, 0.90, 0.92, 0.06, 0.14, 0.94, 1.0),
+    "sealed_s2.jsonl": Floors(0.98, 0.85, 0.95, 0.03, 0.24, 0.96, 1.0),
 }
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from skill.alexa.intents import INTENT_ACTIONS
 from skill.config import LOCALES
 from skill.core.dialog import Action
+from skill.service.intents import INTENT_ACTIONS
 from skill.understanding.samples import load_model
 
 NEW_INTENTS = {

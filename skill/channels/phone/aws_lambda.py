@@ -1,7 +1,8 @@
 """AWS Lambda entry of the phone line: ``skill.channels.phone.aws_lambda.lambda_handler``.
 
 infra/template.yaml puts this function behind a Lambda function URL, apart from the Alexa
-function so the skill's cold path does not carry Flask or Twilio's helpers. A function URL
+function so the skill's cold path does not carry Flask or Twilio's helpers, nor this one the
+Alexa SDK: the phone line runs on the turn service (skill.service.turns) directly. A function URL
 (and an API Gateway HTTP API) hands the function a JSON event in "payload format 2.0"; this
 module turns it into a WSGI request for a Flask app that holds the phone routes only, and
 the app's response back into the JSON the URL expects. No framework adapter is needed for
@@ -41,15 +42,12 @@ _TEXT_TYPES = ("text/", "application/json", "application/xml")
 def create_phone_app(config: Mapping[str, Any] | None = None) -> Flask:
     """A Flask app with the phone routes only: no ``/alexa`` on a public phone URL.
 
-    ``config`` takes the phone line's keys (skill.channels.phone.webhooks.CONFIG_*) and
-    ``SKILL_ID``/``SKILL_HANDLER`` as ``skill.channels.web.app.create_app`` does; unset ones
-    come from the environment.
+    ``config`` takes the phone line's keys (skill.channels.phone.settings.CONFIG_*); unset
+    ones come from the environment.
     """
     from skill.channels.phone.webhooks import blueprint
-    from skill.channels.web.app import CONFIG_SKILL_ID
 
     app = Flask(__name__)
-    app.config[CONFIG_SKILL_ID] = get_settings().skill_id
     app.config.from_mapping(dict(config or {}))
 
     @app.errorhandler(HTTPException)

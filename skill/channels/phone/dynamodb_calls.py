@@ -14,20 +14,21 @@ a long ``expires_at``); DynamoDB's TTL removes items once ``expires_at`` has pas
 it does (up to days late) the conditions treat them as gone.
 
 Twilio waits 15 seconds for a webhook's answer. A request here that takes a second is failing,
-so attempts time out fast and are retried with backoff only within a small budget per
-operation; then ``CallStoreUnavailable`` lets the webhook answer the caller instead.
+so attempts time out fast and are retried with backoff (``skill.retry``) only within a small
+budget per operation; then ``CallStoreUnavailable`` lets the webhook answer the caller
+instead. The client, its errors and the backoff are those every AWS client of the skill
+shares (``skill.aws``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import random
-import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from skill import aws
 from skill.channels.phone.calls import (
     DEFAULT_LEASE_SECONDS,
     DEFAULT_TOMBSTONE_SECONDS,
@@ -39,6 +40,7 @@ from skill.channels.phone.calls import (
     LeaseLost,
     Released,
 )
+from skill.retry import Backoff, retry
 
 logger = logging.getLogger(__name__)
 
@@ -57,50 +59,15 @@ FIRST_BACKOFF_SECONDS = 0.05
 MAX_BACKOFF_SECONDS = 0.5
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
-# Worth another try within the budget; anything else (a missing table, a denied action)
-# will not get better in a second.
-_RETRYABLE = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "LimitExceededException",
-    }
-)
-_CHATTY_LOGGERS = ("botocore", "urllib3")
 
 
 def client_config() -> Any:
-    from botocore.config import Config
-
-    return Config(
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
-        retries={"total_max_attempts": 1},
-    )
+    return aws.client_config(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, 1)
 
 
 def create_table(client: Any, table_name: str) -> None:
     """The table as infra/template.yaml declares it (tests and local DynamoDB only)."""
-    client.create_table(
-        TableName=table_name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": KEY, "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": KEY, "KeyType": "HASH"}],
-    )
-    client.get_waiter("table_exists").wait(TableName=table_name)
-    client.update_time_to_live(
-        TableName=table_name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
-    )
-
-
-class _ConditionFailed(Exception):
-    def __init__(self, item: Mapping[str, Any] | None) -> None:
-        super().__init__("condition failed")
-        self.item = dict(item or {})
+    aws.create_table(client, table_name, KEY, ttl_attribute=TTL_ATTRIBUTE)
 
 
 class DynamoDbCallStore:
@@ -125,28 +92,14 @@ class DynamoDbCallStore:
         self.lease_seconds = lease_seconds
         self.tombstone_seconds = tombstone_seconds
         self.budget_seconds = budget_seconds
-        self._client = client
+        # Made on first use, never at import: a cold start that serves no call pays nothing.
+        self._client = aws.LazyClient("dynamodb", region, client_config, client)
         self._clock = clock
         self._sleep = sleep
-        self._lock = threading.Lock()
-        for name in _CHATTY_LOGGERS:
-            # botocore's DEBUG records hold whole items: conversation state.
-            chatty = logging.getLogger(name)
-            if chatty.level == logging.NOTSET:
-                chatty.setLevel(logging.INFO)
 
     @property
     def client(self) -> Any:
-        """Made on first use, never at import: a cold start that serves no call pays nothing."""
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    from botocore.session import Session
-
-                    self._client = Session().create_client(
-                        "dynamodb", region_name=self.region, config=client_config()
-                    )
-        return self._client
+        return self._client.get()
 
     # --- the contract -------------------------------------------------------------------
 
@@ -171,7 +124,7 @@ class DynamoDbCallStore:
                 ExpressionAttributeNames={"#key": KEY, "#expires": TTL_ATTRIBUTE},
                 ExpressionAttributeValues={":now": {"N": _time(now)}},
             )
-        except _ConditionFailed as failed:
+        except aws.AwsCallFailed as failed:
             status = self._refusal(failed.item, state.caller, now)
             if status is not ClaimStatus.BUSY:
                 return Claim(status)
@@ -209,7 +162,7 @@ class DynamoDbCallStore:
                 },
                 ReturnValues="ALL_NEW",
             )
-        except _ConditionFailed as failed:
+        except aws.AwsCallFailed as failed:
             return Claim(self._refusal(failed.item, caller, now))
         return Claim(ClaimStatus.CLAIMED, _state(response.get("Attributes") or {}))
 
@@ -250,7 +203,7 @@ class DynamoDbCallStore:
                     ":false": {"BOOL": False},
                 },
             )
-        except _ConditionFailed as failed:
+        except aws.AwsCallFailed as failed:
             if _text(failed.item, "lease") == lease and _flag(failed.item, "hung_up"):
                 return Released(hung_up=True)
             raise LeaseLost(call_sid) from None
@@ -282,7 +235,7 @@ class DynamoDbCallStore:
                     ":lease": {"S": lease},
                 },
             )
-        except _ConditionFailed:
+        except aws.AwsCallFailed:
             raise LeaseLost(call_sid) from None
 
     def defer(self, call_sid: str, caller: str, key: str, entry: Mapping[str, str]) -> bool:
@@ -353,7 +306,7 @@ class DynamoDbCallStore:
                     ":caller": {"S": caller},
                 },
             )
-        except _ConditionFailed:
+        except aws.AwsCallFailed:
             return False
         return True
 
@@ -374,45 +327,43 @@ class DynamoDbCallStore:
         refusal costs no second read. Errors are logged by operation and code only: a
         botocore message may quote keys.
         """
-        from botocore.exceptions import BotoCoreError, ClientError
-
         if operation in {"put_item", "update_item"} and "ConditionExpression" in kwargs:
             kwargs["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         started = time.monotonic()
-        slept = 0.0  # counted too, for a sleep that is not the wall clock's (tests)
-        backoff = FIRST_BACKOFF_SECONDS
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response: dict[str, Any] = getattr(self.client, operation)(
-                    TableName=self.table_name, **kwargs
-                )
-                return response
-            except ClientError as exc:
-                code = str(exc.response.get("Error", {}).get("Code", "unknown"))
-                if code == _CONDITION_FAILED:
-                    raise _ConditionFailed(exc.response.get("Item")) from None
-                status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-                retryable = code in _RETRYABLE or status >= 500
-                problem = code
-            except BotoCoreError as exc:
-                # Timeouts, refused connections, a missing region or credentials.
-                retryable = "Timeout" in type(exc).__name__ or "Connect" in type(exc).__name__
-                problem = type(exc).__name__
-            pause = backoff * (0.5 + random.random() / 2)  # jitter: instances do not sync up
-            used = max(time.monotonic() - started, slept)
-            if not retryable or used + pause > self.budget_seconds:
-                logger.warning(
-                    "phone call store: dynamodb %s failed after %d attempt(s): %s",
-                    operation,
-                    attempt,
-                    problem,
-                )
-                raise CallStoreUnavailable(f"dynamodb {operation} failed: {problem}")
+        slept = [0.0]  # counted too, for a sleep that is not the wall clock's (tests)
+        attempts = [0]
+
+        def attempt() -> dict[str, Any]:
+            attempts[0] += 1
+            return aws.call(
+                self._client, "dynamodb", operation, TableName=self.table_name, **kwargs
+            )
+
+        def room(pause: float) -> bool:
+            return max(time.monotonic() - started, slept[0]) + pause <= self.budget_seconds
+
+        def sleep(pause: float) -> None:
             self._sleep(pause)
-            slept += pause
-            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            slept[0] += pause
+
+        try:
+            return retry(
+                attempt,
+                again=lambda exc: isinstance(exc, aws.AwsCallFailed) and exc.retryable,
+                backoff=Backoff(FIRST_BACKOFF_SECONDS, MAX_BACKOFF_SECONDS),
+                room=room,
+                sleep=sleep,
+            )
+        except aws.AwsCallFailed as failed:
+            if failed.code == _CONDITION_FAILED:
+                raise  # the item as it was is ``failed.item``
+            logger.warning(
+                "phone call store: dynamodb %s failed after %d attempt(s): %s",
+                operation,
+                attempts[0],
+                failed.problem,
+            )
+            raise CallStoreUnavailable(f"dynamodb {operation} failed: {failed.problem}") from None
 
 
 def _time(seconds: float) -> str:

@@ -1,6 +1,7 @@
-"""Self-hosted web endpoint: the Alexa skill (and later the phone adapter) behind Flask.
+"""Self-hosted web endpoint: the Alexa skill behind Flask.
 
-``create_app()`` builds the WSGI app; ``python -m skill serve`` runs it for development.
+``create_app()`` builds the WSGI app of the Alexa endpoint; ``skill.web.create_app`` adds the
+phone line's routes to it, and ``python -m skill serve`` runs that for development.
 Production runs it under gunicorn or waitress behind an HTTPS reverse proxy, see
 docs/web-endpoint.md (which also explains why this is not flask-ask-sdk).
 
@@ -21,7 +22,6 @@ event the skill could not act on is a 503, so that Alexa delivers it again.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -37,7 +37,6 @@ SkillHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 ALEXA_PATH = "/alexa"
 HEALTH_PATH = "/health"
 DEFAULT_MAX_BODY_BYTES = 256 * 1024  # real envelopes are a few KiB
-PHONE_MODULE = "skill.channels.phone.webhooks"
 
 # Keys of the mapping given to create_app; they override skill.config.get_settings().
 CONFIG_SKILL_ID = "SKILL_ID"
@@ -74,19 +73,6 @@ def _default_handler() -> SkillHandler:
     return handle
 
 
-def _default_blueprints() -> list[Blueprint]:
-    """The phone adapter's routes, if that module exists yet."""
-    try:
-        module = importlib.import_module(PHONE_MODULE)
-    except ModuleNotFoundError as exc:
-        # Only "the phone module does not exist" is fine; a missing dependency *inside* it
-        # (say, twilio not installed) is a real error and must not silently drop the phone routes.
-        if exc.name == PHONE_MODULE:
-            return []
-        raise
-    return [module.blueprint]
-
-
 def _read_at_most(stream: IO[bytes], limit: int) -> bytes:
     """Read the body up to ``limit`` bytes.
 
@@ -121,8 +107,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Keys: SKILL_ID (str | None), VERIFY_REQUESTS (bool), TRUSTED_ROOTS (certificates or PEM),
     CERT_FETCHER (url -> bytes), CLOCK (() -> aware datetime), SKILL_HANDLER
-    ((event, context) -> dict), MAX_BODY_BYTES (int), BLUEPRINTS (iterable of Blueprint).
-    Any other keys are copied into ``app.config`` for blueprints to read.
+    ((event, context) -> dict), MAX_BODY_BYTES (int), BLUEPRINTS (iterable of Blueprint:
+    other channels' routes, none by default). Any other keys are copied into ``app.config``
+    for blueprints to read.
     """
     from skill.config import ENV_VERIFY_REQUESTS, get_settings
 
@@ -233,16 +220,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return _error("internal error", 500)
         return jsonify(result)
 
-    blueprints: Iterable[Blueprint] = (
-        config[CONFIG_BLUEPRINTS] if CONFIG_BLUEPRINTS in config else _default_blueprints()
-    )
+    blueprints: Iterable[Blueprint] = config.get(CONFIG_BLUEPRINTS) or ()
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app
 
 
-def main(argv: list[str]) -> int:
-    """``python -m skill serve``: run the endpoint locally for development."""
+def main(argv: list[str], create: Callable[[dict[str, Any]], Flask] | None = None) -> int:
+    """``python -m skill serve``: run the endpoint locally for development. ``create``
+    makes the app (``skill.web.create_app``: with the phone routes)."""
     parser = argparse.ArgumentParser(
         prog="python -m skill serve",
         description="Serve the Alexa (and phone) web endpoint for development. "
@@ -270,7 +256,7 @@ def main(argv: list[str]) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     config: dict[str, Any] = {CONFIG_VERIFY_REQUESTS: False} if args.no_verify else {}
-    app = create_app(config)
+    app = (create or create_app)(config)
     if args.no_verify and args.host not in {"127.0.0.1", "localhost", "::1"}:
         logger.warning(
             "serving UNVERIFIED requests on %s: reachable beyond this machine", args.host

@@ -16,6 +16,7 @@ Why not flask-ask-sdk / ask-sdk-webservice-support: they import ``certvalidator`
 ``oscrypto`` cannot parse OpenSSL >= 3.0.10 version strings and fails at import time
 (wbond/oscrypto#75, #78). See docs/web-endpoint.md.
 
+The certificate URL, fetching and chain validation are ``skill.channels.web.certificates``.
 Chain validation uses ``cryptography.x509.verification`` (Web PKI path building, as in
 cryptography >= 42), not hand-rolled signature checks: it verifies every signature on the path,
 validity periods, CA basic constraints/key usage and path length, which a manual loop tends to
@@ -27,23 +28,30 @@ from __future__ import annotations
 
 import binascii
 import logging
-import posixpath
 import threading
-import urllib.request
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509 import verification as x509_verification
+
+from skill.channels.web.certificates import (
+    FETCH_TIMEOUT_SECONDS,
+    MAX_CHAIN_BYTES,
+    CertFetcher,
+    VerificationError,
+    aware,
+    fetch_cert_chain,
+    load_trusted_roots,
+    parse_chain,
+    validate_cert_url,
+    validate_chain,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +59,6 @@ CERT_URL_HEADER = "SignatureCertChainUrl"
 # Alexa sends both ``Signature`` (SHA-1) and ``Signature-256``; Amazon's current guide and SDKs
 # verify the SHA-256 one. SHA-1 is not accepted as a fallback.
 SIGNATURE_HEADER = "Signature-256"
-
-CERT_URL_SCHEME = "https"
-CERT_URL_HOST = "s3.amazonaws.com"
-CERT_URL_PORT = 443
-CERT_URL_PATH_PREFIX = "/echo.api/"  # case-sensitive, after normalising ``..`` segments
-ECHO_API_DOMAIN = "echo-api.amazon.com"
 
 # Amazon: "allow a tolerance of no more than 150 seconds".
 TIMESTAMP_TOLERANCE = timedelta(seconds=150)
@@ -66,12 +68,9 @@ TIMESTAMP_TOLERANCE = timedelta(seconds=150)
 SKILL_EVENT_PREFIX = "AlexaSkillEvent."
 SKILL_EVENT_MAX_AGE = timedelta(hours=1)
 
-FETCH_TIMEOUT_SECONDS = 2.0
-MAX_CHAIN_BYTES = 64 * 1024  # Amazon's chain is ~5 KiB; anything huge is not it.
 MAX_CACHED_CHAINS = 16  # Amazon rotates one URL at a time; this only bounds memory.
 
 Clock = Callable[[], datetime]
-CertFetcher = Callable[[str], bytes]
 
 
 class HeaderLookup(Protocol):
@@ -80,191 +79,8 @@ class HeaderLookup(Protocol):
     def get(self, key: str, /) -> str | None: ...
 
 
-class VerificationError(Exception):
-    """A request failed verification.
-
-    ``message`` is short and safe to return to the caller; ``detail`` is for the log only.
-    """
-
-    def __init__(self, message: str, detail: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.detail = detail
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    # An injected clock may hand back a naive datetime; treat it as UTC rather than crash.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-# --- 1. the certificate URL ---------------------------------------------------------------
-
-
-@lru_cache(maxsize=64)  # one URL serves every request until Amazon rotates it
-def validate_cert_url(url: str) -> None:
-    """Reject a SignatureCertChainUrl that does not match Amazon's documented format.
-
-    Only URLs that pass are remembered (an exception is never cached), so the cache can
-    hold nothing but valid URLs, and at most 64 of them."""
-    error = VerificationError("invalid signature certificate URL", url[:300])
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port  # raises ValueError for a non-numeric or out-of-range port
-    except ValueError:
-        raise error from None
-    if parts.scheme.lower() != CERT_URL_SCHEME:
-        raise error
-    if (parts.hostname or "").lower() != CERT_URL_HOST:
-        raise error
-    # ``hostname`` drops credentials; a URL carrying user:password@ is not Amazon's.
-    if parts.username is not None or parts.password is not None:
-        raise error
-    if port is not None and port != CERT_URL_PORT:
-        raise error
-    # normpath folds "/echo.api/../echo.api/x" to "/echo.api/x" and "/echo.api/../x" to "/x",
-    # so path traversal cannot escape the prefix. It keeps a leading "//", which then fails.
-    path = posixpath.normpath(parts.path) if parts.path else ""
-    if not path.startswith(CERT_URL_PATH_PREFIX):
-        raise error
-
-
-# --- 2. fetching and validating the chain -----------------------------------------------------
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # The URL was validated above; following a redirect would fetch a URL that was not.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def fetch_cert_chain(
-    url: str, *, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = MAX_CHAIN_BYTES
-) -> bytes:
-    """Default fetcher: GET ``url`` with a short timeout, no redirects and a size cap."""
-    import ssl  # only needed when really fetching
-
-    import certifi
-
-    context = ssl.create_default_context(cafile=certifi.where())
-    opener = urllib.request.build_opener(
-        _NoRedirect(), urllib.request.HTTPSHandler(context=context)
-    )
-    with opener.open(url, timeout=timeout) as response:
-        status = getattr(response, "status", 200)
-        if status != 200:
-            raise OSError(f"HTTP {status}")
-        data: bytes = response.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise OSError(f"certificate chain larger than {max_bytes} bytes")
-    return data
-
-
-def load_trusted_roots(
-    roots: Iterable[x509.Certificate | bytes | str] | None = None,
-) -> list[x509.Certificate]:
-    """Trust anchors: the given certificates/PEM blobs, or certifi's Mozilla bundle."""
-    if roots is None:
-        import certifi
-
-        with open(certifi.where(), "rb") as handle:
-            return _load_bundle_leniently(handle.read())
-    loaded: list[x509.Certificate] = []
-    for item in roots:
-        if isinstance(item, x509.Certificate):
-            loaded.append(item)
-        else:
-            data = item.encode("ascii") if isinstance(item, str) else item
-            loaded.extend(x509.load_pem_x509_certificates(data))
-    if not loaded:
-        raise ValueError("no trusted root certificates given")
-    return loaded
-
-
-_PEM_END = b"-----END CERTIFICATE-----"
-
-
-def _load_bundle_leniently(bundle: bytes) -> list[x509.Certificate]:
-    # The Mozilla bundle holds a few old roots that newer cryptography releases warn about
-    # (e.g. a non-positive serial) or may one day refuse. One odd root must not make every
-    # request fail, so parse certificate by certificate and skip the ones that do not load.
-    roots: list[x509.Certificate] = []
-    for block in bundle.split(_PEM_END):
-        if b"-----BEGIN CERTIFICATE-----" not in block:
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-            try:
-                roots.append(x509.load_pem_x509_certificate(block + _PEM_END))
-            except ValueError:
-                logger.debug("skipping a trusted root that cryptography cannot parse")
-    return roots
-
-
-def parse_chain(pem: bytes) -> list[x509.Certificate]:
-    try:
-        chain = x509.load_pem_x509_certificates(pem)
-    except ValueError as exc:
-        raise VerificationError("invalid signature certificate chain", str(exc)) from None
-    if not chain:  # pragma: no cover - cryptography raises on an empty bundle
-        raise VerificationError("invalid signature certificate chain", "no certificates")
-    return chain
-
-
-def _dns_names(cert: x509.Certificate) -> list[str]:
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return []
-    return [name.lower() for name in san.get_values_for_type(x509.DNSName)]
-
-
-def _build_verifier(store: x509_verification.Store, now: datetime) -> Any:
-    builder = x509_verification.PolicyBuilder().store(store).time(now)
-    if hasattr(builder, "extension_policies"):  # cryptography >= 45
-        # The default end-entity policy demands serverAuth in ExtendedKeyUsage when the
-        # extension is present. Alexa's docs ask for no EKU at all, and rejecting Amazon's
-        # real certificate over an EKU detail would take the skill down, so relax just that.
-        ee_policy = x509_verification.ExtensionPolicy.webpki_defaults_ee().may_be_present(
-            x509.ExtendedKeyUsage, x509_verification.Criticality.AGNOSTIC, None
-        )
-        builder = builder.extension_policies(
-            ca_policy=x509_verification.ExtensionPolicy.webpki_defaults_ca(),
-            ee_policy=ee_policy,
-        )
-    return builder.build_server_verifier(x509_verification.DNSName(ECHO_API_DOMAIN))
-
-
-def validate_chain(
-    chain: list[x509.Certificate], *, store: x509_verification.Store, now: datetime
-) -> x509.Certificate:
-    """Check the signing certificate and its chain of trust; return the signing certificate."""
-    leaf, intermediates = chain[0], chain[1:]
-    # Explicit checks first, so the log says which rule failed; the path validation below
-    # would catch these too, with a less specific message.
-    if now < leaf.not_valid_before_utc:
-        raise VerificationError(
-            "signature certificate not yet valid", f"notBefore {leaf.not_valid_before_utc}"
-        )
-    if now > leaf.not_valid_after_utc:
-        raise VerificationError(
-            "signature certificate expired", f"notAfter {leaf.not_valid_after_utc}"
-        )
-    # Exact name, no wildcards: Amazon's guide says the domain must be present in the SAN.
-    if ECHO_API_DOMAIN not in _dns_names(leaf):
-        raise VerificationError(
-            f"signature certificate not issued for {ECHO_API_DOMAIN}", repr(_dns_names(leaf))
-        )
-    if not isinstance(leaf.public_key(), rsa.RSAPublicKey):
-        raise VerificationError("unsupported signature certificate key")
-    try:
-        _build_verifier(store, now).verify(leaf, intermediates)
-    except x509_verification.VerificationError as exc:
-        raise VerificationError("untrusted signature certificate chain", str(exc)) from None
-    return leaf
 
 
 # --- 3. the signature ---------------------------------------------------------------------
@@ -304,7 +120,7 @@ def verify_timestamp(envelope: Mapping[str, Any], now: datetime) -> None:
     if not isinstance(raw, str) or not raw:
         raise VerificationError("missing request timestamp")
     try:
-        sent = _aware(datetime.fromisoformat(raw))
+        sent = aware(datetime.fromisoformat(raw))
     except ValueError:
         raise VerificationError("invalid request timestamp", raw[:64]) from None
     request_type = request.get("type")
@@ -379,7 +195,7 @@ class RequestVerifier:
         self._pending: dict[str, _Pending] = {}
 
     def now(self) -> datetime:
-        return _aware(self._clock())
+        return aware(self._clock())
 
     def verify(self, headers: HeaderLookup, body: bytes, envelope: Mapping[str, Any]) -> None:
         """Raise VerificationError unless the request is signed by Alexa and fresh."""
@@ -458,3 +274,20 @@ class RequestVerifier:
         public_key = leaf.public_key()
         assert isinstance(public_key, rsa.RSAPublicKey)  # checked in validate_chain
         return _CachedKey(public_key=public_key, not_after=leaf.not_valid_after_utc)
+
+
+__all__ = [
+    "MAX_CHAIN_BYTES",
+    "RequestVerifier",
+    "VerificationError",
+    "application_id",
+    "decode_signature",
+    "fetch_cert_chain",
+    "load_trusted_roots",
+    "parse_chain",
+    "validate_cert_url",
+    "validate_chain",
+    "verify_application_id",
+    "verify_signature",
+    "verify_timestamp",
+]

@@ -26,11 +26,8 @@ from typing import Any
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from skill.channels.simulator.app import (
-    CONFIG_DIALOGS,
-    CONFIG_USER,
-    create_simulator_app,
-)
+from skill.channels.simulator.app import create_simulator_app
+from skill.channels.simulator.pages import CONFIG_DIALOGS, CONFIG_USER
 
 ROOT = Path(__file__).resolve().parents[3]
 TIME_SCALE = 0.05

@@ -21,20 +21,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from skill.alexa.skill_builder import build_skill
-from skill.channels.simulator.app import (
-    CONFIG_DIALOGS,
-    CONFIG_STORE,
-    CONTENT_SECURITY_POLICY,
-    MAX_PAGES,
-    TOKEN_HEADER,
-    create_simulator_app,
-)
+from skill.channels.simulator.app import create_simulator_app
+from skill.channels.simulator.guard import CONTENT_SECURITY_POLICY
+from skill.channels.simulator.pages import CONFIG_DIALOGS, CONFIG_STORE, MAX_PAGES, TOKEN_HEADER
 from skill.channels.simulator.script import load, replay
 from skill.channels.web.app import CONFIG_SKILL_HANDLER, create_app
 from skill.lambda_function import invoke, lambda_handler
 from skill.paths import TEMPLATES_DIR
-from skill.store.base import ProgressAdapter, StorageError
-from skill.store.sqlite import SqliteProgressAdapter
+from skill.store.base import StorageError
+from skill.store.sqlite import SqliteProgressStore
+
+from support import instant_retries
 
 ROOT = Path(__file__).resolve().parents[3]
 STATIC = ROOT / "skill" / "channels" / "simulator" / "static"
@@ -321,14 +318,16 @@ def test_progress_is_read_from_the_skills_store_and_can_be_forgotten(page: Brows
     assert page.say("open ally coach")["view"] == "welcome"
 
 
-class BrokenStore(ProgressAdapter):
-    def get_attributes(self, request_envelope: Any) -> dict[str, Any]:
+class BrokenStore:
+    slowest_call_seconds = 2.0
+
+    def read(self, key: str) -> dict[str, Any]:
         raise StorageError("disk on fire")
 
-    def save_attributes(self, request_envelope: Any, attributes: dict[str, Any]) -> None:
+    def write(self, key: str, attributes: dict[str, Any]) -> None:
         raise StorageError("disk on fire")
 
-    def delete_attributes(self, request_envelope: Any) -> None:
+    def forget(self, key: str, when: int) -> None:
         raise StorageError("disk on fire")
 
     def delete_user(self, user_id: str) -> None:
@@ -337,7 +336,7 @@ class BrokenStore(ProgressAdapter):
 
 def test_a_failing_store_says_so_and_forgets_nothing() -> None:
     store = BrokenStore()
-    skill = build_skill(store)
+    skill = build_skill(store, retry=instant_retries())  # the retries, without the waits
     app = create_simulator_app(
         {CONFIG_SKILL_HANDLER: lambda e, c: invoke(skill, e, c), CONFIG_STORE: store}
     )
@@ -420,7 +419,7 @@ def test_nothing_recorded_is_no_script(page: Browser) -> None:
 def _stored_users() -> list[str]:
     from skill.config import get_settings
 
-    store = SqliteProgressAdapter(get_settings().db_path)
+    store = SqliteProgressStore(get_settings().db_path)
     try:
         with store._lock:
             rows = store._connection().execute("SELECT user_id FROM progress").fetchall()

@@ -1,12 +1,15 @@
-"""Alexa intent names and slots -> dialog core commands. Shared by every channel
-that speaks in the interaction model's terms (Alexa, the chat, the phone line)."""
+"""Intent names and slots -> dialog core commands. Shared by every channel that speaks in
+the interaction model's terms: Alexa's intents, and the text resolver's (the chat, the
+simulator, the phone line)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from skill.core.dialog import Action, Command
 from skill.core.program import Catalog
+from skill.speech.render import speakable
 from skill.understanding.numbers import parse_number
 
 INTENT_ACTIONS: dict[str, Action] = {
@@ -56,6 +59,19 @@ INTENT_ACTIONS: dict[str, Action] = {
 LAST_WORDS = frozenset({"last", "final", "very last", "last one", "very final"})
 
 CUSTOM_INTENTS = frozenset(name for name in INTENT_ACTIONS if not name.startswith("AMAZON."))
+
+# Slot values are what was heard, a few words. Anything longer is not speech, and would
+# make the reply that repeats it too long for Alexa (8000 characters).
+MAX_SLOT_CHARS = 100
+
+
+def clean_slot(value: Any) -> str | None:
+    """A slot value fit to be spoken back: text only, nothing SSML cannot carry, no
+    longer than a few words."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join(speakable(value).split())[:MAX_SLOT_CHARS].strip()
+    return text or None
 
 
 def knows(intent_name: str, catalog: Catalog) -> bool:

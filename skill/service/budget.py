@@ -3,9 +3,9 @@
 Alexa waits about 8 seconds for an answer and the Lambda is stopped at 7
 (infra/template.yaml). A store that fails fast (throttling, a locked database) is usually
 back a moment later, so a failed call is tried again after a short, growing, jittered
-pause, as long as the turn still has time to wait for one more call at its slowest. A
-store that fails slowly (timeouts) uses up the time by itself: then the turn answers
-without it, and the save is tried again on a later turn.
+pause (``skill.retry``), as long as the turn still has time to wait for one more call at
+its slowest. A store that fails slowly (timeouts) uses up the time by itself: then the
+turn answers without it, and the save is tried again on a later turn.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
+from skill.retry import Backoff, retry
 from skill.store.base import ConflictError, StorageError
 
 T = TypeVar("T")
@@ -67,20 +68,18 @@ class Deadline:
         """Run ``operation``, again after a pause each time it fails with a StorageError,
         while one more try at its ``slowest`` still fits. Conflicts are not retried: the
         caller has to re-read and merge first. The last error is raised."""
-        pause = self.policy.first_backoff
         if self.left() < slowest:
             raise StorageError("no time left in this turn for the store")
-        while True:
+
+        def attempt() -> T:
             self.attempts += 1
-            try:
-                return operation()
-            except ConflictError:
-                raise
-            except StorageError:
-                # Half to all of the pause ("equal jitter"): devices that failed together
-                # do not all come back at the same instant.
-                wait = pause * (0.5 + self.policy.jitter() / 2)
-                if self.left() < wait + slowest:
-                    raise
-                self.policy.sleep(wait)
-                pause = min(pause * 2, self.policy.max_backoff)
+            return operation()
+
+        policy = self.policy
+        return retry(
+            attempt,
+            again=lambda exc: isinstance(exc, StorageError) and not isinstance(exc, ConflictError),
+            backoff=Backoff(policy.first_backoff, policy.max_backoff, policy.jitter),
+            room=lambda pause: self.left() >= pause + slowest,
+            sleep=policy.sleep,
+        )

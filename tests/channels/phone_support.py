@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
 from twilio.request_validator import RequestValidator
+
+from skill.core.dialog import Action, Command
+from skill.service.turns import Served, TurnService, watching
+
+from support import AWS_REGION, ServedTurn
 
 TOKEN = "test-token"
 BASE = "https://phone.example.test"
@@ -67,13 +72,16 @@ def check_twiml(root: ET.Element) -> None:
 
 
 @dataclass
-class Heard:
+class Heard(ServedTurn):
     """One TwiML answer, checked: valid TwiML, and listening, holding ("one moment", then
     straight back) or hanging up."""
 
     status: int
     xml: str
     action: str = GATHER_URL  # where <Gather> and <Redirect> must send the next turn
+    # The turns the webhook ran on the turn service (its hook): what tests assert on, rather
+    # than the templates' words.
+    served: list[Served] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         assert self.status == 200, self.xml
@@ -183,8 +191,9 @@ class Caller:
         return self.client.post(path, data=params, headers=all_headers)
 
     def _heard(self, path: str, **extra: str) -> Heard:
-        response = self.post(path, self.params(**extra))
-        heard = Heard(response.status_code, response.get_data(as_text=True), self.action)
+        with watching() as served:
+            response = self.post(path, self.params(**extra))
+        heard = Heard(response.status_code, response.get_data(as_text=True), self.action, served)
         self.log.append(heard)
         if not heard.hung_up:
             # Twilio posts the next turn to the URL the answer names, query and all.
@@ -216,68 +225,34 @@ class Caller:
 
 
 class Recorder:
-    """Wraps the skill handler and keeps every envelope it was given."""
+    """Wraps a turn service and keeps every command the phone line gave it, a session's
+    end included (as ``session_ended``)."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: TurnService) -> None:
         self.inner = inner
-        self.events: list[dict[str, Any]] = []
+        self.commands: list[Command] = []
 
-    def __call__(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-        self.events.append(event)
-        result: dict[str, Any] = self.inner(event, context)
-        return result
+    def run(self, caller: Any, session: Any, command: Command, **kwargs: Any) -> Any:
+        self.commands.append(command)
+        return self.inner.run(caller, session, command, **kwargs)
+
+    def end(self, key: str, session: Any, deadline: Any = None) -> None:
+        self.commands.append(Command(Action.SESSION_ENDED))
+        self.inner.end(key, session, deadline)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
     @property
-    def requests(self) -> list[str]:
-        """Request types, with the intent name for intents."""
-        out = []
-        for event in self.events:
-            request = event["request"]
-            out.append(
-                request["intent"]["name"] if request["type"] == "IntentRequest" else request["type"]
-            )
-        return out
-
-
-# --- the checker itself ---------------------------------------------------------------------
-
-
-def test_the_checker_rejects_markup_twilio_or_polly_would_not_take() -> None:
-    import pytest
-
-    good = ET.fromstring(
-        '<Response><Say voice="Polly.Joanna">Hi <break time="1s"/>'
-        '<say-as interpret-as="digits">911</say-as></Say><Hangup/></Response>'
-    )
-    check_twiml(good)
-    for bad in (
-        "<Response><Play>https://x.test/a.mp3</Play></Response>",
-        '<Response><Say voice="Polly.Joanna"><audio src="https://x.test/a.mp3"/></Say></Response>',
-        '<Response><Say voice="Polly.Joanna"><voice name="Brian">Hi</voice></Say></Response>',
-        '<Response><Say voice="Polly.Joanna"><break time="12s"/></Say></Response>',
-        '<Response><Say voice="Polly.Joanna"><s foo="1">Hi</s></Say></Response>',
-        '<Response><Say voice="alice">Hi</Say></Response>',
-    ):
-        with pytest.raises(AssertionError):
-            check_twiml(ET.fromstring(bad))
+    def actions(self) -> list[str]:
+        """The dialog actions asked for, in order."""
+        return [command.action.value for command in self.commands]
 
 
 # --- AWS, faked -----------------------------------------------------------------------------
 
-REGION = "eu-west-1"
+REGION = AWS_REGION
 CALLS_TABLE = "ally-coach-calls-test"
-
-
-def set_fake_aws(monkeypatch: Any, tmp_path: Any) -> None:
-    """Nothing may reach real AWS: a region and fake credentials only, no profile."""
-    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
 
 
 _SESSION: list[Any] = []
