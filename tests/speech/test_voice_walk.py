@@ -21,6 +21,7 @@ from collections.abc import Iterator
 import pytest
 
 from skill.core.dialog import FIXED_VIEWS, Action, Command, Conversation, Reply, handle
+from skill.core.hold import CHECK_IN_QUESTIONS
 from skill.core.progress import Progress
 from skill.speech.prerender import NOW, _key, commands, starts, variants
 from skill.speech.programs import get_catalog
@@ -123,11 +124,17 @@ def test_the_third_fallback_in_a_row_offers_help_or_a_way_out() -> None:
         if not conversation.misses:
             states[_key(conversation, progress, CATALOG)] = (conversation, progress)
     for conversation, progress in states.values():
+        checking = conversation.question in CHECK_IN_QUESTIONS
         said = []
         for _ in range(3):
             turn = handle(conversation, progress, Command(Action.FALLBACK), NOW, CATALOG)
             conversation, progress = turn.conversation, turn.progress
             said.append(turn.reply)
+        if checking:
+            # Anything unclear said to "are you safe?" is the safety answer, then the hold.
+            assert said[0].view in ("safety", "self_harm")
+            assert all(r.view == "safety_hold" for r in said[1:])
+            continue
         if conversation.hold:
             assert all(r.view == "safety_hold" for r in said)  # the hold answers as ever
             continue
