@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -38,6 +39,7 @@ from skill.service.replies import render
 if TYPE_CHECKING:
     from skill.core.program import Catalog
     from skill.speech.render import Rendered, Speech
+    from skill.speech.sounds import Sounds
     from skill.store.base import ProgressStore
 
 logger = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ ERROR_REPLY = Reply("error")
 # Views whose words promise that the progress is kept. They are given ``saved: False``
 # when it is not, and then say so; with the progress stored they get nothing extra, so
 # they still match the replies rendered ahead at build time (skill.speech.prerender).
-PROMISING_VIEWS = frozenset({"goodbye", "paused"})
+PROMISING_VIEWS = frozenset({"goodbye", "paused", "fallback_end"})
 SAVED = "saved"
 
 
@@ -138,6 +140,13 @@ class TurnService:
 
             self._speech = get_speech()
         return self._speech
+
+    @property
+    def sounds(self) -> Sounds:
+        """The soft sounds of the content this service speaks from."""
+        from skill.speech.sounds import get_sounds
+
+        return get_sounds(self.speech.root)
 
     def deadline(self, context: Any = None) -> Deadline:
         """A turn's time for the store, from now (``context``: Lambda's, if any)."""
@@ -235,14 +244,26 @@ class TurnService:
         return served
 
     def end(
-        self, key: str, session: MutableMapping[str, Any], deadline: Deadline | None = None
+        self,
+        key: str,
+        session: MutableMapping[str, Any],
+        deadline: Deadline | None = None,
+        now: int | None = None,
     ) -> None:
-        """The session ended: a last try at saving what is unsaved. Nothing is said."""
+        """The session ended. The core hears it (a practice the session closed in is
+        remembered, to offer again next time), and what is unsaved is saved; nothing is
+        said."""
+        if SESSION_PROGRESS not in session:
+            return
         unsaved = bool(session.get(SESSION_UNSAVED))
-        if (unsaved or session.get(SESSION_VISIT_PENDING)) and SESSION_PROGRESS in session:
-            progress = Progress.from_dict(session[SESSION_PROGRESS])
+        progress = Progress.from_dict(session[SESSION_PROGRESS])
+        conversation = Conversation.from_dict(session.get(SESSION_CONVERSATION))
+        command = Command(Action.SESSION_ENDED)
+        when = int(time.time()) if now is None else now
+        ended = handle(conversation, progress, command, when, self.catalog).progress
+        if unsaved or session.get(SESSION_VISIT_PENDING) or ended != progress:
             started = int(session.get(SESSION_STARTED) or 0)
-            _, failed = self.keeper.save(key, progress, started, deadline or self.deadline())
+            _, failed = self.keeper.save(key, ended, started, deadline or self.deadline())
             if failed and unsaved:
                 logger.warning(
                     "session of user=%s ended with progress the store did not take",

@@ -90,7 +90,8 @@ class PhoneSkill:
             self._close()
         return Said(
             request,
-            speech=rendered.speech,
+            # A practice is said as its timeline: <Say>s with real <Pause>s between them.
+            speech=rendered.timeline or rendered.speech,
             reprompt=rendered.reprompt,
             ended=served.ended,
             view=served.reply.view,

@@ -8,7 +8,9 @@ rebuilds it with the ``twilio`` library's own SSML helpers (``say.break_()``,
 tag the library would not nest there is flattened to its words instead of sent.
 
 Alexa-only markup (``amazon:*``, ``<voice>``) keeps its words and loses its tag; ``<audio>``
-and ``<mark>`` have nothing a caller could hear and are dropped. Pauses stay ``<break>``s.
+and ``<mark>`` have nothing a caller could hear and are dropped. Short pauses stay
+``<break>``s; a silence of a second or more (``skill.speech.timeline``) is a ``<Pause>``
+between two ``<Say>``s, so a practice's silence lasts as long as the practice needs.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Say, VoiceResponse
 
 from skill.speech.ssml import SAY_AS_INTERPRETATIONS, parse, tag_name
+from skill.speech.timeline import segments
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 
@@ -225,9 +228,18 @@ def build_twiml(
 
 
 def _say(parent: TwiML, parts: Sequence[str], profile: VoiceProfile) -> None:
-    say = parent.say(voice=profile.voice, language=profile.language)
+    """The parts in ``<Say>`` verbs, with a ``<Pause>`` for each silence of a second or
+    more in them."""
+    say: Say | None = None
     for i, part in enumerate(parts):
-        if i:
-            say.break_(time=PAUSE_BETWEEN_PARTS)
-            _append_text(say, " ")
-        add_ssml(say, part, profile)
+        for segment in segments(part):
+            if segment.silent:
+                parent.pause(length=max(round(segment.ms / 1000), 1))
+                say = None
+                continue
+            if say is None:
+                say = parent.say(voice=profile.voice, language=profile.language)
+            elif i:
+                say.break_(time=PAUSE_BETWEEN_PARTS)
+                _append_text(say, " ")
+            add_ssml(say, segment.ssml, profile)
