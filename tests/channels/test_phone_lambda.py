@@ -126,7 +126,7 @@ def test_a_whole_call_through_the_function_url() -> None:
     assert root.find("Hangup") is not None and "I'll remember where you are." in said
 
     again = aws_lambda.lambda_handler(like(voice, "/phone/voice", CallSid="CA" + "9" * 32), None)
-    assert "Last time, you finished tip 1." in twiml(again)[1]
+    assert "Last time, you finished tip 1," in twiml(again)[1]
 
 
 def test_the_signature_is_checked_against_the_endpoints_own_url() -> None:

@@ -111,7 +111,7 @@ def test_replayed_gathers_of_an_ended_call_cannot_forget_the_callers_progress(
 
     again = Caller(app, ALICE).dial()
     assert "Welcome back to Ally Coach." in again.text
-    assert "Last time, you finished tip 1." in again.text
+    assert "Last time, you finished tip 1," in again.text
 
 
 def test_a_tombstone_outlives_any_call(calls: MemoryCallStore) -> None:

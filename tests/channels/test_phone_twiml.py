@@ -42,11 +42,22 @@ def words(element: ET.Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def test_pauses_stay_breaks_and_words_stay_in_order() -> None:
-    say = say_of(twiml('One. <break time="2s"/> Two. <break time="500ms"/> Three.'))
-    assert [b.get("time") for b in say.iter("break")] == ["2s", "500ms"]
-    assert say.text == "One. "
-    assert [b.tail for b in say.iter("break")] == [" Two. ", " Three."]
+def test_short_pauses_stay_breaks_and_silences_are_pauses_between_says() -> None:
+    root = twiml('One. <break time="2s"/> Two. <break time="500ms"/> Three.')
+    gather = root.find("Gather")
+    assert gather is not None
+    assert [child.tag for child in gather] == ["Say", "Pause", "Say"]
+    first, pause, second = list(gather)
+    assert words(first) == "One." and pause.get("length") == "2"
+    assert [b.get("time") for b in second.iter("break")] == ["500ms"]
+    assert words(second) == "Two. Three."
+
+
+def test_a_practice_keeps_silences_longer_than_ten_seconds() -> None:
+    root = twiml('Think of it. <break time="45s"/> Did it come to you?')
+    pauses = [p.get("length") for p in root.iter("Pause")]
+    assert pauses == ["45"]
+    assert [words(say) for say in root.iter("Say")] == ["Think of it.", "Did it come to you?"]
 
 
 def test_alexa_only_markup_keeps_its_words_and_loses_its_tags() -> None:
@@ -105,8 +116,8 @@ def test_neural_voices_get_only_the_ssml_they_support() -> None:
 
 
 def test_text_needing_escapes_survives_as_valid_xml() -> None:
-    say = say_of(twiml("Tom &amp; Jerry &lt;3 <break time='1s'/>Q&amp;A"))
-    assert words(say) == "Tom & Jerry <3 Q&A"
+    root = twiml("Tom &amp; Jerry &lt;3 <break time='1s'/>Q&amp;A")
+    assert [words(say) for say in root.iter("Say")] == ["Tom & Jerry <3", "Q&A"]
 
 
 def test_several_parts_are_joined_with_a_short_pause() -> None:

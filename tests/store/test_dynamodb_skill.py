@@ -165,9 +165,8 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Aws]:
 
 
 def practice(talk: Talk) -> Said:
-    """From a tip's practice question to the practice's end."""
+    """From a tip's practice question to the practice's end: one piece, then its question."""
     talk.say("AMAZON.YesIntent")
-    talk.say("ReadyIntent")
     said = talk.say("AMAZON.YesIntent")
     assert said.attributes["conversation"]["question"] == "next_step", said.text
     return said
@@ -196,8 +195,7 @@ def test_a_session_reads_once_and_writes_only_when_progress_changes(aws: Aws) ->
         assert calls(lambda intent=intent: talk.say(intent)) == [], intent
     assert calls(lambda: talk.say("MotivatePartnerIntent")) == ["PutItem"]  # tip 1 heard
     assert calls(lambda: talk.say("AMAZON.RepeatIntent")) == []
-    assert calls(lambda: talk.say("AMAZON.YesIntent")) == []  # the practice begins
-    assert calls(lambda: talk.say("ReadyIntent")) == []
+    assert calls(lambda: talk.say("AMAZON.YesIntent")) == []  # the practice, as one piece
     assert calls(lambda: talk.say("AMAZON.YesIntent")) == ["PutItem"]  # practice done
     assert calls(lambda: talk.say("AMAZON.HelpIntent")) == []
     assert calls(lambda: talk.end()) == []  # nothing unsaved at the end
@@ -489,7 +487,7 @@ def test_a_returning_user_hears_where_they_left_off_and_goes_on(aws: Aws, answer
     said = talk.launch(T0 + timedelta(days=3))
 
     assert "Welcome back" in said.text
-    assert "Last time, you finished tip 2." in said.text
+    assert "Last time, you finished tip 2," in said.text
     assert "Shall we go on with tip 3?" in said.text
     assert "It's been a little while" not in said.text
     assert "Tip 3." in talk.say(answer).text
@@ -515,7 +513,7 @@ def test_after_two_weeks_away_a_short_recap(aws: Aws, days: int, recap: bool) ->
 
     said = aws.talk().launch(T0 + timedelta(days=days))
 
-    assert "Last time, you finished tip 2." in said.text
+    assert "Last time, you finished tip 2," in said.text
     assert ("It's been a little while." in said.text) is recap
 
 
@@ -541,7 +539,7 @@ def test_stored_progress_of_an_older_schema_resumes(aws: Aws) -> None:
 
     said = talk.launch(T0)
 
-    assert "Last time, you finished tip 2." in said.text
+    assert "Last time, you finished tip 2," in said.text
     assert "Tip 3." in talk.say("AMAZON.YesIntent").text
     stored = aws.stored()
     assert stored is not None
@@ -607,7 +605,7 @@ def test_lambda_handler_uses_the_table_named_in_the_environment(
 
     assert isinstance(factory.get_store(), DynamoDbProgressStore)
     assert stored["programs"]["motivate"]["position"] == 2
-    assert "Last time, you finished tip 2." in back.text
+    assert "Last time, you finished tip 2," in back.text
     assert not (tmp_path / "default.sqlite3").exists()  # nothing went to the local store
 
 

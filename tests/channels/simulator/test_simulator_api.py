@@ -201,13 +201,22 @@ def test_words_go_through_the_resolver_and_the_skill(page: Browser) -> None:
     assert {"pause": 500} in plan
     assert {"say": "Tip 1. Focus on the relationship, not on your partner."} in plan
 
+    # The practice is one piece (an APL for Audio document, to this Echo): its plan is the
+    # document's timeline, silences longer than SSML's ten seconds included.
     practice = page.say("yes")
     assert [step["pause"] for step in practice["speech"]["plan"] if "pause" in step] == [
+        1000,
         2000,
         8000,
-        10000,
+        20000,
+        30000,
+        8000,
     ]
-    assert practice["view"] == "practice"
+    assert practice["view"] == "practice" and practice["speech"]["document"] is True
+    assert practice["speech"]["sound"] is None
+    assert practice["speech"]["plan"][-1] == {
+        "say": "You can open your eyes now. Do you have a sentence you could say to your partner?"
+    }
 
 
 def test_opening_the_skill_is_a_launch_request(page: Browser) -> None:
@@ -383,7 +392,7 @@ def test_a_recording_becomes_a_script_that_replays(page: Browser, app: Flask) ->
     path = Path(saved.get_json()["saved_to"])
     assert path == Path(app.config[CONFIG_DIALOGS]) / "safety-after-a-practice.yaml"
     script = load(path)
-    assert script.steps[1].pauses == (2, 8, 10)
+    assert script.steps[1].pauses == (1, 2, 8, 20, 30, 8)
     assert script.steps[2].intent == "SafetyIntent" and "911" in script.steps[2].hear
     replay(script, lambda_handler, str(path))
     again = page.post("script", {"name": "Safety after a practice", "picks": picks, "save": True})
