@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from apla_rules import check_response
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
@@ -25,6 +24,8 @@ from skill.service.turns import Served, watching
 from skill.speech.apla import RENDER_DOCUMENT, read
 from skill.speech.programs import get_catalog
 from skill.speech.ssml import to_text, validate
+
+from apla_rules import check_response
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

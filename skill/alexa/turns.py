@@ -56,7 +56,8 @@ class TurnRunner:
         request: Any = envelope.request
         locale = getattr(request, "locale", None) or DEFAULT_LOCALE
         # Alexa in a car sends context.Automotive: the exercises never ask to close the eyes.
-        caller = Caller(person_key(envelope), locale, in_a_vehicle(envelope))
+        plays = plays_audio_documents(envelope)
+        caller = Caller(person_key(envelope), locale, in_a_vehicle(envelope), plays)
         # Launch and intent requests always carry a session, so there are attributes.
         session = cast(dict[str, Any], handler_input.attributes_manager.session_attributes)
         served = self.service.run(
@@ -69,7 +70,7 @@ class TurnRunner:
         )
         rendered = self.service.render(locale, served.reply)
         document = None
-        if rendered.timeline and plays_audio_documents(envelope):
+        if rendered.timeline and plays:
             from skill.speech.apla import directive
 
             sounds = self.service.sounds

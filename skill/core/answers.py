@@ -102,11 +102,15 @@ class Answers(ProgramWalk):
             state=c._replace(part=0),
         )
 
-    def topic(self) -> Turn:
-        """A line about the topic came during a practice ("she feels attacked when I bring
-        up therapy" starts the tips, to Alexa): said so, and asked whether to carry on with
-        the practice, never a silent restart."""
-        return self.ask("practice_topic", {}, Question.CARRY_ON)
+    def topic(self, cmd: Command) -> Turn:
+        """A program was asked for during a practice. Its samples are lines about the topic
+        ("she feels attacked when I bring up therapy" starts the tips, to Alexa): that is
+        said, and whether to carry on with the practice asked, never a silent restart. Not
+        carrying on leaves the practice; for another program, to start that one."""
+        asked = self.catalog.get(cmd.program)
+        other = asked.id if asked is not None and asked.id != self.c.program else None
+        state = self.c._replace(offer=other)
+        return self.ask("practice_topic", {"other": other}, Question.CARRY_ON, state=state)
 
     def answer(self, a: Action) -> Turn:
         yes = a in (Action.YES, Action.READY)
@@ -139,7 +143,13 @@ class Answers(ProgramWalk):
         if q is Question.PRACTICE and program is not None:
             return self.practice() if yes else self.after_step()
         if q is Question.CARRY_ON and program is not None:
-            return self.replay() if yes else self.leave_piece()
+            if yes:
+                return self.replay()
+            if offered is not None:  # another program was asked for: that one, now
+                self.p = self.settled(program.id)
+                self.c = self.at_rest()
+                return self.start_program(Command(Action.START_PROGRAM, program=offered.id))
+            return self.leave_piece()
         if q is Question.READY and program is not None:
             # A session of an older deployment, waiting in a practice for "ready".
             if not yes:

@@ -130,7 +130,7 @@ class _Dialog(Answers, SafetyHold):
         if a is Action.EYES_OPEN:
             return self.eyes_open()
         if a is Action.START_PROGRAM:
-            return self.topic() if self.in_piece else self.start_program(cmd)
+            return self.topic(cmd) if self.in_piece else self.start_program(cmd)
         if a is Action.START_OVER:
             program = self.program or self.catalog.main
             return self.step(program, 1, intro=True)

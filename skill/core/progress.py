@@ -119,7 +119,7 @@ class Progress:
     def unfinished(self) -> tuple[str, int] | None:
         """The program and step of a practice the last session closed in, if any: the
         current program's first."""
-        ids = [self.current] if self.current in self.programs else []
+        ids = [self.current] if self.current is not None and self.current in self.programs else []
         for program_id in [*ids, *sorted(self.programs)]:
             step = self.programs[program_id].unfinished
             if step:

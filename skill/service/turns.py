@@ -60,18 +60,27 @@ ERROR_REPLY = Reply("error")
 # they still match the replies rendered ahead at build time (skill.speech.prerender).
 PROMISING_VIEWS = frozenset({"goodbye", "paused", "fallback_end"})
 SAVED = "saved"
+# The view that says a soft sound will play under the practices: told ``unheard`` on a
+# channel that cannot play one under the voice, so it never promises what is not heard.
+SOUND_VIEW = "sound"
+UNHEARD = "unheard"
 
 
 class Caller:
     """Who is speaking, and on what. (Plain classes here: every Lambda cold start defines
     them, and a NamedTuple costs several times more to define, skill.core.values.)"""
 
-    __slots__ = ("eyes_open", "key", "locale")
+    __slots__ = ("eyes_open", "key", "locale", "plays_sound")
 
-    def __init__(self, key: str, locale: str, eyes_open: bool = False) -> None:
+    def __init__(
+        self, key: str, locale: str, eyes_open: bool = False, plays_sound: bool = False
+    ) -> None:
         self.key = key  # the progress key (skill.store.base.progress_key)
         self.locale = locale
         self.eyes_open = eyes_open  # in a car: exercises never ask to close the eyes
+        # The device can play a sound under the voice (APL for Audio): a soft sound asked
+        # for is heard there; elsewhere the answer says so.
+        self.plays_sound = plays_sound
 
 
 class Served:
@@ -218,6 +227,8 @@ class TurnService:
         reply = turn.reply
         if unsaved and reply.view in PROMISING_VIEWS:
             reply = reply._replace(data={**reply.data, SAVED: False})
+        if reply.view == SOUND_VIEW and not caller.plays_sound:
+            reply = reply._replace(data={**reply.data, UNHEARD: True})
         session[SESSION_CONVERSATION] = turn.conversation.to_dict()
         session[SESSION_PROGRESS] = new_progress.to_dict()
         session[SESSION_UNSAVED] = unsaved

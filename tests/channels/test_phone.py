@@ -120,6 +120,28 @@ def test_a_whole_call_by_keypad(caller: Caller, turns: Recorder) -> None:
     assert turns.actions[-2:] == ["help", "stop"]
 
 
+def test_every_practice_is_one_piece_of_says_and_pauses(caller: Caller) -> None:
+    """Each tip's practice and the reflection: one answer, its silences real <Pause>s (some
+    longer than SSML's ten seconds), no "say ready" in it, its question last."""
+    caller.dial()
+    pieces = []
+    for n in range(1, 6):
+        caller.say(f"tip {n}")
+        pieces.append(caller.say("yes"))
+        caller.say("yes")  # its question
+    pieces.append(caller.say("set my direction"))
+    for heard in pieces:
+        gather = heard.gather
+        assert gather is not None
+        verbs = [child.tag for child in gather]
+        pauses = [int(p.get("length", "0")) for p in gather.iter("Pause")]
+        assert verbs[0] == "Say" and "Pause" in verbs, verbs
+        assert max(pauses) > 10, pauses
+        assert "ready" not in heard.text.lower()
+        last_say = [child for child in gather if child.tag == "Say"][-1]
+        assert "".join(last_say.itertext()).strip().endswith("?")
+
+
 def test_an_unknown_key_explains_the_keypad_without_bothering_the_skill(
     caller: Caller, turns: Recorder
 ) -> None:

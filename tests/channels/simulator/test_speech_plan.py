@@ -119,3 +119,13 @@ def test_every_break_of_the_tips_practices_and_safety_answer_is_kept(locale: str
         assert all(s.text.strip() for s in segments if s.ms == 0)
         practices += any(ms > 10_000 for ms in wanted)
     assert practices == 5  # each tip's practice, with silences past SSML's ten seconds
+
+
+def test_the_reflection_is_one_piece_in_the_simulator_too() -> None:
+    device = Device(lambda_handler, "amzn1.ask.account.PLANDIRECTION")
+    exchange = device.say("set my direction")
+    assert exchange.document is not None
+    segments = plan(exchange.speech_ssml or "")
+    assert max(s.ms for s in segments) > 10_000
+    assert segments[-1].text.endswith("Did you find your small step?")
+    assert not any("ready" in s.text.lower() for s in segments)
