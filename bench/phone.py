@@ -63,7 +63,7 @@ SCRIPT: tuple[tuple[str, str, str], ...] = (
     ("speech", "next", "Tip 3."),
     ("digits", "1", "Tip 4."),
     ("speech", "next tip", "Tip 5."),
-    ("speech", "stop", "I'll remember where you are."),
+    ("speech", "stop", "Take care."),
     ("status", "", ""),
 )
 TURNS_PER_CALL = len(SCRIPT)

@@ -182,6 +182,12 @@ def walk(
                 yield before, command, turn, label
                 if _onwards(progress, turn):
                     next_frontier.append((turn.conversation, turn.progress, turn.reply, label))
+                if command.action is Action.FALLBACK and turn.reply.view == "fallback":
+                    # The search stops at a fallback (``variants`` renders every level):
+                    # the miss after the last level, which ends the session, is here.
+                    missed = conversation._replace(misses=MAX_MISSES)
+                    last = handle(missed, progress, command, NOW, catalog)
+                    yield before, command, last, f"{label} x{MAX_MISSES + 1}"
         frontier = next_frontier
 
 
