@@ -87,7 +87,10 @@ class Answers(ProgramWalk):
         Anywhere else it is a no to the open question, or moving on."""
         c, program = self.c, self.program
         if not self.in_piece or program is None:
-            return self.answer(Action.NO) if c.question is not None else self.next()
+            # "Skip this" at a step is "next"; to a question of an offer, it is a no.
+            if c.question is None or c.question is Question.NEXT_STEP:
+                return self.next()
+            return self.answer(Action.NO)
         self.p = self.settled(program.id)
         if program.step(c.step).kind == "guided":
             return self.declined(program)  # the run is the program's exercise

@@ -119,7 +119,11 @@ class _Dialog(Answers, SafetyHold):
         if a is Action.DONT_KNOW:
             return self.dont_know()
         if a is Action.REPEAT:
-            return Turn(c, p, c.last) if c.last is not None else self.menu()
+            if c.last is None:
+                return self.menu()
+            if c.last.data.get("brief"):  # a step said shortly: "repeat" says all of it
+                return Turn(c, p, c.last._replace(data={**c.last.data, "brief": False}))
+            return Turn(c, p, c.last)
         if a is Action.PAUSE:
             turn = self.aside("paused", remember=self.remember())
             return turn._replace(conversation=c._replace(paused=True))

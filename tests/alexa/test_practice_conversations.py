@@ -291,6 +291,11 @@ def test_a_tip_heard_again_is_its_point_and_example(echo: Talk) -> None:
     assert "Tip 2. Show what your partner can gain." in again.text
     assert "I know I pull away sometimes" in again.text  # the example stays
     assert len(again.text) < len(first.text)
+    echo.say("AMAZON.PauseIntent")
+    resumed = echo.say("AMAZON.ResumeIntent")
+    assert resumed.text.startswith(("Tip 2.", "Alright. Tip 2.", "Here we go. Tip 2."))
+    assert "Think about what's in it for your partner" not in resumed.text
+    assert "Think about what's in it" in echo.say("AMAZON.RepeatIntent").text  # said in full
 
 
 def test_the_tip_after_a_question_example_asks_one_question(echo: Talk) -> None:
@@ -302,3 +307,12 @@ def test_the_tip_after_a_question_example_asks_one_question(echo: Talk) -> None:
 def test_practices_open_three_ways(echo: Talk) -> None:
     openings = {said.text.split(". ", 2)[2].split(".")[0] for _, said in practices(echo)}
     assert len(openings) >= 3, openings
+
+
+def test_skip_this_outside_a_practice_moves_on(echo: Talk) -> None:
+    echo.launch(T0)
+    echo.say("GoToTipIntent", number="2")
+    assert "Tip 3." in echo.say("LeavePracticeIntent").text  # at the practice offer: no
+    echo.say("AMAZON.YesIntent")
+    echo.say("AMAZON.YesIntent")  # tip 3's practice answered: "Shall we go on to tip 4?"
+    assert "Tip 4." in echo.say("LeavePracticeIntent").text
