@@ -5,8 +5,8 @@ captured one can be posted again for up to 300 s), and Alexa may itself send a r
 twice. Either way the turn must not run twice ("next" twice is two tips). So each answer
 is kept by a digest of its request (which names its ``requestId`` and its user, so a
 forged request cannot fetch another person's answer by naming their request) for that
-whole window, and a repeat gets it back as it was. A repeat that arrives while the first is still being answered waits for
-that answer.
+whole window, and a repeat gets it back as it was. A repeat that arrives while the first
+is still being answered waits for that answer.
 
 The memory is this process's (a skill instance's): bounded by entries and by bytes. On
 Lambda each instance remembers its own requests, which is enough there: only Alexa can
