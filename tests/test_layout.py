@@ -34,15 +34,17 @@ SHARED = {"config", "digest", "paths", "aws", "retry"}
 ENTRY_POINTS = {"lambda_function"}
 
 # Each channel may use only these other parts of skill.channels: the text session every
-# text channel shares, the simulated Echo of the chat and the simulator, and (for the
-# simulator, which is the web endpoint with a page added) the web app.
+# text channel shares, the simulated Echo of the chat and the simulator, what development
+# routes accept (local), and (for the simulator, which is the web endpoint with a page
+# added) the web app.
 CHANNEL_USES: dict[str, set[str]] = {
     "text": set(),
+    "local": set(),
     "echo": {"text"},
     "chat": {"text", "echo"},
-    "simulator": {"text", "echo", "web.app"},
-    "web": set(),
-    "phone": {"text"},
+    "simulator": {"text", "echo", "web.app", "local"},
+    "web": {"local"},
+    "phone": {"text", "local"},
 }
 # No module of more than this many lines: one concern each. The ear's safety cues are being
 # split by issue 21 (another branch).

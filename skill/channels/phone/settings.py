@@ -25,6 +25,8 @@ CONFIG_TWILIO_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"
 CONFIG_PUBLIC_BASE_URL = "PUBLIC_BASE_URL"
 CONFIG_CALLS_TABLE_NAME = "PHONE_CALLS_TABLE_NAME"
 CONFIG_ALLOW_UNSIGNED = "PHONE_ALLOW_UNSIGNED"  # development only, and only without a token
+# Host names an unsigned (development) line answers besides this machine's; the web app's.
+CONFIG_DEV_HOSTS = "DEV_HOSTS"
 CONFIG_LOCALE = "PHONE_LOCALE"  # force one locale; default: from the number that was called
 CONFIG_VOICE = "PHONE_VOICE"  # force one Polly voice, e.g. "Polly.Joanna"
 CONFIG_CALL_STORE = "PHONE_CALL_STORE"  # a skill.channels.phone.calls.CallStore

@@ -224,7 +224,7 @@ def _unexpected(exc: Exception) -> Response | tuple[Response, int]:
     """The last resort: whatever went wrong, a signed webhook still gets TwiML."""
     if isinstance(exc, HTTPException):
         return jsonify(error=exc.name.lower()), exc.code or 500
-    logger.exception("phone webhook failed on %s", request.path)
+    logger.exception("phone webhook failed on %.80r", request.path)
     return reply.error()
 
 
