@@ -42,7 +42,7 @@ def cross_site() -> bool:
     """Whether the browser says this request comes from another site or origin."""
     if request.headers.get("Sec-Fetch-Site") in CROSS_SITE:
         return True
-    origin = request.headers.get("Origin")
+    origin = request.headers.get("Origin") or ""
     return bool(origin) and origin.rstrip("/") != request.host_url.rstrip("/")
 
 

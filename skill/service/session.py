@@ -247,7 +247,8 @@ class SessionSchema:
         before versions were written (``stored``)."""
         raw = _map(value, PROGRESS)
         version = raw.get("schema_version")
-        if not stored and not (isinstance(version, int) and 1 <= version <= SCHEMA_VERSION):
+        known = isinstance(version, int) and not isinstance(version, bool)
+        if not stored and not (known and 1 <= int(version or 0) <= SCHEMA_VERSION):
             raise Unreadable("progress.schema_version")
         try:
             data = migrate(dict(raw))
@@ -256,8 +257,8 @@ class SessionSchema:
         if data.get("schema_version") != SCHEMA_VERSION:
             raise Unreadable("progress.schema_version")
         programs: dict[str, Any] = {}
-        stored = _map(data.get("programs"), "progress.programs")
-        for pid, entry in stored.items():
+        entries = _map(data.get("programs"), "progress.programs")
+        for pid, entry in entries.items():
             program = self.catalog.get(pid) if isinstance(pid, str) else None
             if program is not None:
                 programs[pid] = self._program_progress(entry)

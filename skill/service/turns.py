@@ -284,6 +284,30 @@ class TurnService:
                     short_hash(key),
                 )
 
+    def move(
+        self, session: MutableMapping[str, Any], key: str, deadline: Deadline | None = None
+    ) -> bool:
+        """Keep the session's progress under ``key`` from now on, merged with what is stored
+        there (the phone line, when a caller gives their PIN). False if the store failed;
+        then nothing changed."""
+        self.read_session(session)
+        if SESSION_PROGRESS not in session:
+            return True
+        deadline = deadline or self.deadline()
+        stored = self.keeper.load(key, deadline)
+        if stored is None:
+            return False
+        progress = Progress.from_dict(session[SESSION_PROGRESS]).merge(stored)
+        started = int(session.get(SESSION_STARTED) or 0)
+        saved, failed = self.keeper.save(
+            key, progress.with_revision(stored.revision), started, deadline
+        )
+        if failed:
+            return False
+        session[SESSION_PROGRESS] = saved.to_dict()
+        session[SESSION_UNSAVED] = session[SESSION_VISIT_PENDING] = False
+        return True
+
     def delete_user(self, user_id: str, deadline: Deadline | None = None) -> None:
         """Delete everything of the account; ``StorageError`` if the store failed."""
         self.keeper.delete_user(user_id, deadline or self.deadline())

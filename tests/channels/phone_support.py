@@ -18,6 +18,8 @@ from skill.service.turns import TurnService
 from support import AWS_REGION
 
 TOKEN = "test-token"
+PEPPER = "test-pepper-of-the-phone-line"
+PIN = "2468"
 BASE = "https://phone.example.test"
 GATHER_URL = f"{BASE}/phone/gather"
 NUMBER = "+15551234567"
@@ -98,11 +100,17 @@ class Heard:
         assert verbs == ["Gather", "Redirect"], verbs
         gather = self.gather
         assert gather is not None
-        assert gather.get("input") == "speech dtmf"
         assert gather.get("action") == redirect.text
         assert gather.get("method") == "POST"
-        assert gather.get("speechTimeout") == "auto"
         assert int(gather.get("timeout", "0")) > 0
+        # Every answer names the turn it asks for (a nonce Twilio signs with the URL).
+        assert "turn=" in (redirect.text or ""), redirect.text
+        if self.asks_for_pin:
+            # Keys only: nothing said aloud is taken for a PIN, or sent to be transcribed.
+            assert gather.get("numDigits") == "4" and not gather.get("hints")
+            return
+        assert gather.get("input") == "speech dtmf"
+        assert gather.get("speechTimeout") == "auto"
         assert gather.get("hints")
 
     @property
@@ -117,6 +125,11 @@ class Heard:
     @property
     def gather(self) -> ET.Element | None:
         return self.root.find("Gather")
+
+    @property
+    def asks_for_pin(self) -> bool:
+        gather = self.root.find("Gather")
+        return gather is not None and gather.get("input") == "dtmf"
 
     @property
     def says(self) -> list[ET.Element]:
@@ -218,6 +231,15 @@ class Caller:
 
     def hang_up(self) -> Any:
         return self.post("/phone/status", self.params(CallStatus="completed", CallDuration="42"))
+
+    def give_pin(self, pin: str = PIN) -> Heard:
+        """Star, then the PIN (twice, when it is a new one): the call is on its vault."""
+        asked = self.press("*")
+        assert asked.asks_for_pin, asked.text
+        heard = self.press(pin)
+        if heard.asks_for_pin:  # a new PIN: once more, to be sure
+            heard = self.press(pin)
+        return heard
 
 
 class Recorder:

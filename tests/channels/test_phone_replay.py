@@ -82,6 +82,7 @@ def finish_tip_one(app: Flask) -> Recording:
     alice = Recording(app)
     alice.dial()
     assert "Tip 1." in alice.say("yes").text
+    alice.give_pin()
     return alice
 
 
@@ -109,9 +110,11 @@ def test_replayed_gathers_of_an_ended_call_cannot_forget_the_callers_progress(
     assert refused(alice.replay(0))  # the greeting webhook, too
     assert len(turns.commands) == handled, "a replay reached the skill"
 
-    again = Caller(app, ALICE).dial()
-    assert "Welcome back to Ally Coach." in again.text
-    assert "Last time, you finished tip 1." in again.text
+    again = Caller(app, ALICE)
+    again.dial()
+    back = again.give_pin()
+    assert "Welcome back to Ally Coach." in back.text
+    assert "Last time, you finished tip 1." in back.text
 
 
 def test_a_tombstone_outlives_any_call(calls: MemoryCallStore) -> None:
