@@ -34,7 +34,6 @@ from phone_support import (
     CALLS_TABLE,
     NUMBER,
     PEPPER,
-    PIN,
     TOKEN,
     Caller,
     Heard,
@@ -284,7 +283,7 @@ def test_with_carrying_off_every_call_starts_fresh(turns: Recorder, calls: CallS
     assert Caller(app).dial().text.startswith("Welcome to Ally Coach. I'm here")
 
 
-# --- the pepper -------------------------------------------------------------------------------------
+# --- the pepper -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("calls", ["memory"], indirect=True)
