@@ -242,6 +242,53 @@ class Caller:
         return heard
 
 
+def line_config(turns: Any, calls: Any, **extra: Any) -> dict[str, Any]:
+    """The config of an app serving the phone line on ``turns`` and ``calls``, signed with
+    the test token, as Twilio calls it at BASE."""
+    return {
+        "VERIFY_REQUESTS": False,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "PUBLIC_BASE_URL": BASE,
+        "PHONE_TURN_SERVICE": turns,
+        "PHONE_CALL_STORE": calls,
+        **extra,
+    }
+
+
+class Recording(Caller):
+    """A caller whose every webhook is kept, signature and all, as a wiretap would keep it."""
+
+    def __init__(self, app: Flask, number: str = NUMBER) -> None:
+        super().__init__(app, number)
+        self.captured: list[tuple[str, dict[str, str], str]] = []
+
+    def post(
+        self,
+        path: str,
+        params: dict[str, str],
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        if signature is None:
+            signature = self.validator.compute_signature(self.base + path, params)
+        self.captured.append((path, dict(params), signature))
+        return super().post(path, params, signature, headers)
+
+    def replay(self, index: int) -> Heard:
+        """A captured webhook posted again, byte for byte."""
+        path, params, signature = self.captured[index]
+        response = self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+        return Heard(response.status_code, response.get_data(as_text=True), self.action)
+
+    def find(self, words: str) -> int:
+        (index,) = [
+            i
+            for i, (_, params, _) in enumerate(self.captured)
+            if params.get("SpeechResult") == words
+        ]
+        return index
+
+
 class Recorder:
     """Wraps a turn service and keeps every command the phone line gave it, a session's
     end included (as ``session_ended``)."""

@@ -30,15 +30,14 @@ from skill.config import (
 from skill.web import create_app
 
 from phone_support import (
-    BASE,
     CALLS_TABLE,
     NUMBER,
     PEPPER,
-    TOKEN,
     Caller,
-    Heard,
     Recorder,
+    Recording,
     aws_client,
+    line_config,
 )
 from support import SAFETY_NUMBERS, set_fake_aws
 
@@ -59,17 +58,7 @@ def calls(
 
 
 def line_app(turns: Recorder, calls: CallStore, **config: Any) -> Flask:
-    return create_app(
-        {
-            "VERIFY_REQUESTS": False,
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "PUBLIC_BASE_URL": BASE,
-            "PHONE_TURN_SERVICE": turns,
-            "PHONE_CALL_STORE": calls,
-            "PHONE_BUSY_WAIT_SECONDS": 0.05,
-            **config,
-        }
-    )
+    return create_app(line_config(turns, calls, PHONE_BUSY_WAIT_SECONDS=0.05, **config))
 
 
 @pytest.fixture
@@ -77,35 +66,13 @@ def app(turns: Recorder, calls: CallStore) -> Flask:
     return line_app(turns, calls)
 
 
-class Wiretap(Caller):
-    """A caller whose webhooks are kept, signature and all, to be posted again."""
-
-    def __init__(self, app: Flask, number: str = NUMBER) -> None:
-        super().__init__(app, number)
-        self.captured: list[tuple[str, dict[str, str], str]] = []
-
-    def post(
-        self,
-        path: str,
-        params: dict[str, str],
-        signature: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Any:
-        if signature is None:
-            signature = self.validator.compute_signature(self.base + path, params)
-        self.captured.append((path, dict(params), signature))
-        return super().post(path, params, signature, headers)
-
-    def replay(self, index: int) -> Heard:
-        path, params, signature = self.captured[index]
-        response = self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
-        return Heard(response.status_code, response.get_data(as_text=True), self.action)
-
-
-def holding_the_call(calls: CallStore, caller: Caller) -> None:
-    """Another webhook of the call holds its lease (a turn running elsewhere)."""
+def busy_call(app: Flask, calls: CallStore) -> Caller:
+    """A call in progress whose lease another webhook holds (a turn running elsewhere)."""
+    caller = Caller(app)
+    caller.dial()
     binding = caller_binding({"From": caller.number, "To": TO}, PEPPER)
     assert calls.claim(caller.call_sid, binding, new_lease()).status.value == "claimed"
+    return caller
 
 
 def deferred(calls: CallStore, call_sid: str) -> dict[str, Any]:
@@ -125,7 +92,7 @@ def deferred(calls: CallStore, call_sid: str) -> dict[str, Any]:
 def test_a_captured_gather_posted_again_during_the_call_drives_no_turn(
     app: Flask, turns: Recorder
 ) -> None:
-    caller = Wiretap(app)
+    caller = Recording(app)
     caller.dial()
     assert "Tip 1." in caller.say("yes").text
     assert "Tip 2." in caller.say("next").text
@@ -146,9 +113,7 @@ def test_a_captured_gather_posted_again_during_the_call_drives_no_turn(
 def test_a_disclosure_while_the_call_is_busy_gets_the_safety_answer(
     app: Flask, calls: CallStore
 ) -> None:
-    caller = Caller(app)
-    caller.dial()
-    holding_the_call(calls, caller)
+    caller = busy_call(app, calls)
 
     heard = caller.say("my husband hits me and I'm scared")
     for _ in range(5):  # "one moment"s, if any, until the line answers
@@ -165,9 +130,7 @@ def test_a_disclosure_while_the_call_is_busy_gets_the_safety_answer(
 def test_words_left_with_a_busy_call_go_when_the_line_gives_up(
     app: Flask, calls: CallStore
 ) -> None:
-    caller = Caller(app)
-    caller.dial()
-    holding_the_call(calls, caller)
+    caller = busy_call(app, calls)
 
     held = caller.say("next please")
     assert held.holding and len(deferred(calls, caller.call_sid)) == 1

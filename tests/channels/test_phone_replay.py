@@ -9,15 +9,13 @@ webhook with a polite hang-up, never with the skill.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from flask import Flask
 
 from skill.channels.phone.calls import MemoryCallStore
 from skill.web import create_app
 
-from phone_support import BASE, TOKEN, Caller, Heard, Recorder
+from phone_support import Caller, Heard, Recorder, Recording, line_config
 
 ALICE = "+15551234567"
 MALLORY = "+15559876543"
@@ -30,48 +28,7 @@ def calls() -> MemoryCallStore:
 
 @pytest.fixture
 def app(turns: Recorder, calls: MemoryCallStore) -> Flask:
-    return create_app(
-        {
-            "VERIFY_REQUESTS": False,
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "PUBLIC_BASE_URL": BASE,
-            "PHONE_TURN_SERVICE": turns,
-            "PHONE_CALL_STORE": calls,
-        }
-    )
-
-
-class Recording(Caller):
-    """A caller whose every webhook is kept, signature and all, as a wiretap would keep it."""
-
-    def __init__(self, app: Flask, number: str = ALICE) -> None:
-        super().__init__(app, number)
-        self.captured: list[tuple[str, dict[str, str], str]] = []
-
-    def post(
-        self,
-        path: str,
-        params: dict[str, str],
-        signature: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Any:
-        if signature is None:
-            signature = self.validator.compute_signature(self.base + path, params)
-        self.captured.append((path, dict(params), signature))
-        return super().post(path, params, signature, headers)
-
-    def replay(self, index: int) -> Heard:
-        path, params, signature = self.captured[index]
-        response = self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
-        return Heard(response.status_code, response.get_data(as_text=True), self.action)
-
-    def find(self, words: str) -> int:
-        (index,) = [
-            i
-            for i, (_, params, _) in enumerate(self.captured)
-            if params.get("SpeechResult") == words
-        ]
-        return index
+    return create_app(line_config(turns, calls))
 
 
 def refused(heard: Heard) -> bool:
