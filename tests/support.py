@@ -196,6 +196,32 @@ SAFETY_NUMBERS = {
     "en-IN": ("112", "181", "14416"),
 }
 
+# Who the partner named in a disclosure is, by the PartnerType values that say it ("" when
+# unknown: no word, "partner", "spouse", a word the model does not know).
+PARTNER_WORDS = {
+    "female": ("wife", "girlfriend"),
+    "male": ("husband", "boyfriend"),
+    "": (None, "partner", "spouse", "sweetheart"),
+}
+# locale -> who the partner is -> the helplines the partner-danger answer gives, as a person
+# reads them: lines that serve the person speaking, whoever they are; none where no line
+# exists (then the emergency number alone). Every line a locale has is on its card.
+SAFETY_LINES: dict[str, dict[str, tuple[str, ...]]] = {
+    "en-US": dict.fromkeys(PARTNER_WORDS, ("1-800-799-7233",)),
+    "en-GB": {
+        # Men's Advice Line; Galop, the LGBT+ domestic abuse helpline.
+        "female": ("0808 801 0327", "0800 999 5428"),
+        # National Domestic Abuse Helpline (for women); Men's Advice Line.
+        "male": ("0808 2000 247", "0808 801 0327"),
+        "": ("0808 2000 247", "0808 801 0327"),
+    },
+    "en-CA": dict.fromkeys(PARTNER_WORDS, ("211",)),
+    "en-AU": dict.fromkeys(PARTNER_WORDS, ("1800 737 732",)),
+    # 181 is the Women Helpline; India has no national line for men abused by a partner.
+    "en-IN": {"female": (), "male": ("181",), "": ("181",)},
+}
+# Lines run for women only: never the line given to someone whose partner is a woman.
+WOMEN_ONLY_LINES = {"en-GB": "0808 2000 247", "en-IN": "181"}
 
 AWS_REGION = "eu-west-1"
 

@@ -40,10 +40,14 @@ def safety(words: str, locale: str) -> Answer | None:
     no state and changes none, so a replayed webhook gains nothing from it."""
     if not words:
         return None
-    view = SAFETY_VIEWS.get(get_resolver(locale).resolve(words).intent or "")
+    heard = get_resolver(locale).resolve(words)
+    view = SAFETY_VIEWS.get(heard.intent or "")
     if view is None:
         return None
-    return Answer([render(locale, view, closing=True)], hang_up=True)
+    # Who the partner is picks the helpline, as in the skill's own answer.
+    partner = heard.slots.get("partner") if view == "safety" else None
+    data = {"partner": partner} if partner else {}
+    return Answer([render(locale, view, closing=True, **data)], hang_up=True)
 
 
 def refuse(call_sid: str, status: ClaimStatus, words: str = "") -> Response:
