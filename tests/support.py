@@ -43,8 +43,32 @@ WITHOUT_APLA = "jovo-v3/LaunchRequest.json"
 WITH_APLA = "composed/LaunchRequest.APLA.json"
 
 
+class ServedTurn:
+    """What a test asserts on: the last turn the turn service served for a request (its
+    ``served``, from the service's hook), rather than the templates' words."""
+
+    served: list[Served]
+
+    @property
+    def view(self) -> str | None:
+        return self.served[-1].reply.view if self.served else None
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        return self.served[-1].reply.data if self.served else {}
+
+    @property
+    def action(self) -> str | None:
+        return self.served[-1].action.value if self.served else None
+
+    @property
+    def step(self) -> int | None:
+        """The step a ``step`` view said (``None`` for any other answer)."""
+        return self.data.get("step") if self.view == "step" else None
+
+
 @dataclass
-class Said:
+class Said(ServedTurn):
     """One response, checked: valid SSML, and a reprompt whenever the session stays open.
 
     ``view``, ``data`` and ``action`` are the turn's, as the turn service served it (its
@@ -120,23 +144,6 @@ class Said:
     @property
     def attributes(self) -> dict[str, Any]:
         return dict(self.raw.get("sessionAttributes") or {})
-
-    @property
-    def view(self) -> str | None:
-        return self.served[-1].reply.view if self.served else None
-
-    @property
-    def data(self) -> Mapping[str, Any]:
-        return self.served[-1].reply.data if self.served else {}
-
-    @property
-    def action(self) -> str | None:
-        return self.served[-1].action.value if self.served else None
-
-    @property
-    def step(self) -> int | None:
-        """The step a ``step`` view said (``None`` for any other view)."""
-        return self.data.get("step") if self.view == "step" else None
 
 
 class Talk:
@@ -243,6 +250,32 @@ SAFETY_NUMBERS = {
     "en-IN": ("112", "181", "14416"),
 }
 
+# Who the partner named in a disclosure is, by the PartnerType values that say it ("" when
+# unknown: no word, "partner", "spouse", a word the model does not know).
+PARTNER_WORDS = {
+    "female": ("wife", "girlfriend"),
+    "male": ("husband", "boyfriend"),
+    "": (None, "partner", "spouse", "sweetheart"),
+}
+# locale -> who the partner is -> the helplines the partner-danger answer gives, as a person
+# reads them: lines that serve the person speaking, whoever they are; none where no line
+# exists (then the emergency number alone). Every line a locale has is on its card.
+SAFETY_LINES: dict[str, dict[str, tuple[str, ...]]] = {
+    "en-US": dict.fromkeys(PARTNER_WORDS, ("1-800-799-7233",)),
+    "en-GB": {
+        # Men's Advice Line; Galop, the LGBT+ domestic abuse helpline.
+        "female": ("0808 801 0327", "0800 999 5428"),
+        # National Domestic Abuse Helpline (for women); Men's Advice Line.
+        "male": ("0808 2000 247", "0808 801 0327"),
+        "": ("0808 2000 247", "0808 801 0327"),
+    },
+    "en-CA": dict.fromkeys(PARTNER_WORDS, ("211",)),
+    "en-AU": dict.fromkeys(PARTNER_WORDS, ("1800 737 732",)),
+    # 181 is the Women Helpline; India has no national line for men abused by a partner.
+    "en-IN": {"female": (), "male": ("181",), "": ("181",)},
+}
+# Lines run for women only: never the line given to someone whose partner is a woman.
+WOMEN_ONLY_LINES = {"en-GB": "0808 2000 247", "en-IN": "181"}
 
 AWS_REGION = "eu-west-1"
 

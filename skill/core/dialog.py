@@ -89,7 +89,7 @@ class _Dialog(Answers, SafetyHold):
     def dispatch(self, cmd: Command) -> Turn:
         a, c, p = cmd.action, self.c, self.p
         if a in (Action.SAFETY, Action.SELF_HARM):
-            return self.safety(a)
+            return self.safety(a, cmd.partner)
         forgetting = c.question is Question.FORGET and a in (Action.YES, Action.NO)
         if c.hold and a not in _WHILE_HELD and not forgetting:
             return self.held(a)

@@ -7,14 +7,18 @@ from skill.core.values import Action, Conversation, Reply, Turn
 
 
 class SafetyHold(DialogBase):
-    def safety(self, a: Action) -> Turn:
+    def safety(self, a: Action, partner: str | None = None) -> Turn:
         """Coaching stops: no persuasion advice, just where to find help now. The session
-        stays open so that a misreading can be undone, and nothing comes back on its own."""
+        stays open so that a misreading can be undone, and nothing comes back on its own.
+        The partner named (danger from a partner) goes to this answer only, to pick a
+        helpline that serves the person speaking: the held state keeps none of it."""
         c = self.c
         before = c.before if c.hold else c._replace(last=c.last)
         state = Conversation(hold=True, before=before, eyes_open=c.eyes_open)
-        view = "self_harm" if a is Action.SELF_HARM else "safety"
-        return Turn(state, self.p, Reply(view, {}, card="numbers"))
+        if a is Action.SELF_HARM:
+            return Turn(state, self.p, Reply("self_harm", {}, card="numbers"))
+        data = {"partner": partner} if partner else {}
+        return Turn(state, self.p, Reply("safety", data, card="numbers"))
 
     def held(self, a: Action) -> Turn:
         """Anything said after a safety answer, before the user says it was a misreading."""

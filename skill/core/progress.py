@@ -2,7 +2,9 @@
 
 Progress is kept per program id, so a program added as content needs no new field. The
 stored form is versioned (``SCHEMA_VERSION``) and every older version is migrated on read;
-nothing a user stored is dropped, not even progress in a program the content no longer has.
+reading drops nothing, not even progress in a program the content no longer has. (The turn
+service carries only the catalog's programs, bounded, ``skill.service.session``: such
+progress stays in the store until the person's next save.)
 """
 
 from __future__ import annotations

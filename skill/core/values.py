@@ -89,7 +89,7 @@ class Command(NamedTuple):
     action: Action
     number: int | None = None  # GO_TO_STEP: the number asked for, if one was understood
     heard: str | None = None  # the words heard, for "there is no tip nine"
-    partner: str | None = None  # START_PROGRAM: "husband", "wife", ... when said
+    partner: str | None = None  # START_PROGRAM, SAFETY: "husband", "wife", ... when said
     program: str | None = None  # START_PROGRAM: the program's id; None if not one we have
     position: str | None = None  # GO_TO_STEP: "last"
     sound: str | None = None  # SOUND: the content's id of the sound asked for; None: default

@@ -100,6 +100,10 @@ def to_command(intent_name: str, slots: Mapping[str, str | None], catalog: Catal
 
         # "with rain": that sound; "with some background sound": the content's default.
         return Command(action, sound=get_sounds().resolve(slots.get("sound")))
+    if action is Action.SAFETY:
+        # Who the partner is picks a helpline that serves the person speaking; the core
+        # passes it to the answer only, and keeps none of it.
+        return Command(action, partner=slots.get("partner") or None)
     if action is Action.PREVIOUS and intent_name == "GoBackIntent":
         count = parse_number(slots.get("count"))
         return Command(action, number=count if count and count > 0 else None)

@@ -35,6 +35,7 @@ from skill.digest import short_hash
 from skill.service.budget import Deadline, RetryPolicy
 from skill.service.keeping import Keeper
 from skill.service.replies import render
+from skill.service.session import SessionSchema
 
 if TYPE_CHECKING:
     from skill.core.program import Catalog
@@ -58,7 +59,7 @@ ERROR_REPLY = Reply("error")
 # Views whose words promise that the progress is kept. They are given ``saved: False``
 # when it is not, and then say so; with the progress stored they get nothing extra, so
 # they still match the replies rendered ahead at build time (skill.speech.prerender).
-PROMISING_VIEWS = frozenset({"goodbye", "paused", "fallback_end"})
+PROMISING_VIEWS = frozenset({"goodbye", "paused", "pacing", "sound", "fallback_end"})
 SAVED = "saved"
 # The view that says a soft sound will play under the practices: told ``unheard`` on a
 # channel that cannot play one under the voice, so it never promises what is not heard.
@@ -137,9 +138,10 @@ class TurnService:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.store = store
-        self.keeper = Keeper(store)
+        self.keeper = Keeper(store, self.read_progress)
         self.catalog = catalog
         self._speech = speech
+        self._schema: SessionSchema | None = None
         self.retry = retry or RetryPolicy()
 
     @property
@@ -156,6 +158,37 @@ class TurnService:
         from skill.speech.sounds import get_sounds
 
         return get_sounds(self.speech.root)
+
+    @property
+    def schema(self) -> SessionSchema:
+        """What a session may hold: this catalog's programs, these templates' views."""
+        if self._schema is None:
+            self._schema = SessionSchema(self.catalog, *self.speech.names())
+        return self._schema
+
+    def read_session(self, session: MutableMapping[str, Any]) -> None:
+        """Keep in ``session`` only what the schema reads (``skill.service.session``); what
+        could not be read is dropped with one log line (names of fields, never values)."""
+        clean, problems = self.schema.read(session)
+        if problems:
+            logger.warning(
+                "session attributes not as written, dropped: %.300s", ", ".join(problems[:12])
+            )
+        session.clear()
+        session.update(clean)
+
+    def read_progress(self, stored: dict[str, Any]) -> Progress:
+        """Stored progress, bounded as a session's is; unreadable: a fresh start that will
+        overwrite it (its revision is kept, so the write is still conditional)."""
+        try:
+            return Progress.from_dict(self.schema.progress(stored, stored=True))
+        except Exception as exc:  # Unreadable, or a shape migrate() cannot take
+            logger.warning("stored progress unreadable (%s); starting fresh", type(exc).__name__)
+            revision = stored.get("revision")
+            fresh = Progress()
+            if isinstance(revision, int) and not isinstance(revision, bool) and revision >= 0:
+                fresh = fresh.with_revision(revision)
+            return fresh
 
     def deadline(self, context: Any = None) -> Deadline:
         """A turn's time for the store, from now (``context``: Lambda's, if any)."""
@@ -175,6 +208,7 @@ class TurnService:
     ) -> Served:
         """Answer ``command``; ``now`` is the request's time in epoch seconds."""
         deadline = deadline or self.deadline()
+        self.read_session(session)
         if new_session:
             session[SESSION_STARTED] = now
         conversation = Conversation.from_dict(session.get(SESSION_CONVERSATION))
@@ -264,6 +298,7 @@ class TurnService:
         """The session ended. The core hears it (a practice the session closed in is
         remembered, to offer again next time), and what is unsaved is saved; nothing is
         said."""
+        self.read_session(session)
         if SESSION_PROGRESS not in session:
             return
         unsaved = bool(session.get(SESSION_UNSAVED))
@@ -280,6 +315,30 @@ class TurnService:
                     "session of user=%s ended with progress the store did not take",
                     short_hash(key),
                 )
+
+    def move(
+        self, session: MutableMapping[str, Any], key: str, deadline: Deadline | None = None
+    ) -> bool:
+        """Keep the session's progress under ``key`` from now on, merged with what is stored
+        there (the phone line, when a caller gives their PIN). False if the store failed;
+        then nothing changed."""
+        self.read_session(session)
+        if SESSION_PROGRESS not in session:
+            return True
+        deadline = deadline or self.deadline()
+        stored = self.keeper.load(key, deadline)
+        if stored is None:
+            return False
+        progress = Progress.from_dict(session[SESSION_PROGRESS]).merge(stored)
+        started = int(session.get(SESSION_STARTED) or 0)
+        saved, failed = self.keeper.save(
+            key, progress.with_revision(stored.revision), started, deadline
+        )
+        if failed:
+            return False
+        session[SESSION_PROGRESS] = saved.to_dict()
+        session[SESSION_UNSAVED] = session[SESSION_VISIT_PENDING] = False
+        return True
 
     def delete_user(self, user_id: str, deadline: Deadline | None = None) -> None:
         """Delete everything of the account; ``StorageError`` if the store failed."""

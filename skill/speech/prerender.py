@@ -104,7 +104,9 @@ def commands(catalog: Catalog, partners: Iterable[str] = ("husband",)) -> list[C
         for partner in partners
     ]
     begin += [Command(Action.START_PROGRAM, heard="banana"), Command(Action.START_PROGRAM)]
-    return plain + steps + wrong + begin
+    # The partner-danger answer depends on who the partner is; what follows it does not.
+    danger = [Command(Action.SAFETY, partner=partner) for partner in partners]
+    return plain + steps + wrong + begin + danger
 
 
 def _key(conversation: Conversation, progress: Progress, catalog: Catalog) -> str:

@@ -195,10 +195,18 @@ class Speech:
             self.cache.put((locale, key), cached)
         return cached
 
+    def names(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The views and the cards the templates have, in any locale."""
+        return template_names(self._root)
+
     def _table(self, locale: str, view: str) -> dict[str, list[str | None]]:
         table = self._prerendered.get((locale, view))
         if table is None:
             table = {}
+            if view not in self.names()[0]:
+                # No such view (a forged name): nothing to look up, and nothing kept, so
+                # made-up names cannot grow this dict.
+                return table
             if self._prerendered_dir is not None:
                 path = self._prerendered_dir / locale / f"{view}.json"
                 try:
@@ -257,6 +265,27 @@ def template_files(root: Path = TEMPLATES_DIR) -> list[str]:
         prefix = "" if relative == "." else relative + "/"
         found.extend(prefix + name for name in files if name.endswith((".j2", ".json")))
     return sorted(found)
+
+
+_VIEW_SUFFIX = ".ssml.j2"
+_CARD_SUFFIX = ".txt.j2"
+
+
+@lru_cache(maxsize=4)
+def template_names(root: Path = TEMPLATES_DIR) -> tuple[frozenset[str], frozenset[str]]:
+    """The names of the views (``<locale>/views/<name>.ssml.j2``) and the cards
+    (``<locale>/cards/<name>.txt.j2``) under ``root``."""
+    views: set[str] = set()
+    cards: set[str] = set()
+    for name in template_files(root):
+        parts = name.split("/")
+        if len(parts) != 3 or parts[2].startswith("_"):
+            continue
+        if parts[1] == "views" and parts[2].endswith(_VIEW_SUFFIX):
+            views.add(parts[2].removesuffix(_VIEW_SUFFIX))
+        elif parts[1] == "cards" and parts[2].endswith(_CARD_SUFFIX):
+            cards.add(parts[2].removesuffix(_CARD_SUFFIX))
+    return frozenset(views), frozenset(cards)
 
 
 @lru_cache(maxsize=1)

@@ -204,7 +204,9 @@ def test_an_envelope_without_context_uses_the_session_user() -> None:
         "intent": {"name": "MotivatePartnerIntent", "slots": {}},
     }
     assert "Tip 1." in call(go_on).text
-    back = call(event)
+    again = copy.deepcopy(event)  # a later launch: a request of its own
+    again["request"]["requestId"] += ".later"
+    back = call(again)
     assert "Welcome back" in back.text
 
 

@@ -166,3 +166,75 @@ def test_asking_for_eyes_open_mid_practice_replays_it_with_open_eyes(handler: An
     opened = talk.say("EyesOpenIntent")
     assert "close your eyes" not in opened.text.lower()
     assert not opened.ended and opened.reprompt
+
+
+def _safety_envelope(locale: str, heard: str, resolved: str) -> dict[str, Any]:
+    """The published SafetyIntent envelope, as Alexa sends it in ``locale`` when someone says
+    "my {heard} hits me": the slot with the words heard and entity resolution's value."""
+    event: dict[str, Any] = json.loads((FIXTURES / "safety_intent.json").read_text())
+    event["request"]["locale"] = locale
+    skill_id = event["context"]["System"]["application"]["applicationId"]
+    event["request"]["intent"]["slots"]["partner"] = {
+        "name": "partner",
+        "value": heard,
+        "confirmationStatus": "NONE",
+        "source": "USER",
+        "resolutions": {
+            "resolutionsPerAuthority": [
+                {
+                    "authority": f"amzn1.er-authority.echo-sdk.{skill_id}.PartnerType",
+                    "status": {"code": "ER_SUCCESS_MATCH"},
+                    "values": [{"value": {"name": resolved, "id": resolved}}],
+                }
+            ]
+        },
+    }
+    return event
+
+
+# locale -> (what must be said, what must not be) when the partner who hurts is a woman.
+WIFE_LINES = {
+    # The Men's Advice Line and Galop; not the Helpline run for women.
+    "en-GB": (["0808 801 0327", "0800 999 5428"], ["0808 2000 247"]),
+    # No national line for men: the emergency number alone, not the Women Helpline.
+    "en-IN": (["112"], ["181"]),
+}
+
+
+@pytest.mark.parametrize("locale", sorted(WIFE_LINES))
+def test_a_man_whose_wife_hits_him_hears_a_line_that_serves_him(
+    locale: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from skill.lambda_function import lambda_handler
+
+    caplog.set_level(logging.INFO)
+    said = Said(lambda_handler(_safety_envelope(locale, "missus", "wife"), None))
+    given, not_given = WIFE_LINES[locale]
+    for number in given:
+        assert has_number(said, number), f"{number} not in {said.text!r}"
+    for number in not_given:
+        assert not has_number(said, number), f"{number} in {said.text!r}"
+    assert "women" not in said.text.lower()
+    assert not said.ended and said.reprompt
+    # Every line is still on the discreet card.
+    assert said.card and all(
+        re.sub(r"\D", "", n) in re.sub(r"\D", "", json.dumps(said.card)) for n in given + not_given
+    )
+    # Who the partner is is not kept in the session, nor logged, nor said back.
+    kept = json.dumps(said.attributes)
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    for word in ("wife", "missus"):
+        assert word not in kept and word not in logged and word not in said.text.lower()
+
+    # "Repeat", in the same session: every number, for anyone; the partner is not known.
+    follow = _safety_envelope(locale, "missus", "wife")
+    follow["session"]["attributes"] = said.attributes
+    follow["request"]["intent"] = {
+        "name": "AMAZON.RepeatIntent",
+        "confirmationStatus": "NONE",
+        "slots": {},
+    }
+    again = Said(lambda_handler(follow, None))
+    emergency, helpline, crisis = NUMBERS[locale]
+    assert has_number(again, emergency) and has_number(again, crisis)
+    assert has_number(again, helpline)

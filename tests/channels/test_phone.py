@@ -15,14 +15,16 @@ from flask import Flask
 from skill.channels.phone.call import KEYPAD
 from skill.channels.phone.calls import MemoryCallStore
 from skill.channels.phone.guard import MAX_FORM_BYTES
+from skill.channels.phone.identity import line_key, vault_user_id
 from skill.config import ENV_PUBLIC_BASE_URL, ENV_TWILIO_AUTH_TOKEN, get_settings
+from skill.digest import short_hash
 from skill.service.turns import TurnService
 from skill.speech.programs import get_catalog
 from skill.speech.render import get_speech
 from skill.store.sqlite import SqliteProgressStore
 from skill.web import create_app
 
-from phone_support import BASE, NUMBER, TOKEN, Caller, Recorder
+from phone_support import BASE, NUMBER, PEPPER, PIN, TOKEN, Caller, Recorder
 
 AppFactory = Callable[..., Flask]
 
@@ -86,7 +88,7 @@ def test_a_whole_call_by_speech(caller: Caller, calls: MemoryCallStore) -> None:
     assert "Tip 1. Focus on the relationship" in heard.text
     for n, words in zip(range(2, 6), ("No thanks.", "no", "Nope", "No."), strict=True):
         heard = caller.say(words)
-        assert f"Tip {n}." in heard.text, heard.text
+        assert heard.step == n, heard.text
         assert heard.listening
     heard = caller.say("next")
     assert "That was the last of the five tips." in heard.text
@@ -100,13 +102,13 @@ def test_a_whole_call_by_speech(caller: Caller, calls: MemoryCallStore) -> None:
 
 def test_a_whole_call_by_keypad(caller: Caller, turns: Recorder) -> None:
     caller.dial()
-    assert "Tip 1." in caller.press("1").text
+    assert caller.press("1").step == 1
     practice = caller.press("7")  # one piece: its silences are <Pause>s, its question last
     assert "Let's practice." in practice.text and "Do you have a sentence" in practice.text
     assert "Shall we go on to tip 2?" in caller.press("7").text
-    assert "Tip 2." in caller.press("1").text
-    assert "Tip 2." in caller.press("2").text  # repeat
-    assert "Tip 1." in caller.press("3").text  # back
+    assert caller.press("1").step == 2
+    assert caller.press("2").step == 2  # repeat
+    assert caller.press("3").step == 1  # back
     for n in range(2, 6):
         assert f"Tip {n}." in caller.press("1").text
     assert "That was the last of the five tips." in caller.press("1").text
@@ -152,7 +154,7 @@ def test_an_unknown_key_explains_the_keypad_without_bothering_the_skill(
     assert "Press 9 for help" in heard.text
     assert heard.text.endswith("Say yes. Or say, set my direction.")  # the open question
     assert len(turns.commands) == before
-    assert "Tip 1." in caller.press("7").text  # the call goes on as before
+    assert caller.press("7").step == 1  # the call goes on as before
 
 
 def test_the_keypad_template_announces_exactly_the_keys_the_line_handles() -> None:
@@ -194,7 +196,7 @@ def test_speaking_resets_the_silence_count(caller: Caller) -> None:
     caller.dial()
     caller.silence()
     caller.silence()
-    assert "Tip 1." in caller.say("yes").text
+    assert caller.say("yes").step == 1
     again = caller.silence()
     assert again.listening and again.text.startswith("Would you like to try a short practice?")
 
@@ -209,21 +211,25 @@ def test_an_empty_or_wordless_result_counts_as_silence(caller: Caller, empty: st
 # --- ringing back ---------------------------------------------------------------------------
 
 
-def test_ringing_back_resumes_where_the_caller_left_off(app: Flask) -> None:
+def test_ringing_back_with_the_pin_resumes_where_the_caller_left_off(app: Flask) -> None:
     first = Caller(app)
     first.dial()
     first.say("yes please")
+    assert "Your progress is now kept with this PIN." in first.give_pin().text
     first.say("next")
-    assert "Tip 3." in first.say("next tip").text
+    assert first.say("next tip").step == 3
     assert first.say("stop").hung_up
 
-    again = Caller(app).dial()
-    assert "Welcome back to Ally Coach." in again.text
-    assert "Last time, you finished tip 3," in again.text
-    assert "Shall we go on with tip 4?" in again.text
+    again = Caller(app)
+    assert again.dial().text.startswith("Welcome to Ally Coach. I'm here")  # the number alone
+    back = again.give_pin()
+    assert back.text.startswith("Thank you.") and "Welcome back to Ally Coach." in back.text
+    assert "Last time, you finished tip 3," in back.text
+    assert "Shall we go on with tip 4?" in back.text
 
-    stranger = Caller(app, "+15550000000").dial()
-    assert stranger.text.startswith("Welcome to Ally Coach. I'm here")
+    stranger = Caller(app, "+15550000000")
+    stranger.dial()
+    assert "Welcome back" not in stranger.give_pin().text  # the same PIN, another number
 
 
 def test_hanging_up_mid_call_keeps_progress_and_frees_the_call(
@@ -232,6 +238,7 @@ def test_hanging_up_mid_call_keeps_progress_and_frees_the_call(
     first = Caller(app)
     first.dial()
     first.say("yes")
+    first.give_pin()
     first.say("next")
     assert len(calls) == 1
     assert first.hang_up().status_code == 204
@@ -239,7 +246,8 @@ def test_hanging_up_mid_call_keeps_progress_and_frees_the_call(
     assert turns.actions[-1] == "session_ended"
 
     again = Caller(app)
-    assert "Last time, you finished tip 2," in again.dial().text
+    again.dial()
+    assert "Last time, you finished tip 2," in again.give_pin().text
     assert "Tip 3." in again.say("yes").text
 
 
@@ -258,6 +266,7 @@ def test_a_lost_call_state_ends_the_call_politely_and_keeps_progress(
 ) -> None:
     first = Caller(app)
     first.dial()
+    first.give_pin()
     first.say("yes")
     first.say("next")
     calls.forget(first.call_sid)  # expired, evicted, or a restart of the only process
@@ -267,19 +276,20 @@ def test_a_lost_call_state_ends_the_call_politely_and_keeps_progress(
     # nothing and says so, instead of starting a session on a stranger's word.
     assert heard.hung_up and heard.text.startswith("Sorry, I can't go on with this call.")
     assert len(turns.commands) == before
-    again = Caller(app).dial()
-    assert "Last time, you finished tip 2," in again.text
+    again = Caller(app)
+    again.dial()
+    assert "Last time, you finished tip 2," in again.give_pin().text
 
 
 def test_the_greeting_asked_for_again_restarts_the_same_call(
     caller: Caller, turns: Recorder, calls: MemoryCallStore
 ) -> None:
     caller.dial()
-    assert "Tip 1." in caller.say("yes").text
+    assert caller.say("yes").step == 1
     again = caller._heard("/phone/voice", CallStatus="in-progress")  # Twilio asks again
     assert "Welcome back to Ally Coach." in again.text
     assert turns.actions[-2:] == ["session_ended", "launch"]
-    assert len(calls) == 1 and "Tip 2." in caller.say("yes").text
+    assert len(calls) == 1 and caller.say("yes").step == 2
 
 
 def test_opening_the_skill_again_mid_call_starts_over(caller: Caller, turns: Recorder) -> None:
@@ -342,12 +352,13 @@ def test_a_tampered_body_is_forbidden(caller: Caller, turns: Recorder) -> None:
     caller.dial()
     before = len(turns.commands)
     signed = caller.params(SpeechResult="yes")
-    signature = caller.validator.compute_signature(BASE + "/phone/gather", signed)
+    path = caller.next_path  # the turn the answer asked for
+    signature = caller.validator.compute_signature(BASE + path, signed)
     tampered = {**signed, "SpeechResult": "forget my progress"}
-    assert caller.post("/phone/gather", tampered, signature=signature).status_code == 403
+    assert caller.post(path, tampered, signature=signature).status_code == 403
     added = {**signed, "Digits": "0"}
-    assert caller.post("/phone/gather", added, signature=signature).status_code == 403
-    assert caller.post("/phone/gather", signed, signature=signature).status_code == 200
+    assert caller.post(path, added, signature=signature).status_code == 403
+    assert caller.post(path, signed, signature=signature).status_code == 200
     assert len(turns.commands) == before + 1
 
 
@@ -370,7 +381,7 @@ def test_without_a_public_base_url_the_request_url_is_what_was_signed(
     # Twilio resolves a relative action against the URL it requested: right behind any proxy.
     caller = Caller(app, base="http://localhost", action="/phone/gather")
     assert caller.dial().listening
-    assert "Tip 1." in caller.say("yes").text
+    assert caller.say("yes").step == 1
 
 
 def test_no_auth_token_fails_closed(make_app: AppFactory, turns: Recorder) -> None:
@@ -492,34 +503,47 @@ def test_the_number_never_reaches_the_store_or_the_logs(
     first = Caller(app)
     first.dial()
     first.say("yes")
+    first.give_pin()
     first.say("next")
     state = calls.get(first.call_sid)
     assert state is not None
     assert NUMBER not in repr(state.to_dict()) and NUMBER[1:] not in repr(state.to_dict())
+    assert PIN not in repr(state.to_dict())
     first.say("my partner hurts me")  # a disclosure: its words must not be logged either
     again = Caller(app)
-    assert "Last time, you finished tip 2," in again.dial().text
+    again.dial()
+    assert "Last time, you finished tip 2," in again.give_pin().text
     again.press("0")
 
-    hashed = hashlib.sha256(NUMBER.encode()).hexdigest()
-    assert state.user_id == "phone:" + hashed
+    vault = vault_user_id(line_key(NUMBER, PEPPER), PIN, PEPPER)
+    assert state.user_id == vault
     stored = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
-    assert ("phone:" + hashed).encode() in stored  # progress is there, under the hash
-    for form in (NUMBER, NUMBER[1:], NUMBER[-10:], "555-123-4567"):
+    assert vault.encode() in stored  # progress is there, under the keyed hash
+    hashed = hashlib.sha256(NUMBER.encode()).hexdigest()
+    for form in (NUMBER, NUMBER[1:], NUMBER[-10:], "555-123-4567", hashed):
         assert form.encode() not in stored
         assert form not in caplog.text
-    assert "hurts me" not in caplog.text
+    assert "hurts me" not in caplog.text and PIN not in caplog.text
     assert "phone turn call=" in caplog.text  # the turns are logged, just not who or what
+    # Log tags are of keyed hashes only: hashing every number gives none of them.
+    assert short_hash("phone:" + hashed) not in caplog.text
 
 
-def test_a_pepper_changes_the_caller_hash(make_app: AppFactory, calls: MemoryCallStore) -> None:
-    app = make_app(PHONE_CALLER_PEPPER="s3cret")
-    caller = Caller(app)
+def test_a_new_pepper_opens_none_of_the_old_vaults(
+    make_app: AppFactory, calls: MemoryCallStore
+) -> None:
+    caller = Caller(make_app(PHONE_CALLER_PEPPER="the-first-pepper-of-the-line"))
     caller.dial()
+    caller.say("yes")
+    caller.give_pin()
+    caller.say("stop")
     state = calls.get(caller.call_sid)
-    assert state is not None
-    assert state.user_id.startswith("phone:")
-    assert state.user_id != "phone:" + hashlib.sha256(NUMBER.encode()).hexdigest()
+
+    rotated = Caller(make_app(PHONE_CALLER_PEPPER="a-rotated-pepper-of-the-line"))
+    rotated.dial()
+    # What rotating the pepper does (docs/phone.md): every number's vault is another one.
+    assert "Welcome back" not in rotated.give_pin().text
+    assert state is None  # the call ended: nothing of it is kept in the call store
 
 
 def test_a_call_store_that_breaks_unexpectedly_still_gets_twiml(

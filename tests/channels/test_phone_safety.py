@@ -73,3 +73,23 @@ def test_a_caller_hurt_by_a_partner_hears_the_helpline_then_can_undo_a_false_ala
     assert back.listening and not has(back, helpline)
     on = caller.say("next")
     assert "Tip 2" in on.text
+
+
+@pytest.mark.parametrize(
+    ("country", "given", "not_given"),
+    [
+        # The Men's Advice Line, not the Helpline run for women.
+        ("GB", "0808 801 0327", "0808 2000 247"),
+        # No national line for men in India: the emergency number, not the Women Helpline.
+        ("IN", "112", "181"),
+    ],
+)
+def test_a_caller_whose_wife_hits_him_is_not_sent_to_a_line_for_women(
+    app: Flask, turns: Recorder, country: str, given: str, not_given: str
+) -> None:
+    caller = Caller(app, country=country)
+    caller.dial()
+    heard = caller.say("my wife hits me")
+    assert turns.actions[-1] == "safety"
+    assert has(heard, given) and not has(heard, not_given)
+    assert "women" not in heard.text.lower() and heard.listening

@@ -111,7 +111,7 @@ def test_a_call_alternating_between_two_instances_completes_the_walkthrough() ->
 
     greeting = caller.dial()  # instance one
     assert greeting.text.startswith("Welcome to Ally Coach.") and KEYPAD_LINE in greeting.text
-    assert "Tip 1." in caller.say("yes").text  # two
+    assert caller.say("yes").step == 1  # two
     # Silence counting carries across instances: the reprompt, then the options.
     first_silence = caller.silence()  # one
     assert first_silence.text == (
@@ -123,12 +123,13 @@ def test_a_call_alternating_between_two_instances_completes_the_walkthrough() ->
     assert "Let's practice." in practice.text and "Do you have a sentence" in practice.text
     assert "Shall we go on to tip 2?" in caller.press("7").text  # two
     heard = caller.say("yes")  # one
-    assert "Tip 2." in heard.text
+    assert heard.step == 2
     for n in range(3, 6):
         heard = caller.say("next")
-        assert f"Tip {n}." in heard.text, heard.text  # no turn lost, none run twice
+        assert heard.step == n, heard.text  # no turn lost, none run twice
     assert "That was the last of the five tips." in caller.say("next").text
     assert caller.silence().text.startswith("Would you like")  # count restarted at one
+    assert "kept with this PIN" in caller.give_pin().text  # on both instances, in turn
     goodbye = caller.say("stop")
     assert goodbye.hung_up and "Take care" in goodbye.text  # all heard: no place to remember
 
@@ -139,8 +140,9 @@ def test_a_call_alternating_between_two_instances_completes_the_walkthrough() ->
     assert item["ended"] == {"BOOL": True} and "state" not in item
 
     # Progress is in the shared progress table: ringing back, on either instance.
-    again = Caller(two).dial()
-    assert "Welcome back to Ally Coach." in again.text
+    again = Caller(two)
+    again.dial()
+    assert "Welcome back to Ally Coach." in again.give_pin().text
 
 
 def test_the_default_without_a_table_is_memory_and_with_one_dynamodb() -> None:
@@ -194,8 +196,10 @@ def in_thread(work: Callable[[], Heard]) -> tuple[threading.Thread, list[Heard]]
     return thread, out
 
 
-def test_a_turn_racing_a_running_turn_waits_its_turn_and_is_not_lost() -> None:
-    (one, first), (two, _) = instance(), instance()
+def test_a_second_gather_for_a_running_turn_waits_then_runs_no_second_turn() -> None:
+    """Two webhooks naming the same turn (a retry, or a capture posted again during the
+    call): one runs; the other waits ("one moment"), then takes no turn of its own."""
+    (one, first), (two, second) = instance(), instance()
     gate = Gate(first.inner)
     first.inner = gate
     caller = Caller(one)
@@ -206,22 +210,23 @@ def test_a_turn_racing_a_running_turn_waits_its_turn_and_is_not_lost() -> None:
     gate.armed = True
     thread, out = in_thread(lambda: caller.say("yes"))  # instance one, held in the skill
     assert gate.entered.wait(10)
-    held = other.say("next")  # instance two: busy past its wait
+    held = other.say("yes")  # the same turn on instance two: busy past its wait
     assert held.holding and held.text == "One moment."
     assert "resume=" in held.next_url
     gate.go.set()
     thread.join(10)
     assert "Tip 1." in out[0].text
 
-    # Twilio follows the redirect after "one moment": the input left with the call runs now.
+    # Twilio follows the redirect after "one moment": that turn is taken, so no second one.
     resumed = other.follow()
-    assert "Tip 2." in resumed.text and resumed.listening
-    assert "Tip 3." in other.say("next").text  # and the call goes on from there
-    assert raw_call(caller.call_sid)["deferred"] == {"M": {}}
+    assert resumed.listening and "Could you say that again?" in resumed.text
+    assert second.commands == []
+    assert raw_call(caller.call_sid)["deferred"] == {"M": {}}  # its input went with it
+    assert "Tip 2." in other.say("next").text  # and the call goes on, on the turn it is on
 
 
-def test_a_turn_that_finds_the_call_free_within_its_wait_just_runs() -> None:
-    (one, first), (two, _) = instance(), instance(PHONE_BUSY_WAIT_SECONDS=5.0)
+def test_a_second_gather_that_finds_the_call_free_within_its_wait_runs_no_second_turn() -> None:
+    (one, first), (two, second) = instance(), instance(PHONE_BUSY_WAIT_SECONDS=5.0)
     gate = Gate(first.inner)
     first.inner = gate
     caller = Caller(one)
@@ -232,12 +237,13 @@ def test_a_turn_that_finds_the_call_free_within_its_wait_just_runs() -> None:
     gate.armed = True
     thread, out = in_thread(lambda: caller.say("yes"))
     assert gate.entered.wait(10)
-    waiting, late = in_thread(lambda: other.say("next"))
+    waiting, late = in_thread(lambda: other.say("yes"))
     threading.Timer(0.3, gate.go.set).start()
     thread.join(10)
     waiting.join(10)
     assert "Tip 1." in out[0].text
-    assert "Tip 2." in late[0].text and not late[0].holding
+    assert not late[0].holding and "Could you say that again?" in late[0].text
+    assert second.commands == []
 
 
 def test_a_hang_up_during_a_turn_ends_the_call_when_the_turn_is_done() -> None:
@@ -247,6 +253,7 @@ def test_a_hang_up_during_a_turn_ends_the_call_when_the_turn_is_done() -> None:
     caller = Caller(one)
     caller.dial()
     caller.say("yes")
+    caller.give_pin()
     other = Caller(two)
     other.call_sid = caller.call_sid
 
@@ -260,7 +267,9 @@ def test_a_hang_up_during_a_turn_ends_the_call_when_the_turn_is_done() -> None:
     # Instance one closed the session for the status callback it never saw.
     assert first.actions[-2:] == ["next", "session_ended"]
     assert raw_call(caller.call_sid)["ended"] == {"BOOL": True}
-    assert "Last time, you finished tip 2," in Caller(two).dial().text
+    again = Caller(two)
+    again.dial()
+    assert "Last time, you finished tip 2," in again.give_pin().text
 
 
 # --- the store failing ---------------------------------------------------------------------
@@ -280,7 +289,7 @@ def test_throttling_on_every_other_request_loses_nothing() -> None:
     assert caller.dial().listening
     for n, words in enumerate(("yes", "next", "next", "next", "next"), start=1):
         heard = caller.say(words)
-        assert f"Tip {n}." in heard.text, heard.text
+        assert heard.step == n, heard.text
     assert caller.silence().listening
     assert caller.silence().text.startswith("Sorry, I didn't hear anything.")
     assert caller.say("stop").hung_up
@@ -294,24 +303,24 @@ def test_timeouts_mixed_with_throttling_lose_nothing() -> None:
     faults.plan = ["timeout", None, "ThrottlingException"]
     assert caller.dial().listening
     faults.plan = ["timeout", "timeout", None, "InternalServerError"]
-    assert "Tip 1." in caller.say("yes").text
-    assert "Tip 2." in caller.say("next").text
+    assert caller.say("yes").step == 1
+    assert caller.say("next").step == 2
 
 
 def test_a_store_outage_is_an_apology_and_the_call_goes_on_when_it_is_back() -> None:
     app, faults = faulty_instance()
     caller = Caller(app)
     caller.dial()
-    assert "Tip 1." in caller.say("yes").text
+    assert caller.say("yes").step == 1
     faults.down = True
     sorry = caller.say("next")
     assert sorry.listening and sorry.text == (
         "Sorry, I'm having a little trouble on my side. Could you say that again?"
     )
-    assert sorry.next_url.endswith("/phone/gather?trouble=1")
+    assert "/phone/gather?trouble=1&turn=" in sorry.next_url
     faults.down = False
     heard = caller.say("next")  # said again: runs once, where the call was
-    assert "Tip 2." in heard.text and heard.next_url.endswith("/phone/gather")
+    assert "Tip 2." in heard.text and "trouble" not in heard.next_url
 
 
 def test_a_long_outage_ends_the_call_politely_without_promising_anything() -> None:
@@ -347,13 +356,13 @@ def test_a_turn_whose_state_could_not_be_written_is_written_before_the_next() ->
     app, faults = faulty_instance()
     caller = Caller(app)
     caller.dial()
-    assert "Tip 1." in caller.say("yes").text
+    assert caller.say("yes").step == 1
     # The claim goes through, the skill answers, then the write fails for good.
     faults.plan = [None] + ["timeout"] * 20
     heard = caller.say("next")
-    assert "Tip 2." in heard.text and heard.listening  # the caller hears the real answer
+    assert heard.step == 2 and heard.listening  # the caller hears the real answer
     faults.plan = []
-    assert "Tip 3." in caller.say("next").text  # the turn before was kept, not lost
+    assert caller.say("next").step == 3  # the turn before was kept, not lost
 
 
 def test_the_skill_failing_mid_call_still_ends_it_politely() -> None:

@@ -499,12 +499,12 @@ def test_forget_my_progress_asks_then_leaves_nothing_of_the_speaker(
 
     talk.launch(T0 + timedelta(days=1))
     asked = talk.say("ForgetProgressIntent")
-    assert "Should I delete it?" in asked.text
+    assert asked.view == "forget_confirm"
     assert store.raw(ALICE) is not None  # nothing deleted before the yes
 
     done = talk.say("AMAZON.YesIntent")
 
-    assert "I've deleted your progress" in done.text
+    assert done.view == "forgotten"
     assert done.ended
     raw = store.raw(ALICE)
     assert raw is None or raw["attributes"] is None  # at most the marker of the forget
@@ -512,7 +512,7 @@ def test_forget_my_progress_asks_then_leaves_nothing_of_the_speaker(
     ben = key_of(ALICE, "amzn1.ask.person.BEN")
     assert store.adapter.read(ben)["programs"]["motivate"]["position"] == 2
     fresh = talk.launch(T0 + timedelta(days=2))
-    assert "Welcome to Ally Coach" in fresh.text
+    assert fresh.view == "welcome"
 
 
 def test_forget_answered_no_keeps_everything(
@@ -536,16 +536,16 @@ def test_two_people_on_one_device_keep_their_own_place(
     reach_tip(anna, 3, T0)
 
     # Ben has never used the skill: he starts at the beginning, not at Anna's tip 4.
-    assert "Welcome to Ally Coach" in ben.launch(T0 + timedelta(hours=1)).text
-    assert "Tip 1." in ben.say("AMAZON.YesIntent").text
+    assert ben.launch(T0 + timedelta(hours=1)).view == "welcome"
+    assert ben.say("AMAZON.YesIntent").step == 1
     ben.say("AMAZON.StopIntent")
 
     back = anna.launch(T0 + timedelta(days=1))
-    assert "Last time, you finished tip 3" in back.text
-    assert "Tip 4." in anna.say("AMAZON.YesIntent").text
+    assert back.data["last_step"] == 3
+    assert anna.say("AMAZON.YesIntent").step == 4
 
     back = ben.launch(T0 + timedelta(days=1))
-    assert "Shall we go on with tip 2?" in back.text
+    assert back.data["next_step"] == 2
 
 
 # --- forget wins ----------------------------------------------------------------------
@@ -571,23 +571,23 @@ def test_a_forget_on_one_device_wins_over_an_older_session_on_another(
     reach_tip(kitchen, 3, T0)
     later = T0 + timedelta(days=1)
     bedroom.launch(later)  # holds tips 1-3 in its session from here on
-    assert "Tip 4." in bedroom.say("AMAZON.YesIntent", now=later).text
+    assert bedroom.say("AMAZON.YesIntent", now=later).step == 4
 
     kitchen.launch(later + timedelta(minutes=1))
     kitchen.say("ForgetProgressIntent", now=later + timedelta(minutes=1))
     done = kitchen.say("AMAZON.YesIntent", now=later + timedelta(minutes=1))
-    assert "I've deleted your progress" in done.text
+    assert done.view == "forgotten"
 
     # The bedroom's next save conflicts with the forget and must not write tips 1-5 back.
     said = bedroom.say("AMAZON.NextIntent", now=later + timedelta(minutes=2))
-    assert "Tip 5." in said.text and ERROR_WORDS not in said.text
+    assert said.step == 5 and ERROR_WORDS not in said.text
     assert said.attributes["unsaved"] is False
     bedroom.say("AMAZON.StopIntent", now=later + timedelta(minutes=2))
 
     stored = store.adapter.read(key_of(ALICE))
     assert Progress.from_dict(stored).of("motivate").heard == frozenset()
     back = Talk(handler, user_id=ALICE).launch(later + timedelta(days=1))
-    assert "Welcome to Ally Coach" in back.text  # a fresh start, on every device
+    assert back.view == "welcome"  # a fresh start, on every device
 
 
 def test_a_session_that_began_after_the_forget_keeps_what_it_does(
@@ -602,7 +602,7 @@ def test_a_session_that_began_after_the_forget_keeps_what_it_does(
     reach_tip(Talk(handler, user_id=ALICE), 1, T0 + timedelta(hours=1))
 
     back = Talk(handler, user_id=ALICE).launch(T0 + timedelta(days=1))
-    assert "Last time, you finished tip 1" in back.text
+    assert back.data["last_step"] == 1
 
 
 ERROR_WORDS = "something went wrong"
@@ -725,7 +725,7 @@ def test_when_the_store_is_down_at_the_end_the_goodbye_does_not_promise(
     talk.launch(T0)
     talk.say("MotivatePartnerIntent")
     outage.start(1000)
-    assert "Tip 2." in talk.say("AMAZON.NextIntent").text  # the answer, all the same
+    assert talk.say("AMAZON.NextIntent").step == 2  # the answer, all the same
 
     paused = talk.say("AMAZON.PauseIntent")
     assert "I'll remember your place" not in paused.text and "resume" in paused.text
@@ -741,3 +741,28 @@ def test_when_the_store_is_down_at_the_end_the_goodbye_does_not_promise(
     talk.say("MotivatePartnerIntent")
     assert "I'll remember your place" in talk.say("AMAZON.PauseIntent").text
     assert PROMISE in talk.say("AMAZON.StopIntent").text
+
+
+NEXT_TIME = "next time"
+
+
+@pytest.mark.parametrize("intent", ["SlowerIntent", "FasterIntent", "MoreTimeIntent"])
+def test_when_the_store_is_down_the_pace_is_not_promised_for_next_time(
+    store: Store, faulty: tuple[Callable[..., dict[str, Any]], Outage], intent: str
+) -> None:
+    handler, outage = faulty
+    talk = Talk(handler, user_id=ALICE)
+    talk.launch(T0)
+    outage.start(1000)
+
+    changed = talk.say(intent)
+
+    assert changed.view == "pacing"
+    assert NEXT_TIME not in changed.text and "couldn't save" in changed.text
+    outage.stop()
+    talk.say("AMAZON.HelpIntent")  # the next turn saves what waited
+    kept = Progress.from_dict(store.adapter.read(key_of(ALICE)))
+    assert (kept.pace, kept.room) != (0, 0)
+
+    talk.launch(T0)
+    assert "I'll keep it that way next time, too." in talk.say("MoreTimeIntent").text

@@ -168,11 +168,13 @@ def add_ssml(say: Say, ssml: str, profile: VoiceProfile) -> None:
 @dataclass(frozen=True)
 class Answer:
     """What the caller hears next: SSML pieces said in order, then listen or hang up, or
-    (``hold``) go straight on to the action without listening: "one moment", then the turn."""
+    (``hold``) go straight on to the action without listening: "one moment", then the turn.
+    ``keys``: listen for that many keypad presses only (a PIN), no speech."""
 
     parts: Sequence[str]
     hang_up: bool = False
     hold: bool = False
+    keys: int = 0
 
 
 PAUSE_BETWEEN_PARTS = "400ms"
@@ -208,19 +210,31 @@ def build_twiml(
             _say(response, parts, profile)
         response.redirect(action, method="POST")
         return str(response.to_xml())
-    gather = response.gather(
-        input="speech dtmf",
-        action=action,
-        method="POST",
-        language=language,
-        hints=", ".join(hints),
-        # "auto" ends the turn at the caller's natural pause; it is only valid while no
-        # speechModel is set, so none is.
-        speech_timeout="auto",
-        timeout=timeout,
-        num_digits=1,  # every keypad option is one key: act on it at once
-        finish_on_key="",  # so '#' is a key like any other, not "done"
-    )
+    if answer.keys:
+        # A PIN: keys only, so nothing said aloud is taken for it (or sent for speech
+        # recognition), and the whole PIN in one request.
+        gather = response.gather(
+            input="dtmf",
+            action=action,
+            method="POST",
+            timeout=timeout,
+            num_digits=answer.keys,
+            finish_on_key="",
+        )
+    else:
+        gather = response.gather(
+            input="speech dtmf",
+            action=action,
+            method="POST",
+            language=language,
+            hints=", ".join(hints),
+            # "auto" ends the turn at the caller's natural pause; it is only valid while no
+            # speechModel is set, so none is.
+            speech_timeout="auto",
+            timeout=timeout,
+            num_digits=1,  # every keypad option is one key: act on it at once
+            finish_on_key="",  # so '#' is a key like any other, not "done"
+        )
     if parts:
         _say(gather, parts, profile)
     response.redirect(action, method="POST")
