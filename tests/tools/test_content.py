@@ -38,7 +38,7 @@ def test_the_command_says_what_it_checked(capsys: pytest.CaptureFixture[str]) ->
             "runs into a question after a comma",
         ),
         (
-            "Welcome back. Last time, you finished tip 2, Show what your partner can gain.",
+            "Welcome back. Last time, you finished tip 2. Show what your partner can gain.",
             "reads as an order",
         ),
         (
