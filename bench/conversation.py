@@ -25,9 +25,9 @@ LAUNCH = "LaunchRequest"
 ALLY_COACH_SCRIPT: tuple[Step, ...] = (
     (LAUNCH, {}),
     ("AMAZON.YesIntent", {}),  # tip 1
-    ("AMAZON.YesIntent", {}),  # its practice
-    ("ReadyIntent", {}),
-    ("AMAZON.YesIntent", {}),
+    ("AMAZON.YesIntent", {}),  # its practice, one piece
+    ("AMAZON.HelpIntent", {}),  # help in the practice
+    ("AMAZON.YesIntent", {}),  # the practice's question
     ("AMAZON.YesIntent", {}),  # tip 2
     ("AMAZON.RepeatIntent", {}),
     ("GoToTipIntent", {"number": "4"}),

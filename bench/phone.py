@@ -45,6 +45,7 @@ from bench.measure import FAKE_AWS_ENV, REGION, ROOT, child_env, percentile, pyt
 from skill.alexa.envelopes import SessionDriver
 
 TOKEN = "bench-phone-token"
+PEPPER = "bench-phone-caller-pepper"  # the line does not start without one
 CALLS_TABLE = "ally-coach-bench-calls"
 PROGRESS_TABLE = "ally-coach-bench-progress"
 CHILD_TIMEOUT_SECONDS = 60
@@ -63,7 +64,7 @@ SCRIPT: tuple[tuple[str, str, str], ...] = (
     ("speech", "next", "Tip 3."),
     ("digits", "1", "Tip 4."),
     ("speech", "next tip", "Tip 5."),
-    ("speech", "stop", "I'll remember where you are."),
+    ("speech", "stop", "Take care."),
     ("status", "", ""),
 )
 TURNS_PER_CALL = len(SCRIPT)
@@ -173,8 +174,10 @@ def cold_starts(workdir: Path, repeats: int, *, prerender: bool = True) -> dict[
             "SKILL_DB_PATH": str(workdir / "phone-cold.sqlite3"),
             "SKILL_LOG_LEVEL": "WARNING",
             "TWILIO_AUTH_TOKEN": TOKEN,
+            "PHONE_CALLER_PEPPER": PEPPER,
         },
         drop=(
+            "PHONE_CALLER_PEPPER_PARAMETER",
             "PYTHONDONTWRITEBYTECODE",
             "SKILL_TABLE_NAME",
             "SKILL_ID",
@@ -474,10 +477,12 @@ def calls_under_load(
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     base = {
         "TWILIO_AUTH_TOKEN": TOKEN,
+        "PHONE_CALLER_PEPPER": PEPPER,
         "SKILL_LOG_LEVEL": "WARNING",
         "SKILL_VERIFY_REQUESTS": "0",  # no Alexa requests here
     }
     drop = (
+        "PHONE_CALLER_PEPPER_PARAMETER",
         "SKILL_TABLE_NAME",
         "SKILL_DB_PATH",
         "SKILL_ID",

@@ -24,6 +24,12 @@ ENV_PUBLIC_BASE_URL = "PUBLIC_BASE_URL"
 ENV_PHONE_CALLS_TABLE_NAME = "PHONE_CALLS_TABLE_NAME"
 ENV_TWILIO_AUTH_TOKEN_PARAMETER = "TWILIO_AUTH_TOKEN_PARAMETER"
 ENV_TEMPLATES_DIR = "SKILL_TEMPLATES_DIR"
+# The phone line's secret for every hash of a caller's number (progress keys, log tags),
+# from the environment or an SSM SecureString (its name); and whether progress carries
+# from one call to the next ("pin", the default, or "off").
+ENV_PHONE_CALLER_PEPPER = "PHONE_CALLER_PEPPER"
+ENV_PHONE_CALLER_PEPPER_PARAMETER = "PHONE_CALLER_PEPPER_PARAMETER"
+ENV_PHONE_CARRY_PROGRESS = "PHONE_CARRY_PROGRESS"
 
 # The locales the skill speaks: a template folder, a voice model and safety numbers each.
 LOCALES: tuple[str, ...] = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
@@ -81,6 +87,9 @@ class Settings(NamedTuple):  # not a dataclass: cheaper at import, see skill.cor
     templates_dir: str | None  # another content folder (templates and programs) to speak from
     phone_calls_table_name: str | None = None
     twilio_auth_token_parameter: str | None = None
+    phone_caller_pepper: str | None = None
+    phone_caller_pepper_parameter: str | None = None
+    phone_carry_progress: str | None = None
 
     @property
     def db_path(self) -> Path:
@@ -110,6 +119,9 @@ class Settings(NamedTuple):  # not a dataclass: cheaper at import, see skill.cor
             templates_dir=env.get(ENV_TEMPLATES_DIR) or None,
             phone_calls_table_name=env.get(ENV_PHONE_CALLS_TABLE_NAME) or None,
             twilio_auth_token_parameter=env.get(ENV_TWILIO_AUTH_TOKEN_PARAMETER) or None,
+            phone_caller_pepper=env.get(ENV_PHONE_CALLER_PEPPER) or None,
+            phone_caller_pepper_parameter=env.get(ENV_PHONE_CALLER_PEPPER_PARAMETER) or None,
+            phone_carry_progress=env.get(ENV_PHONE_CARRY_PROGRESS) or None,
         )
 
 

@@ -21,10 +21,26 @@ from skill.core.progress import Progress
 from skill.digest import sha256
 from skill.service.budget import RetryPolicy
 from skill.service.turns import Served, watching
+from skill.speech.apla import RENDER_DOCUMENT, read
 from skill.speech.programs import get_catalog
 from skill.speech.ssml import to_text, validate
 
+from apla_rules import check_response
+
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def device_interfaces(envelope: str) -> dict[str, Any]:
+    """``supportedInterfaces`` of a real envelope's device (tests/fixtures/real)."""
+    data = json.loads((FIXTURES / "real" / envelope).read_text(encoding="utf-8-sig"))
+    return dict(data["context"]["System"]["device"]["supportedInterfaces"])
+
+
+# An Echo as the published envelopes show one (AudioPlayer only), and the same device
+# playing APL for Audio documents (composed/: the interface added, as Amazon documents it).
+WITHOUT_APLA = "jovo-v3/LaunchRequest.json"
+WITH_APLA = "composed/LaunchRequest.APLA.json"
 
 
 class ServedTurn:
@@ -64,10 +80,13 @@ class Said(ServedTurn):
 
     def __post_init__(self) -> None:
         response = self.raw.get("response") or {}
+        check_response(self.raw)  # size, and any APL for Audio document against Amazon's rules
         for key in ("outputSpeech",):
             if key in response:
                 validate(response[key]["ssml"])
-        if not self.ended and "outputSpeech" in response:
+        if self.document is not None:
+            assert "outputSpeech" not in response, "the document would come after the speech"
+        if not self.ended and ("outputSpeech" in response or self.document is not None):
             reprompt = (response.get("reprompt") or {}).get("outputSpeech")
             assert reprompt, f"open session without a reprompt: {self.text!r}"
             validate(reprompt["ssml"])
@@ -78,14 +97,36 @@ class Said(ServedTurn):
         return dict(self.raw.get("response") or {})
 
     @property
+    def document(self) -> dict[str, Any] | None:
+        """The APL for Audio document of a practice, on a device that plays them."""
+        for directive in self.response.get("directives") or []:
+            if directive.get("type") == RENDER_DOCUMENT:
+                return dict(directive["document"])
+        return None
+
+    @property
     def text(self) -> str:
-        speech = self.response.get("outputSpeech")
-        return to_text(speech["ssml"], show_pauses=False) if speech else ""
+        """What is heard: the speech, or a document's speech in order."""
+        return to_text(self.ssml, show_pauses=False) if self.ssml else ""
 
     @property
     def ssml(self) -> str:
+        """The speech; for a document, its speech and silences as one SSML timeline."""
+        if self.document is not None:
+            return read(self.document).ssml
         speech = self.response.get("outputSpeech")
         return speech["ssml"] if speech else ""
+
+    @property
+    def pauses(self) -> list[float]:
+        """The silences heard, in seconds: a document's, or the SSML's breaks of a second
+        or more (consecutive breaks as one)."""
+        from skill.speech.timeline import segments
+
+        if not self.ssml:
+            return []
+        body = self.ssml.removeprefix("<speak>").removesuffix("</speak>")
+        return [part.ms / 1000 for part in segments(body) if part.silent]
 
     @property
     def reprompt(self) -> str:
@@ -114,9 +155,15 @@ class Talk:
         user_id: str = "amzn1.ask.account.TESTUSER",
         locale: str = "en-US",
         person_id: str | None = None,
+        device: str | None = None,
     ) -> None:
+        """``device``: a real envelope whose device's interfaces the requests carry
+        (``WITH_APLA``, ``WITHOUT_APLA``); none by default."""
         self.handler = handler
-        self.driver = SessionDriver(user_id=user_id, locale=locale, person_id=person_id)
+        interfaces = device_interfaces(device) if device else {}
+        self.driver = SessionDriver(
+            user_id=user_id, locale=locale, person_id=person_id, interfaces=interfaces
+        )
         self.log: list[Said] = []
 
     def _send(self, envelope: dict[str, Any]) -> Said:

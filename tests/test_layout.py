@@ -30,19 +30,22 @@ ALLOWED: dict[str, set[str]] = {
 CORE_FORBIDDEN = ("ask_sdk_core", "ask_sdk_model", "flask", "boto3", "botocore", "jinja2")
 ALEXA_SDK = ("ask_sdk_core", "ask_sdk_model", "ask_sdk_runtime")
 SHARED = {"config", "digest", "paths", "aws", "retry"}
-# The outermost layers may call the entry points (the Lambda handler every channel shares).
-ENTRY_POINTS = {"lambda_function"}
+# The outermost layers may call the entry points (the Lambda handler every channel shares,
+# and the ear under its public name, which the phone line's safety paths use).
+ENTRY_POINTS = {"lambda_function", "nlu"}
 
 # Each channel may use only these other parts of skill.channels: the text session every
-# text channel shares, the simulated Echo of the chat and the simulator, and (for the
-# simulator, which is the web endpoint with a page added) the web app.
+# text channel shares, the simulated Echo of the chat and the simulator, what development
+# routes accept (local), and (for the simulator, which is the web endpoint with a page
+# added) the web app.
 CHANNEL_USES: dict[str, set[str]] = {
     "text": set(),
+    "local": set(),
     "echo": {"text"},
     "chat": {"text", "echo"},
-    "simulator": {"text", "echo", "web.app"},
-    "web": set(),
-    "phone": {"text"},
+    "simulator": {"text", "echo", "web.app", "local"},
+    "web": {"local"},
+    "phone": {"text", "local"},
 }
 # No module of more than this many lines: one concern each. The ear's safety cues are being
 # split by issue 21 (another branch).

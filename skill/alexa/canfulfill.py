@@ -161,7 +161,7 @@ class CanFulfillIntentRequestHandler(AbstractRequestHandler):
             getattr(intent, "slots", None),
             self.catalog,
         )
-        logger.info("can fulfil intent=%.80s: %s", name, getattr(result.can_fulfill, "value", None))
+        logger.info("can fulfil intent=%.80r: %s", name, getattr(result.can_fulfill, "value", None))
         builder = handler_input.response_builder
         builder.set_can_fulfill_intent(result)
         return builder.response

@@ -25,6 +25,9 @@ class SessionDriver:
     person_id: str | None = None
     session_id: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    # context.System.device.supportedInterfaces: {"Alexa.Presentation.APLA": {}} for a
+    # device that plays APL for Audio documents.
+    interfaces: dict[str, Any] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -44,7 +47,7 @@ class SessionDriver:
         system: dict[str, Any] = {
             "application": {"applicationId": self.application_id},
             "user": {"userId": self.user_id},
-            "device": {"deviceId": "local-device", "supportedInterfaces": {}},
+            "device": {"deviceId": "local-device", "supportedInterfaces": dict(self.interfaces)},
             "apiEndpoint": "https://api.amazonalexa.com",
         }
         if self.person_id:

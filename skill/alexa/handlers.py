@@ -59,7 +59,7 @@ class UnknownIntentHandler(_RunnerHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         name = getattr(getattr(_request(handler_input), "intent", None), "name", None)
-        logger.warning("unknown intent %.80s", name)
+        logger.warning("unknown intent %.80r", name)
         return self.runner.run(handler_input, Command(Action.FALLBACK))
 
 
@@ -70,7 +70,7 @@ class SessionEndedRequestHandler(_RunnerHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         request = _request(handler_input)
         if getattr(request, "error", None) is not None:
-            logger.warning("session ended with error: %s", request.error.object_type)
+            logger.warning("session ended with error: %.80r", request.error.object_type)
         return self.runner.end_session(handler_input)
 
 
@@ -130,7 +130,7 @@ class SystemExceptionHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         error = _request(handler_input).error
         logger.error(
-            "Alexa reported an error in our response: %s %.300s",
+            "Alexa reported an error in our response: %.80r %.300r",
             getattr(error, "object_type", None),
             getattr(error, "message", None),
         )
@@ -153,7 +153,7 @@ class UnhandledRequestHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         request = _request(handler_input)
-        logger.info("request type=%.80s not used here: empty response", request.object_type)
+        logger.info("request type=%.80r not used here: empty response", request.object_type)
         return handler_input.response_builder.response
 
 

@@ -11,12 +11,14 @@ is how a skill tells Alexa to deliver the event again (skill.alexa.handlers).
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, cast
 
 from ask_sdk_core.exceptions import AskSdkException, SerializationException
 from ask_sdk_model import RequestEnvelope
 
+from skill.alexa.replays import replay_key
 from skill.alexa.sdk_skill import SKILL_ID_MISMATCH, Skill
 from skill.alexa.serializer import EventSerializer
 
@@ -29,6 +31,8 @@ MAX_NESTING = 64
 # every other request (events, AudioPlayer, PlaybackController...) gets an empty response.
 SPEAKING_REQUESTS = frozenset({"LaunchRequest", "IntentRequest"})
 RESPONSE_VERSION = "1.0"
+# Alexa refuses a response over 120 KB; a little under it, counted in UTF-8 bytes.
+MAX_RESPONSE_BYTES = 120_000
 
 
 class UnreadableRequest(Exception):
@@ -106,13 +110,54 @@ def invoke(skill: Skill, event: dict[str, Any], context: Any = None) -> dict[str
     if skill.skill_id is not None and not _names_application(envelope):
         # The SDK would fail reading context.System.application with an AttributeError.
         raise RequestRefused("no context.System.application to check the skill ID against")
+
+    def run() -> dict[str, Any]:
+        try:
+            response = skill.invoke(request_envelope=envelope, context=context)
+        except AskSdkException as exc:
+            if SKILL_ID_MISMATCH in str(exc):
+                raise RequestRefused("the request is for another skill") from exc
+            raise
+        return within_limits(cast(dict[str, Any], _SERIALIZER.serialize(response)), event)
+
+    recent = getattr(skill, "recent", None)
+    if recent is None:
+        return run()
+    # A repeat of a request answered lately (a replay, or Alexa's own) runs no turn.
+    return cast(dict[str, Any], recent.answer(replay_key(event), run))
+
+
+def _size(response: dict[str, Any]) -> int | None:
+    """The response's size as JSON in bytes; None when it is not valid JSON (NaN)."""
     try:
-        response = skill.invoke(request_envelope=envelope, context=context)
-    except AskSdkException as exc:
-        if SKILL_ID_MISMATCH in str(exc):
-            raise RequestRefused("the request is for another skill") from exc
-        raise
-    return cast(dict[str, Any], _SERIALIZER.serialize(response))
+        text = json.dumps(response, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def within_limits(response: dict[str, Any], event: Any) -> dict[str, Any]:
+    """The response, if it is valid JSON within Alexa's 120 KB; else cut down safely.
+
+    The session attributes go first (the progress is read again from the store on the
+    next turn; the conversation is kept if it alone fits), then, if the speech itself is
+    the problem, the apology is said instead. A response over the limit is never sent."""
+    size = _size(response)
+    if size is not None and size <= MAX_RESPONSE_BYTES:
+        return response
+    logger.warning(
+        "response %s; cutting it down",
+        "is not valid JSON" if size is None else f"of {size} bytes is over the limit",
+    )
+    attributes = response.get("sessionAttributes")
+    if isinstance(attributes, dict) and attributes:
+        kept = {k: v for k, v in attributes.items() if k == "conversation"}
+        for cut in (kept, {}):
+            smaller = {**response, "sessionAttributes": cut}
+            size = _size(smaller)
+            if size is not None and size <= MAX_RESPONSE_BYTES:
+                return smaller
+    return safe_response(event)
 
 
 def answer(skill: Skill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -122,7 +167,7 @@ def answer(skill: Skill, event: dict[str, Any], context: Any = None) -> dict[str
         return invoke(skill, event, context)
     except UnreadableRequest as exc:
         kind = request_type(event)
-        logger.warning("request type=%.80s not answered: %s", kind, exc)
+        logger.warning("request type=%.80r not answered: %.300r", kind, str(exc))
         return safe_response(event, speak=not isinstance(exc, RequestRefused))
 
 

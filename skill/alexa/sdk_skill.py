@@ -26,6 +26,8 @@ from ask_sdk_runtime.skill import AbstractSkill, RuntimeConfiguration
 from ask_sdk_runtime.skill_builder import AbstractSkillBuilder
 from ask_sdk_runtime.utils import UserAgentManager
 
+from skill.alexa.replays import RecentRequests
+
 if TYPE_CHECKING:
     from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
     from ask_sdk_model import RequestEnvelope
@@ -48,6 +50,7 @@ class Skill(AbstractSkill):
         self.api_client = None
         self.custom_user_agent = None
         self.skill_id = skill_id
+        self.recent = RecentRequests()  # answers by requestId: a repeat runs no second turn
         self.loaders = configuration.loaders
         self.renderer = configuration.renderer
         self.request_dispatcher = GenericRequestDispatcher(options=configuration)

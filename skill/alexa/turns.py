@@ -3,6 +3,13 @@ reply it serves back as an Alexa response.
 
 The service (``skill.service.turns``) loads, runs the core and saves; its session is
 Alexa's session attributes, which Alexa carries from one request of a session to the next.
+
+A practice is one continuous piece (``Rendered.timeline``). To a device that says it
+supports ``Alexa.Presentation.APLA`` (``context.System.device.supportedInterfaces``) it
+goes as an APL for Audio document (``skill.speech.apla``), with the soft sound the person
+asked for under it, and no ``outputSpeech``: Alexa says the output speech before the
+document, and the piece ends with its own question. The reprompt asks that question
+again, so the session stays open. Any other device gets the piece as SSML.
 """
 
 from __future__ import annotations
@@ -16,6 +23,9 @@ from skill.alexa.persistence import person_key, request_time
 from skill.service.replies import fits
 from skill.service.turns import Caller, TurnService
 from skill.speech.render import DEFAULT_LOCALE
+
+# The interface a device names when it plays APL for Audio documents.
+APLA_INTERFACE = "Alexa.Presentation.APLA"
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
@@ -46,7 +56,8 @@ class TurnRunner:
         request: Any = envelope.request
         locale = getattr(request, "locale", None) or DEFAULT_LOCALE
         # Alexa in a car sends context.Automotive: the exercises never ask to close the eyes.
-        caller = Caller(person_key(envelope), locale, in_a_vehicle(envelope))
+        plays = plays_audio_documents(envelope)
+        caller = Caller(person_key(envelope), locale, in_a_vehicle(envelope), plays)
         # Launch and intent requests always carry a session, so there are attributes.
         session = cast(dict[str, Any], handler_input.attributes_manager.session_attributes)
         served = self.service.run(
@@ -58,22 +69,49 @@ class TurnRunner:
             deadline=deadline,
         )
         rendered = self.service.render(locale, served.reply)
-        return build_response(handler_input, rendered, served.ended)
+        document = None
+        if rendered.timeline and plays:
+            from skill.speech.apla import directive
+
+            sounds = self.service.sounds
+            source = sounds.source(served.turn.progress.sound)
+            document = directive(rendered.timeline, source, sounds.volume)
+        return build_response(handler_input, rendered, served.ended, document)
 
     def end_session(self, handler_input: HandlerInput) -> Response:
-        """SessionEndedRequest: no speech; a last try at saving what is unsaved."""
+        """SessionEndedRequest: no speech. The session's end goes to the turn service (a
+        practice it closed in is remembered), which saves what is unsaved."""
         session = handler_input.attributes_manager.session_attributes
         if session:
+            envelope = handler_input.request_envelope
             deadline = self.service.deadline(handler_input.context)
-            self.service.end(person_key(handler_input.request_envelope), session, deadline)
+            now = request_time(envelope, int(time.time()))
+            self.service.end(person_key(envelope), session, deadline, now)
         return handler_input.response_builder.response
 
 
-def build_response(handler_input: HandlerInput, rendered: Rendered, end_session: bool) -> Response:
+def build_response(
+    handler_input: HandlerInput,
+    rendered: Rendered,
+    end_session: bool,
+    document: dict[str, Any] | None = None,
+) -> Response:
+    """The response: ``rendered`` as speech, or, with ``document`` (an APLA RenderDocument
+    directive), that document in its place."""
     if not fits(rendered):
         raise ValueError("a response over Alexa's size limits")
     builder = handler_input.response_builder
-    if rendered.speech:
+    if document is not None:
+        from ask_sdk_model.interfaces.alexa.presentation.apla import RenderDocumentDirective
+
+        builder.add_directive(
+            RenderDocumentDirective(
+                token=document["token"],
+                document=document["document"],
+                datasources=document["datasources"],
+            )
+        )
+    elif rendered.speech:
         builder.speak(rendered.speech)
     if not end_session:
         if not rendered.reprompt:
@@ -83,6 +121,16 @@ def build_response(handler_input: HandlerInput, rendered: Rendered, end_session:
     if rendered.card_title:
         builder.set_card(StandardCard(title=rendered.card_title, text=rendered.card_text))
     return builder.response
+
+
+def plays_audio_documents(envelope: Any) -> bool:
+    """The device supports APL for Audio. ask-sdk-model has no field for the interface,
+    so the serializer keeps it under its JSON name (skill.alexa.serializer)."""
+    device = getattr(getattr(getattr(envelope, "context", None), "system", None), "device", None)
+    interfaces = getattr(device, "supported_interfaces", None)
+    if isinstance(interfaces, dict):
+        return APLA_INTERFACE in interfaces
+    return getattr(interfaces, APLA_INTERFACE, None) is not None
 
 
 def in_a_vehicle(envelope: Any) -> bool:

@@ -3,6 +3,8 @@ the browser simulator (``skill.channels.text.Skill``).
 
 Each request is the JSON Alexa would post (``skill.alexa.envelopes.SessionDriver``), sent
 through ``handler(event, context)``: ``lambda_handler`` itself unless told otherwise. The
+Echo plays APL for Audio, as today's Echo devices do: a practice comes back as one
+document, whose speech and silences are its answer (``skill.speech.apla.read``). The
 answer is read back from the response, and the view and action of the turn from the turn
 service's explicit hook (``skill.service.turns.watching``), never from the logs; when the
 handler served no turn in this thread (a fake one, say), the view comes from the session
@@ -19,6 +21,7 @@ from typing import Any
 from skill.alexa.envelopes import LOCAL_SKILL_ID, SessionDriver
 from skill.channels.text import LAUNCH_REQUEST, SESSION_ENDED_REQUEST, Said
 from skill.service.turns import watching
+from skill.speech.apla import INTERFACE, RENDER_DOCUMENT, read
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -39,11 +42,16 @@ class Echo:
         user_id: str,
         locale: str = "en-US",
         application_id: str | None = None,
+        *,
+        apla: bool = True,
     ) -> None:
         self.handler = handler
         # With SKILL_ID set the skill rejects requests for other skills, so speak as it.
         self.driver = SessionDriver(
-            user_id=user_id, locale=locale, application_id=application_id or LOCAL_SKILL_ID
+            user_id=user_id,
+            locale=locale,
+            application_id=application_id or LOCAL_SKILL_ID,
+            interfaces={INTERFACE: {}} if apla else {},
         )
         self.sent: list[str] = []  # request types sent, in order
 
@@ -83,9 +91,20 @@ class Echo:
         elif not ended:
             conversation = (response.get("sessionAttributes") or {}).get("conversation") or {}
             view = (conversation.get("last") or {}).get("view")
+        speech = (body.get("outputSpeech") or {}).get("ssml")
+        document = next(
+            (
+                d.get("document")
+                for d in body.get("directives") or []
+                if isinstance(d, dict) and d.get("type") == RENDER_DOCUMENT
+            ),
+            None,
+        )
+        if document:
+            speech = read(document).ssml
         return Said(
             request=request,
-            speech=(body.get("outputSpeech") or {}).get("ssml"),
+            speech=speech,
             reprompt=((body.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml"),
             card_title=card.get("title") if card else None,
             card_text=(card.get("text") or card.get("content") or "") if card else None,
@@ -93,4 +112,5 @@ class Echo:
             view=view,
             action=action,
             private=private,
+            document=document,
         )

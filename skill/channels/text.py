@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from skill.understanding.resolver import Resolution
@@ -48,6 +48,9 @@ class Said(NamedTuple):  # not a dataclass: the phone Lambda's cold start define
     view: str | None = None  # the view the turn rendered, when known
     action: str | None = None  # the dialog action it answered, when known
     private: bool = False  # a disclosure, or a turn while coaching is held after one
+    # A practice played as one piece: the APL for Audio document a device played (its
+    # speech and silences are ``speech`` too), or None.
+    document: Mapping[str, Any] | None = None
 
 
 class Skill(Protocol):

@@ -1,19 +1,24 @@
 """Answers to the open question, and the asides that act on where the user is: pace,
-how long, "I don't know", resume, eyes open, and saying no to a program."""
+sound, how long, "I don't know", resume, eyes open, leaving a practice, and saying no to
+a program."""
 
 from __future__ import annotations
 
 from skill.core.blocks import added
 from skill.core.program import Program
 from skill.core.progress import Progress
-from skill.core.values import Action, Conversation, Question, Reply, Turn
+from skill.core.values import Action, Command, Conversation, Question, Reply, Turn
 from skill.core.walk import ProgramWalk
+
+# What the core stores when a sound is asked for without naming one ("with some background
+# sound"): the content says which sound that is (skill.speech.sounds).
+DEFAULT_SOUND = "default"
 
 
 class Answers(ProgramWalk):
     def pacing(self, a: Action) -> Turn:
-        """Slower, faster, more time: remembered for this and later sessions. In an
-        exercise the part under way is said again at the new pace."""
+        """Slower, faster, more time: remembered for this and later sessions. In a practice
+        the piece is played again at the new pace."""
         p = self.p
         if a is Action.SLOWER:
             changed = p.with_pacing(p.pace - 1, p.room)
@@ -23,12 +28,19 @@ class Answers(ProgramWalk):
             changed = p.with_pacing(p.pace, p.room + 1)
         note = a.value if changed != p else f"{a.value}_most"
         self.p = changed
-        c, program = self.c, self.program
-        if program is not None and c.step and c.part:
-            return self.practice(c.part, note=note)
-        if program is not None and c.step and program.step(c.step).kind == "guided":
-            return self.step(program, c.step, note=note)
+        if self.in_piece:
+            return self.replay(note)
         return self.aside("pacing", note=note)
+
+    def sound(self, cmd: Command) -> Turn:
+        """A soft sound under the practices, or none: remembered like the pace. In a
+        practice the piece is played again with it."""
+        sound = (cmd.sound or DEFAULT_SOUND) if cmd.action is Action.SOUND else None
+        self.p = self.p.with_sound(sound)
+        note = "sound" if sound else "no_sound"
+        if self.in_piece:
+            return self.replay(note)
+        return self.aside("sound", note=note, sound=sound)
 
     def how_long(self) -> Turn:
         """How long the program under way (or the main one) takes, from its content."""
@@ -52,13 +64,16 @@ class Answers(ProgramWalk):
 
     def resume(self) -> Turn:
         c, p = self.c, self.p
-        if c.question is Question.RESUME:
+        if c.question in (Question.RESUME, Question.UNFINISHED):
             return self.answer(Action.YES)
-        if c.paused and c.last is not None:
-            return Turn(c._replace(paused=False), p, c.last)
         program = self.program
+        if c.paused and c.last is not None:
+            lesson = c.last.view == "step" and not c.last.data.get("piece")
+            if lesson and program is not None and c.step:
+                return self.step(program, c.step)  # a lesson heard again: said shortly
+            return Turn(c._replace(paused=False), p, c.last)
         if program is not None and c.step and c.part:
-            return self.practice(c.part)
+            return self.replay()
         if program is not None and c.step:
             return self.step(program, c.step)
         resumable = self.resumable()
@@ -66,6 +81,39 @@ class Answers(ProgramWalk):
             step = p.of(resumable.id).resume_step(resumable.size)
             return self.step(resumable, step, intro=step == 1)
         return self.menu()
+
+    def leave(self) -> Turn:
+        """Out of a practice ("I don't want to do this"), back to where the program was.
+        Anywhere else it is a no to the open question, or moving on."""
+        c, program = self.c, self.program
+        if not self.in_piece or program is None:
+            # "Skip this" at a step is "next"; to a question of an offer, it is a no.
+            if c.question is None or c.question is Question.NEXT_STEP:
+                return self.next()
+            return self.answer(Action.NO)
+        self.p = self.settled(program.id)
+        if program.step(c.step).kind == "guided":
+            return self.declined(program)  # the run is the program's exercise
+        return self.ask(
+            "practice_left",
+            {
+                "step": c.step,
+                "step_id": program.step(c.step).id,
+                "last_step": c.step >= program.size,
+            },
+            Question.NEXT_STEP,
+            state=c._replace(part=0),
+        )
+
+    def topic(self, cmd: Command) -> Turn:
+        """A program was asked for during a practice. Its samples are lines about the topic
+        ("she feels attacked when I bring up therapy" starts the tips, to Alexa): that is
+        said, and whether to carry on with the practice asked, never a silent restart. Not
+        carrying on leaves the practice; for another program, to start that one."""
+        asked = self.catalog.get(cmd.program)
+        other = asked.id if asked is not None and asked.id != self.c.program else None
+        state = self.c._replace(offer=other)
+        return self.ask("practice_topic", {"other": other}, Question.CARRY_ON, state=state)
 
     def answer(self, a: Action) -> Turn:
         yes = a in (Action.YES, Action.READY)
@@ -89,20 +137,33 @@ class Answers(ProgramWalk):
         if q is Question.RESTART and offered is not None:
             return self.step(offered, 1, intro=True) if yes else self.declined(offered)
         program = self.program
+        if q is Question.UNFINISHED and program is not None:
+            if yes:
+                return self.replay()
+            self.p = self.settled(program.id)
+            self.c = self.at_rest()
+            return self.welcome()
         if q is Question.PRACTICE and program is not None:
-            return self.practice(1) if yes else self.after_step()
+            return self.practice() if yes else self.after_step()
+        if q is Question.CARRY_ON and program is not None:
+            if yes:
+                return self.replay()
+            if offered is not None:  # another program was asked for: that one, now
+                self.p = self.settled(program.id)
+                self.c = self.at_rest()
+                return self.start_program(Command(Action.START_PROGRAM, program=offered.id))
+            return self.leave_piece()
         if q is Question.READY and program is not None:
+            # A session of an older deployment, waiting in a practice for "ready".
             if not yes:
-                return self.aside("take_your_time")
-            if c.part:
-                return self.practice(c.part + 1)
-            return self.after_step()
+                return self.leave_piece()
+            return self.practice() if c.part else self.after_step()
         if q is Question.REFLECT and program is not None:
-            if not c.part:
+            if not c.part or program.step(c.step).kind == "guided":
                 return self.program_end(program, answered=yes)
             old = self.p.of(program.id)
             practiced = self.p.with_program(
-                program.id, old._replace(practiced=old.practiced | {c.step})
+                program.id, old._replace(practiced=old.practiced | {c.step}, unfinished=0)
             )
             return self.ask(
                 "practice_done",
@@ -132,6 +193,11 @@ class Answers(ProgramWalk):
         # Yes or no with no question open.
         return self.fallback()
 
+    def leave_piece(self) -> Turn:
+        """Out of the piece under way, whatever question it left open."""
+        self.c = self.c._replace(question=Question.REFLECT, part=self.c.part or 1)
+        return self.leave()
+
     def declined(self, offered: Program) -> Turn:
         """No to a program: suggest one not yet done, once; else say goodbye."""
         self.c = self.c._replace(skip=added(self.c.skip, offered.id))
@@ -141,15 +207,9 @@ class Answers(ProgramWalk):
         return self.offer("offer_declined", alternative, {"declined": offered.id})
 
     def eyes_open(self) -> Turn:
-        """From now on this session, exercises are done with the eyes open. In an exercise,
-        the part under way is said again that way."""
-        self.c = c = self.c._replace(eyes_open=True)
-        program = self.program
-        if program is not None and c.step and c.part:
-            return self.practice(c.part, note="eyes_open")
-        if program is not None and c.step and program.step(c.step).kind == "guided":
-            return self.step(program, c.step, note="eyes_open")
+        """From now on this session, exercises are done with the eyes open. In a practice,
+        the piece is played again that way."""
+        self.c = self.c._replace(eyes_open=True)
+        if self.in_piece:
+            return self.replay(note="eyes_open")
         return self.aside("eyes_open")
-
-    def goodbye(self) -> Turn:
-        return Turn(Conversation(), self.p, Reply("goodbye", {"started": True}, end_session=True))

@@ -8,11 +8,13 @@ from typing import Any
 
 from skill.core.program import Catalog, Program
 from skill.core.progress import ProgramProgress, Progress
-from skill.core.values import MAX_MISSES, Conversation, Question, Reply, Turn
+from skill.core.values import MAX_MISSES, MISSES_TO_END, Conversation, Question, Reply, Turn
 
 # Questions whose reprompt names the program offered, or the step under way.
 _ABOUT_AN_OFFER = frozenset({Question.OFFER, Question.RESUME, Question.RESTART})
-_ABOUT_THE_STEP = frozenset({Question.PRACTICE, Question.NEXT_STEP})
+_ABOUT_THE_STEP = frozenset({Question.PRACTICE, Question.NEXT_STEP, Question.UNFINISHED})
+# Questions asked while a practice is under way: its own, and whether to carry on with it.
+_IN_A_PIECE = frozenset({Question.REFLECT, Question.CARRY_ON, Question.READY})
 
 
 class DialogBase:
@@ -40,6 +42,14 @@ class DialogBase:
         if current is not None and current.numbered:
             return current
         return self.catalog.main
+
+    @property
+    def in_piece(self) -> bool:
+        """A practice (or a run of guided steps) is under way: it was played as one piece,
+        and its question, or whether to carry on with it, is open. ``Conversation.part`` is
+        set while one is: 1 in a step's practice, the first step played in a guided run."""
+        c = self.c
+        return bool(c.part and c.step and c.question in _IN_A_PIECE and self.program)
 
     def context(self) -> str:
         """A name for where the user is, so help and fallback can say what fits here."""
@@ -93,10 +103,38 @@ class DialogBase:
 
     def fallback(self) -> Turn:
         """Not understood. Each miss in a row says more: a short nudge, then two things to
-        say here, then help or a way out. The open question stays open."""
+        say here, then help or a way out; the next miss ends the session kindly, with the
+        progress kept. The open question stays open until then."""
+        if self.c.misses + 1 >= MISSES_TO_END:
+            data = {"remember": self.remember()}
+            return Turn(Conversation(), self.p, Reply("fallback_end", data, end_session=True))
         misses = min(self.c.misses + 1, MAX_MISSES)
         self.c = self.c._replace(misses=misses)
         return self.aside("fallback", level=misses)
+
+    def resumable(self) -> Program | None:
+        """The program a returning person is part way through: the one they worked on
+        last, else the main one."""
+        for program_id in (self.p.current, self.catalog.main.id):
+            program = self.catalog.get(program_id)
+            if program is None:
+                continue
+            progress = self.p.of(program.id)
+            if progress.started and not self.completed(program):
+                return program
+        return None
+
+    def remember(self) -> bool:
+        """Whether there is a place to remember: a program part way through, or a practice
+        the last session closed in. Only then may a goodbye promise to remember it."""
+        return self.resumable() is not None or self.p.unfinished is not None
+
+    def goodbye(self) -> Turn:
+        return Turn(
+            Conversation(),
+            self.p,
+            Reply("goodbye", {"remember": self.remember()}, end_session=True),
+        )
 
     def at_rest(self, **changes: Any) -> Conversation:
         """No program under way (the menu, an offer): only what the session remembers."""

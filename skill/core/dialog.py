@@ -32,6 +32,7 @@ from skill.core.progress import Progress
 from skill.core.values import (
     FIXED_VIEWS,
     MAX_MISSES,
+    MISSES_TO_END,
     NO_DATA,
     VARIANTS,
     Action,
@@ -46,6 +47,8 @@ from skill.core.variants import voiced
 # What is answered as usual while coaching is held after a safety answer: a new session,
 # its end, and deleting one's data (which can matter most to someone at risk).
 _WHILE_HELD = frozenset({Action.LAUNCH, Action.SESSION_ENDED, Action.FORGET})
+# Asides after which "repeat" still says what was playing before them.
+_NOT_REPEATED = frozenset({Action.REPEAT, Action.PAUSE, Action.HELP})
 
 
 def handle(
@@ -69,10 +72,9 @@ def handle(
         reply, uses = voiced(reply, uses, turn.progress)
     if uses is not state.uses:
         changes["uses"] = uses
-    # "Repeat" says again what the user was last taken through, not the pause notice nor
-    # a fallback;
-    # while coaching is held nothing of the safety answer is kept to repeat.
-    if reply.view not in (None, "fallback") and action not in (Action.REPEAT, Action.PAUSE):
+    # "Repeat" says again what the user was last taken through, not the pause notice, help
+    # nor a fallback; while coaching is held nothing of the safety answer is kept to repeat.
+    if reply.view not in (None, "fallback") and action not in _NOT_REPEATED:
         changes["last"] = None if state.hold else reply
     if reply.end_session:
         state = Conversation()
@@ -100,21 +102,24 @@ class _Dialog(Answers, SafetyHold):
         if a is Action.FEELINGS:
             return self.aside("feelings", checked=False)
         if a is Action.MISUNDERSTOOD:
-            return self.fallback()  # nothing was taken as a disclosure
+            # Nothing was taken as a disclosure: an apology, and what can be said here.
+            return self.aside("apology")
         if a is Action.SESSION_ENDED:
-            return Turn(c, p, Reply(None, end_session=True))
+            return self.session_ended()
         if a is Action.LAUNCH:
             return self.launch()
         if a is Action.STOP:
-            return Turn(
-                Conversation(), p, Reply("goodbye", {"started": not p.is_new}, end_session=True)
-            )
+            return self.goodbye()
         if a is Action.HELP:
-            return self.aside("help")
+            return self.aside("help", piece=self.in_piece)
         if a is Action.FALLBACK:
             return self.fallback()
         if a in (Action.SLOWER, Action.FASTER, Action.MORE_TIME):
             return self.pacing(a)
+        if a in (Action.SOUND, Action.NO_SOUND):
+            return self.sound(cmd)
+        if a is Action.LEAVE:
+            return self.leave()
         if a is Action.HOW_LONG:
             return self.how_long()
         if a is Action.ABOUT:
@@ -122,9 +127,13 @@ class _Dialog(Answers, SafetyHold):
         if a is Action.DONT_KNOW:
             return self.dont_know()
         if a is Action.REPEAT:
-            return Turn(c, p, c.last) if c.last is not None else self.menu()
+            if c.last is None:
+                return self.menu()
+            if c.last.data.get("brief"):  # a step said shortly: "repeat" says all of it
+                return Turn(c, p, c.last._replace(data={**c.last.data, "brief": False}))
+            return Turn(c, p, c.last)
         if a is Action.PAUSE:
-            turn = self.aside("paused")
+            turn = self.aside("paused", remember=self.remember())
             return turn._replace(conversation=c._replace(paused=True))
         if a is Action.HOME:
             return self.menu()
@@ -133,7 +142,7 @@ class _Dialog(Answers, SafetyHold):
         if a is Action.EYES_OPEN:
             return self.eyes_open()
         if a is Action.START_PROGRAM:
-            return self.start_program(cmd)
+            return self.topic(cmd) if self.in_piece else self.start_program(cmd)
         if a is Action.START_OVER:
             program = self.program or self.catalog.main
             return self.step(program, 1, intro=True)
@@ -153,10 +162,20 @@ class _Dialog(Answers, SafetyHold):
             return self.answer(a)
         raise ValueError(f"unhandled action {a}")  # pragma: no cover - every Action is above
 
+    def session_ended(self) -> Turn:
+        """The session closed (silence, an error, the person walked away). In a practice
+        that is remembered, and the next visit offers the practice again."""
+        c, p, program = self.c, self.p, self.program
+        if self.in_piece and program is not None:
+            first = c.part if program.step(c.step).kind == "guided" else c.step
+            p = p.with_program(program.id, p.of(program.id)._replace(unfinished=first))
+        return Turn(c, p, Reply(None, end_session=True))
+
 
 __all__ = [
     "FIXED_VIEWS",
     "MAX_MISSES",
+    "MISSES_TO_END",
     "NO_DATA",
     "VARIANTS",
     "Action",

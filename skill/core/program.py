@@ -15,9 +15,10 @@ from typing import Any, NamedTuple
 LONG_ABSENCE_SECONDS = 14 * 24 * 3600  # after this, a returning person hears a recap
 
 AUDIENCES = ("solo", "couple")
-# How a step ends when it has no practice: a lesson asks whether to go on, a guided step
-# (part of an exercise done with pauses) asks the user to say ready, and the last guided
-# step of a program ends with the program's reflection question.
+# A lesson is taught, then asks whether to go on (or offers its practice). Guided steps are
+# an exercise with pauses: a run of them in a row is played as one continuous piece, from
+# the step it starts at to the end of the run, and the run that ends the program closes
+# with the program's reflection question.
 STEP_KINDS = ("lesson", "guided")
 
 
@@ -28,7 +29,7 @@ class ContentError(ValueError):
 class Step(NamedTuple):
     id: str  # its template: programs/<program>/<id>.ssml.j2
     kind: str = "lesson"
-    practice: int = 0  # parts of the step's guided practice; 0 = none
+    practice: int = 0  # 1: the step has a practice, played as one continuous piece; 0: none
     minutes: float = 1.0  # about how long it takes, with its practice
 
 
@@ -54,6 +55,26 @@ class Program(NamedTuple):
         """Step ``n`` ends the program's exercise with its reflection question."""
         return n == self.size and self.step(n).kind == "guided"
 
+    def run_start(self, n: int) -> int:
+        """The first step of the run of guided steps that step ``n`` is in (``n`` itself
+        for a lesson)."""
+        start = n
+        while self.step(n).kind == "guided" and start > 1:
+            if self.step(start - 1).kind != "guided":
+                break
+            start -= 1
+        return start
+
+    def run_end(self, n: int) -> int:
+        """The last step of the run of guided steps that step ``n`` is in (``n`` itself
+        for a lesson): a run is played as one piece."""
+        end = n
+        while self.step(n).kind == "guided" and end < self.size:
+            if self.step(end + 1).kind != "guided":
+                break
+            end += 1
+        return end
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Program:
         """A program from its ``program.json``; raises ContentError when it cannot be walked."""
@@ -63,7 +84,8 @@ class Program(NamedTuple):
                 Step(
                     id=str(step["id"]),
                     kind=str(step.get("kind", "lesson")),
-                    practice=int(step.get("practice", 0)),
+                    # true, or a number of parts as older content wrote it: one piece now
+                    practice=min(int(step.get("practice", 0)), 1),
                     minutes=float(step.get("minutes", 1.0)),
                 )
                 for step in data["steps"]

@@ -2,7 +2,9 @@
 
 Progress is kept per program id, so a program added as content needs no new field. The
 stored form is versioned (``SCHEMA_VERSION``) and every older version is migrated on read;
-nothing a user stored is dropped, not even progress in a program the content no longer has.
+reading drops nothing, not even progress in a program the content no longer has. (The turn
+service carries only the catalog's programs, bounded, ``skill.service.session``: such
+progress stays in the store until the person's next save.)
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # How the person asked to be spoken to ("slower", "faster", "more time"): steps of speech
 # rate and of extra pause, within these bounds. Rendering turns them into SSML.
 PACE_RANGE = (-2, 1)  # slower ... faster
@@ -27,6 +29,9 @@ class ProgramProgress(NamedTuple):  # a NamedTuple: cheap to define on a cold st
     heard: frozenset[int] = frozenset()  # steps heard to the end of their teaching
     practiced: frozenset[int] = frozenset()  # steps whose practice was done
     finished: bool = False  # the program was taken to its end
+    # The step whose practice the session closed in (silence, or the person walked away),
+    # to offer again on the next visit; 0 = none. Schema 5; older documents lack it.
+    unfinished: int = 0
 
     @property
     def started(self) -> bool:
@@ -54,15 +59,20 @@ class ProgramProgress(NamedTuple):  # a NamedTuple: cheap to define on a cold st
             heard=self.heard | other.heard,
             practiced=self.practiced | other.practiced,
             finished=self.finished or other.finished,
+            # The copy being written is the latest word on the practice left open.
+            unfinished=self.unfinished,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        stored: dict[str, Any] = {
             "position": self.position,
             "heard": sorted(self.heard),
             "practiced": sorted(self.practiced),
             "finished": self.finished,
         }
+        if self.unfinished:
+            stored["unfinished"] = self.unfinished
+        return stored
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> ProgramProgress:
@@ -72,6 +82,7 @@ class ProgramProgress(NamedTuple):  # a NamedTuple: cheap to define on a cold st
             heard=_steps(data.get("heard")),
             practiced=_steps(data.get("practiced")),
             finished=bool(data.get("finished")),
+            unfinished=max(int(data.get("unfinished") or 0), 0),
         )
 
 
@@ -98,10 +109,24 @@ class Progress:
     room: int = 0  # extra pause step, within ROOM_RANGE; 0 = as written
     # Launches so far: which welcome is said, so two visits in a row never hear the same.
     visits: int = 0
+    # The soft sound asked for under the practices ("with rain"): a content id, or None for
+    # none. Remembered like the pace. Schema 5; older documents lack it.
+    sound: str | None = None
 
     @property
     def is_new(self) -> bool:
         return not any(p.started for p in self.programs.values())
+
+    @property
+    def unfinished(self) -> tuple[str, int] | None:
+        """The program and step of a practice the last session closed in, if any: the
+        current program's first."""
+        ids = [self.current] if self.current is not None and self.current in self.programs else []
+        for program_id in [*ids, *sorted(self.programs)]:
+            step = self.programs[program_id].unfinished
+            if step:
+                return program_id, step
+        return None
 
     def of(self, program_id: str) -> ProgramProgress:
         return self.programs.get(program_id, NOT_STARTED)
@@ -127,7 +152,11 @@ class Progress:
             pace=self.pace,
             room=self.room,
             visits=max(self.visits, other.visits),
+            sound=self.sound,  # like the pace: the latest choice
         )
+
+    def with_sound(self, sound: str | None) -> Progress:
+        return replace(self, sound=sound)
 
     def with_pacing(self, pace: int, room: int) -> Progress:
         return replace(self, pace=_within(pace, PACE_RANGE), room=_within(room, ROOM_RANGE))
@@ -145,6 +174,7 @@ class Progress:
             "pace": self.pace,
             "room": self.room,
             "visits": self.visits,
+            **({"sound": self.sound} if self.sound else {}),
         }
 
     @classmethod
@@ -167,6 +197,7 @@ class Progress:
             pace=_within(int(data.get("pace") or 0), PACE_RANGE),
             room=_within(int(data.get("room") or 0), ROOM_RANGE),
             visits=max(int(data.get("visits") or 0), 0),
+            sound=str(sound) if (sound := data.get("sound")) else None,
         )
 
 
@@ -219,4 +250,10 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     if version == 3:
         # Version 4 remembers how to speak (pace, room) and counts visits, for the welcome.
         data = {**data, "schema_version": 4, "pace": 0, "room": 0, "visits": 0}
+        version = 4
+    if version == 4:
+        # Version 5 may remember a sound under the practices ("sound") and, per program, a
+        # practice the last session closed in ("unfinished"): both optional, and absent
+        # means none, so a version 4 document is read as it is.
+        data = {**data, "schema_version": 5}
     return data

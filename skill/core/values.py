@@ -50,6 +50,9 @@ class Action(StrEnum):
     ABOUT = "about"  # what is Ally Coach?
     DONT_KNOW = "dont_know"  # "I don't know", "I'm not sure"
     EYES_OPEN = "eyes_open"  # "I'm driving", "I can't close my eyes"
+    LEAVE = "leave"  # "I don't want to do this", "skip the practice": out of a practice
+    SOUND = "sound"  # "with rain", "with some background sound" (remembered)
+    NO_SOUND = "no_sound"  # "no sound" (remembered)
     SESSION_ENDED = "session_ended"
 
 
@@ -60,8 +63,12 @@ class Question(StrEnum):
     RESUME = "resume"  # go on with ``offer`` where you left off?
     RESTART = "restart"  # start ``offer`` from its first step?
     PRACTICE = "practice"  # try this step's practice?
-    READY = "ready"  # a pause in a guided exercise: say ready to go on
+    # A pause in a guided exercise, "say ready to go on": asked by older deployments only.
+    # A practice is one continuous piece now; a session in flight may still be waiting.
+    READY = "ready"
     REFLECT = "reflect"  # the question that closes a practice, or a guided program
+    CARRY_ON = "carry_on"  # a topic line came during a practice: carry on with it?
+    UNFINISHED = "unfinished"  # do the practice the last session closed in, now?
     NEXT_STEP = "next_step"  # go on to the next step?
     FORGET = "forget"  # really delete your progress?
     SAFE_NOW = "safe_now"  # a check-in: are you safe right now? (yes means safe)
@@ -88,6 +95,9 @@ VARIANTS = 3
 # Fallbacks in a row escalate up to this level: short, then two things to say, then help
 # or a way out.
 MAX_MISSES = 3
+# The miss after the last level ends the session, kindly, with the progress kept: a device
+# would close after a few quiet turns anyway.
+MISSES_TO_END = MAX_MISSES + 1
 
 
 # What a check-in is about (``Conversation.fine``).
@@ -102,6 +112,7 @@ class Command(NamedTuple):
     partner: str | None = None  # START_PROGRAM, SAFETY: "husband", "wife", ... when said
     program: str | None = None  # START_PROGRAM: the program's id; None if not one we have
     position: str | None = None  # GO_TO_STEP: "last"
+    sound: str | None = None  # SOUND: the content's id of the sound asked for; None: default
 
 
 # A reply without data shares this one: read-only, so no reply can change another's.
@@ -139,7 +150,9 @@ class Conversation(NamedTuple):
 
     program: str | None = None  # the program being walked
     step: int = 0  # its step, from 1; 0 = none
-    part: int = 0  # the part of the step's practice; 0 = not in a practice
+    # In a practice: 1 in a step's practice, or the first step played of a guided run;
+    # 0 = not in one. (Older deployments counted a practice's parts here.)
+    part: int = 0
     question: Question | None = None
     offer: str | None = None  # the program an offer, resume or restart question is about
     skip: tuple[str, ...] = ()  # programs not to offer again this session: declined or done

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from skill.core.blocks import DialogBase, added
 from skill.core.program import LONG_ABSENCE_SECONDS, Program
+from skill.core.progress import Progress
 from skill.core.values import Command, Conversation, Question, Turn
 
 # Questions asked after the last step: "back" from there returns to the last step.
@@ -17,7 +18,20 @@ class ProgramWalk(DialogBase):
     def launch(self) -> Turn:
         # The adapter records the visit itself (every new session is one, not only launches).
         self.p = p = replace(self.p, visits=self.p.visits + 1)
-        main = self.catalog.main
+        left = p.unfinished
+        program = self.catalog.get(left[0]) if left else None
+        if left and program is not None and 1 <= left[1] <= program.size:
+            # The last session closed in a practice: offer that practice again.
+            step = program.step(left[1])
+            guided = step.kind == "guided"
+            state = self.at_rest(program=program.id, step=left[1], part=left[1] if guided else 0)
+            data = {"step": left[1], "step_id": step.id, "guided": guided}
+            return self.ask("welcome_practice", data, Question.UNFINISHED, state=state)
+        return self.welcome()
+
+    def welcome(self) -> Turn:
+        """The welcome of a visit: a new person's, or where a returning one is."""
+        p, main = self.p, self.catalog.main
         if p.is_new:
             return self.offer("welcome", main, {"first": p.visits <= 1})
         away = self.now - p.last_visit if p.last_visit is not None else None
@@ -35,6 +49,7 @@ class ProgramWalk(DialogBase):
                     "last_step": last,
                     "last_id": resumable.step(last or upcoming).id,
                     "next_step": upcoming,
+                    "next_id": resumable.step(upcoming).id,
                     "heard": len([n for n in progress.heard if n <= resumable.size]),
                     "recap": recap,
                     "done": None,
@@ -51,18 +66,6 @@ class ProgramWalk(DialogBase):
         offer = self.next_offer(done, again=False) or main
         data = {"resume": None, "done": done.id if done else None, "recap": recap}
         return self.offer("welcome_back", offer, data)
-
-    def resumable(self) -> Program | None:
-        """The program a returning person is part way through: the one they worked on
-        last, else the main one."""
-        for program_id in (self.p.current, self.catalog.main.id):
-            program = self.catalog.get(program_id)
-            if program is None:
-                continue
-            progress = self.p.of(program.id)
-            if progress.started and not self.completed(program):
-                return program
-        return None
 
     def menu(self) -> Turn:
         main = self.catalog.main
@@ -107,19 +110,25 @@ class ProgramWalk(DialogBase):
         partner: str | None = None,
         note: str | None = None,
     ) -> Turn:
+        """Step ``n``: a lesson, or a run of guided steps played as one piece from ``n``."""
         step = program.step(n)
         # A yes to an offer of the program: the offer has just said what it is.
         offered = self.c.question is Question.OFFER and self.c.offer == program.id
         went_on = self.c.program == program.id and n == self.c.step + 1
-        state = self.at_rest(program=program.id, step=n)
+        guided = step.kind == "guided"
+        end = program.run_end(n)
+        state = self.at_rest(program=program.id, step=end, part=n if guided else 0)
         old = self.p.of(program.id)
-        # A lesson is heard once it is said; a guided step is part of the exercise.
-        heard = old.heard | {n}
-        progress = self.p.with_program(program.id, old._replace(position=n, heard=heard))
+        # A lesson is heard once it is said; a guided run is heard as it is played.
+        heard = old.heard | set(range(n, end + 1))
+        unfinished = 0 if guided else old.unfinished
+        progress = self.p.with_program(
+            program.id, old._replace(position=end, heard=heard, unfinished=unfinished)
+        )
         if step.practice:
             question = Question.PRACTICE
-        elif step.kind == "guided":
-            question = Question.REFLECT if program.last_guided(n) else Question.READY
+        elif guided:
+            question = Question.REFLECT if program.last_guided(end) else Question.NEXT_STEP
         else:
             question = Question.NEXT_STEP
         data = {
@@ -132,27 +141,43 @@ class ProgramWalk(DialogBase):
             "practiced": n in old.practiced,
             "moved": "next" if went_on and not intro and note is None else None,
             "offered": intro and offered and partner is None,
+            # A lesson heard before is said again shortly: its point and its example.
+            "brief": not guided and not intro and n in old.heard,
         }
+        if guided:
+            ids = [program.step(k).id for k in range(n, end + 1)]
+            data.update(last=end, step_ids=" ".join(ids), piece=True)
         card = "step" if program.card else None
         return self.ask("step", data, question, state=state, progress=progress, card=card)
 
-    def practice(self, part: int, note: str | None = None) -> Turn:
+    def practice(self, note: str | None = None) -> Turn:
+        """The current step's practice, as one continuous piece that ends with its
+        question."""
         program = self.program
         assert program is not None  # a practice is only offered inside a program
         step = program.step(self.c.step)
-        last = part >= step.practice
         return self.ask(
             "practice",
-            {
-                "step": self.c.step,
-                "step_id": step.id,
-                "part": part,
-                "last_part": last,
-                "note": note,
-            },
-            Question.REFLECT if last else Question.READY,
-            state=self.c._replace(part=part),
+            {"step": self.c.step, "step_id": step.id, "note": note, "piece": True},
+            Question.REFLECT,
+            state=self.c._replace(part=1),
+            progress=self.settled(program.id),
         )
+
+    def replay(self, note: str | None = None) -> Turn:
+        """The piece under way, from its start: a step's practice or a guided run."""
+        program, c = self.program, self.c
+        assert program is not None and c.step
+        if program.step(c.step).kind == "guided":
+            return self.step(program, c.part or c.step, note=note)
+        return self.practice(note)
+
+    def settled(self, program_id: str) -> Progress:
+        """The progress with no practice of ``program_id`` left open."""
+        old = self.p.of(program_id)
+        if not old.unfinished:
+            return self.p
+        return self.p.with_program(program_id, old._replace(unfinished=0))
 
     def after_step(self) -> Turn:
         """Leaving the current step forwards: the next step, or the end of the program."""
@@ -165,6 +190,7 @@ class ProgramWalk(DialogBase):
     def program_end(self, program: Program, answered: bool | None) -> Turn:
         """Past the last step: the program is done if every step was heard; else the steps
         missed are offered, so "finished" always means heard."""
+        self.p = self.settled(program.id)
         progress = self.p.of(program.id)
         if progress.heard_all(program.size):
             return self.program_done(program, answered)
@@ -220,18 +246,16 @@ class ProgramWalk(DialogBase):
             step=step,
             step_id=program.step(step).id if step else None,
             count=program.size,
-            part=self.c.part,
+            part=1 if self.in_piece else 0,
             heard=len([n for n in progress.heard if n <= program.size]),
         )
 
     def next(self) -> Turn:
         c, program = self.c, self.program
         if program is not None and c.step:
-            if c.question is Question.READY and c.part:
-                # "next" in the middle of a practice moves on within the practice.
-                return self.practice(c.part + 1)
             if program.last_guided(c.step):
                 return self.program_end(program, answered=None)
+            # In a practice, "next" moves on without it: the practice is not done.
             return self.after_step()
         main = self.catalog.main
         progress = self.p.of(main.id)
@@ -240,14 +264,16 @@ class ProgramWalk(DialogBase):
         return self.step(main, progress.resume_step(main.size))
 
     def previous(self, count: int = 1) -> Turn:
-        """Back one (or ``count``) steps; inside a practice, back one part."""
+        """Back one (or ``count``) steps; from a step's practice, back to the step."""
         c, program = self.c, self.program
         if program is None or not c.step:
             return self.menu()
-        if c.part > 1 and count == 1:
-            return self.practice(c.part - 1)
-        if count == 1 and (c.part == 1 or (c.step == program.size and c.question in _PAST_THE_END)):
+        lesson = program.step(c.step).kind != "guided"
+        if count == 1 and lesson and c.part:
             return self.step(program, c.step)
-        if c.step == 1:
+        if count == 1 and (c.step == program.size and c.question in _PAST_THE_END):
+            return self.step(program, program.run_start(c.step))
+        first = c.part if c.part and not lesson else c.step  # a guided run goes back from its start
+        if first == 1:
             return self.step(program, 1, note="first")
-        return self.step(program, max(c.step - max(count, 1), 1))
+        return self.step(program, max(first - max(count, 1), 1))

@@ -40,6 +40,9 @@ INTENT_ACTIONS: dict[str, Action] = {
     "HowLongIntent": Action.HOW_LONG,
     "AboutIntent": Action.ABOUT,
     "DontKnowIntent": Action.DONT_KNOW,
+    "LeavePracticeIntent": Action.LEAVE,
+    "SoundIntent": Action.SOUND,
+    "NoSoundIntent": Action.NO_SOUND,
     "AMAZON.HelpIntent": Action.HELP,
     "AMAZON.StopIntent": Action.STOP,
     "AMAZON.CancelIntent": Action.STOP,
@@ -99,6 +102,11 @@ def to_command(intent_name: str, slots: Mapping[str, str | None], catalog: Catal
             heard=heard,
             partner=slots.get("partner") or None,
         )
+    if action is Action.SOUND:
+        from skill.speech.sounds import get_sounds
+
+        # "with rain": that sound; "with some background sound": the content's default.
+        return Command(action, sound=get_sounds().resolve(slots.get("sound")))
     if action is Action.SAFETY:
         # Who the partner is picks a helpline that serves the person speaking; the core
         # passes it to the answer only, and keeps none of it.

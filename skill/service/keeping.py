@@ -13,6 +13,7 @@ what it held instead of merging it back in.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from skill.core.progress import Progress
@@ -31,8 +32,13 @@ SAVE_ATTEMPTS = 3  # a conflict re-reads and merges; more than this and we try n
 class Keeper:
     """The store's side of a turn: every call within the turn's deadline."""
 
-    def __init__(self, store: ProgressStore) -> None:
+    def __init__(
+        self,
+        store: ProgressStore,
+        reader: Callable[[dict[str, Any]], Progress] = Progress.from_dict,
+    ) -> None:
         self.store = store
+        self.reader = reader  # stored dict -> Progress (the turn service bounds it)
 
     def load(self, key: str, deadline: Deadline) -> Progress | None:
         """The stored progress, or None when the store failed for the whole of the time."""
@@ -46,7 +52,7 @@ class Keeper:
             return None
         stored = dict(stored)
         stored.pop(FORGOTTEN_AT, None)  # forgotten before this session: a fresh start
-        return Progress.from_dict(stored)
+        return self.reader(stored)
 
     def save(
         self, key: str, progress: Progress, started: int, deadline: Deadline
@@ -76,7 +82,7 @@ class Keeper:
                     logger.warning("progress re-read after conflict failed: %s", exc)
                     return progress, True
                 forgotten_at = raw.pop(FORGOTTEN_AT, None)
-                stored = Progress.from_dict(raw)
+                stored = self.reader(raw)
                 if forgotten_at is not None and forgotten_at >= started:
                     # Forgotten (on another device) since this session began: what this
                     # session holds is what the user asked to delete. Nothing to write.
@@ -89,6 +95,13 @@ class Keeper:
             except StorageError as exc:
                 logger.warning("progress save failed, keeping it in the session: %s", exc)
                 return progress, True
+        # Conflict after conflict: others keep saving this person's progress. Said, so a
+        # save that gives up is never silent; the session keeps it and tries again.
+        logger.warning(
+            "progress save of user=%s gave up after %d conflicts; kept in the session",
+            short_hash(key),
+            SAVE_ATTEMPTS,
+        )
         return progress, True
 
     def forget(self, key: str, when: int, deadline: Deadline) -> bool:

@@ -37,6 +37,6 @@ def render(speech: Speech, locale: str | None, reply: Reply) -> Rendered:
     """The reply rendered in ``locale``; the apology when it is over the limits."""
     rendered = speech.render(locale, reply.view, reply.data, reply.card)
     if not fits(rendered):
-        logger.error("reply %s is over the size limits; apologising instead", reply.view)
+        logger.error("reply %.80r is over the size limits; apologising instead", reply.view)
         rendered = speech.render(locale, ERROR_VIEW, {})
     return rendered

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -35,10 +36,12 @@ from skill.digest import short_hash
 from skill.service.budget import Deadline, RetryPolicy
 from skill.service.keeping import Keeper
 from skill.service.replies import render
+from skill.service.session import SessionSchema
 
 if TYPE_CHECKING:
     from skill.core.program import Catalog
     from skill.speech.render import Rendered, Speech
+    from skill.speech.sounds import Sounds
     from skill.store.base import ProgressStore
 
 logger = logging.getLogger(__name__)
@@ -57,20 +60,29 @@ ERROR_REPLY = Reply("error")
 # Views whose words promise that the progress is kept. They are given ``saved: False``
 # when it is not, and then say so; with the progress stored they get nothing extra, so
 # they still match the replies rendered ahead at build time (skill.speech.prerender).
-PROMISING_VIEWS = frozenset({"goodbye", "paused"})
+PROMISING_VIEWS = frozenset({"goodbye", "paused", "pacing", "sound", "fallback_end"})
 SAVED = "saved"
+# The view that says a soft sound will play under the practices: told ``unheard`` on a
+# channel that cannot play one under the voice, so it never promises what is not heard.
+SOUND_VIEW = "sound"
+UNHEARD = "unheard"
 
 
 class Caller:
     """Who is speaking, and on what. (Plain classes here: every Lambda cold start defines
     them, and a NamedTuple costs several times more to define, skill.core.values.)"""
 
-    __slots__ = ("eyes_open", "key", "locale")
+    __slots__ = ("eyes_open", "key", "locale", "plays_sound")
 
-    def __init__(self, key: str, locale: str, eyes_open: bool = False) -> None:
+    def __init__(
+        self, key: str, locale: str, eyes_open: bool = False, plays_sound: bool = False
+    ) -> None:
         self.key = key  # the progress key (skill.store.base.progress_key)
         self.locale = locale
         self.eyes_open = eyes_open  # in a car: exercises never ask to close the eyes
+        # The device can play a sound under the voice (APL for Audio): a soft sound asked
+        # for is heard there; elsewhere the answer says so.
+        self.plays_sound = plays_sound
 
 
 class Served:
@@ -133,9 +145,10 @@ class TurnService:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.store = store
-        self.keeper = Keeper(store)
+        self.keeper = Keeper(store, self.read_progress)
         self.catalog = catalog
         self._speech = speech
+        self._schema: SessionSchema | None = None
         self.retry = retry or RetryPolicy()
 
     @property
@@ -145,6 +158,44 @@ class TurnService:
 
             self._speech = get_speech()
         return self._speech
+
+    @property
+    def sounds(self) -> Sounds:
+        """The soft sounds of the content this service speaks from."""
+        from skill.speech.sounds import get_sounds
+
+        return get_sounds(self.speech.root)
+
+    @property
+    def schema(self) -> SessionSchema:
+        """What a session may hold: this catalog's programs, these templates' views."""
+        if self._schema is None:
+            self._schema = SessionSchema(self.catalog, *self.speech.names())
+        return self._schema
+
+    def read_session(self, session: MutableMapping[str, Any]) -> None:
+        """Keep in ``session`` only what the schema reads (``skill.service.session``); what
+        could not be read is dropped with one log line (names of fields, never values)."""
+        clean, problems = self.schema.read(session)
+        if problems:
+            logger.warning(
+                "session attributes not as written, dropped: %.300s", ", ".join(problems[:12])
+            )
+        session.clear()
+        session.update(clean)
+
+    def read_progress(self, stored: dict[str, Any]) -> Progress:
+        """Stored progress, bounded as a session's is; unreadable: a fresh start that will
+        overwrite it (its revision is kept, so the write is still conditional)."""
+        try:
+            return Progress.from_dict(self.schema.progress(stored, stored=True))
+        except Exception as exc:  # Unreadable, or a shape migrate() cannot take
+            logger.warning("stored progress unreadable (%s); starting fresh", type(exc).__name__)
+            revision = stored.get("revision")
+            fresh = Progress()
+            if isinstance(revision, int) and not isinstance(revision, bool) and revision >= 0:
+                fresh = fresh.with_revision(revision)
+            return fresh
 
     def deadline(self, context: Any = None) -> Deadline:
         """A turn's time for the store, from now (``context``: Lambda's, if any)."""
@@ -164,6 +215,7 @@ class TurnService:
     ) -> Served:
         """Answer ``command``; ``now`` is the request's time in epoch seconds."""
         deadline = deadline or self.deadline()
+        self.read_session(session)
         if new_session:
             session[SESSION_STARTED] = now
         conversation = Conversation.from_dict(session.get(SESSION_CONVERSATION))
@@ -216,6 +268,8 @@ class TurnService:
         reply = turn.reply
         if unsaved and reply.view in PROMISING_VIEWS:
             reply = reply._replace(data={**reply.data, SAVED: False})
+        if reply.view == SOUND_VIEW and not caller.plays_sound:
+            reply = reply._replace(data={**reply.data, UNHEARD: True})
         session[SESSION_CONVERSATION] = turn.conversation.to_dict()
         session[SESSION_PROGRESS] = new_progress.to_dict()
         session[SESSION_UNSAVED] = unsaved
@@ -242,19 +296,56 @@ class TurnService:
         return served
 
     def end(
-        self, key: str, session: MutableMapping[str, Any], deadline: Deadline | None = None
+        self,
+        key: str,
+        session: MutableMapping[str, Any],
+        deadline: Deadline | None = None,
+        now: int | None = None,
     ) -> None:
-        """The session ended: a last try at saving what is unsaved. Nothing is said."""
+        """The session ended. The core hears it (a practice the session closed in is
+        remembered, to offer again next time), and what is unsaved is saved; nothing is
+        said."""
+        self.read_session(session)
+        if SESSION_PROGRESS not in session:
+            return
         unsaved = bool(session.get(SESSION_UNSAVED))
-        if (unsaved or session.get(SESSION_VISIT_PENDING)) and SESSION_PROGRESS in session:
-            progress = Progress.from_dict(session[SESSION_PROGRESS])
+        progress = Progress.from_dict(session[SESSION_PROGRESS])
+        conversation = Conversation.from_dict(session.get(SESSION_CONVERSATION))
+        command = Command(Action.SESSION_ENDED)
+        when = int(time.time()) if now is None else now
+        ended = handle(conversation, progress, command, when, self.catalog).progress
+        if unsaved or session.get(SESSION_VISIT_PENDING) or ended != progress:
             started = int(session.get(SESSION_STARTED) or 0)
-            _, failed = self.keeper.save(key, progress, started, deadline or self.deadline())
+            _, failed = self.keeper.save(key, ended, started, deadline or self.deadline())
             if failed and unsaved:
                 logger.warning(
                     "session of user=%s ended with progress the store did not take",
                     short_hash(key),
                 )
+
+    def move(
+        self, session: MutableMapping[str, Any], key: str, deadline: Deadline | None = None
+    ) -> bool:
+        """Keep the session's progress under ``key`` from now on, merged with what is stored
+        there (the phone line, when a caller gives their PIN). False if the store failed;
+        then nothing changed."""
+        self.read_session(session)
+        if SESSION_PROGRESS not in session:
+            return True
+        deadline = deadline or self.deadline()
+        stored = self.keeper.load(key, deadline)
+        if stored is None:
+            return False
+        progress = Progress.from_dict(session[SESSION_PROGRESS]).merge(stored)
+        started = int(session.get(SESSION_STARTED) or 0)
+        saved, failed = self.keeper.save(
+            key, progress.with_revision(stored.revision), started, deadline
+        )
+        if failed:
+            return False
+        session[SESSION_PROGRESS] = saved.to_dict()
+        session[SESSION_UNSAVED] = session[SESSION_VISIT_PENDING] = False
+        return True
 
     def delete_user(self, user_id: str, deadline: Deadline | None = None) -> None:
         """Delete everything of the account; ``StorageError`` if the store failed."""

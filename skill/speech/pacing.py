@@ -2,8 +2,9 @@
 
 The pace is the person's choice ("slower", "faster", "more time"), kept in their progress
 (``skill.core.progress``) and handed to rendering as ``pace`` and ``room``. The words stay
-the templates'; only the prosody rate and the ``<break>`` times change, and no pause goes
-past Alexa's 10-second limit (longer waits are chained with "say ready", as written).
+the templates'; only the prosody rate and the ``<break>`` times change. No pause goes past
+Alexa's 10-second limit, but a practice's silences (``skill.speech.timeline``), which are
+played as silence and not as SSML, scale with no cap (``cap=None``).
 """
 
 from __future__ import annotations
@@ -22,16 +23,17 @@ def break_factor(pace: int, room: int) -> float:
     return (1 + ROOM_STEP * max(room, 0)) * (FASTER_PAUSES if pace > 0 else 1.0)
 
 
-def paced(ssml: str | None, pace: int, room: int) -> str | None:
-    """``ssml`` spoken at ``pace`` (rate steps, negative is slower) with ``room`` (pause steps)."""
+def paced(ssml: str | None, pace: int, room: int, cap: int | None = MAX_BREAK_MS) -> str | None:
+    """``ssml`` spoken at ``pace`` (rate steps, negative is slower) with ``room`` (pause
+    steps); no pause made longer than ``cap`` milliseconds (None: any length)."""
     if not ssml or (pace == 0 and room == 0):
         return ssml
     factor = break_factor(pace, room)
     if factor != 1.0:
 
         def longer(match: re.Match[str]) -> str:
-            ms = float(match.group(1)) * (1000 if match.group(2) == "s" else 1)
-            return f'<break time="{min(round(ms * factor), MAX_BREAK_MS)}ms"/>'
+            ms = round(float(match.group(1)) * (1000 if match.group(2) == "s" else 1) * factor)
+            return f'<break time="{ms if cap is None else min(ms, cap)}ms"/>'
 
         ssml = _BREAK.sub(longer, ssml)
     if pace:

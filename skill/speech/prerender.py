@@ -43,16 +43,24 @@ DEPTH = 5  # turns from each start; deep enough to reach every view and step (te
 
 def starts(catalog: Catalog) -> list[Progress]:
     """Where people can be when they open the skill: new, part way through each program
-    (recently and after a long absence), having finished it, and having done them all."""
+    (recently and after a long absence), having finished it, having done them all, and
+    with a practice the last session closed in."""
     found = [Progress()]
     for program in catalog:
         n = program.size
         part_way = ProgramProgress(position=min(2, n), heard=frozenset(range(1, min(2, n) + 1)))
         done = ProgramProgress(position=n, heard=frozenset(range(1, n + 1)), finished=True)
+        practices = [k for k, step in enumerate(program.steps, 1) if step.practice]
+        guided = [k for k, step in enumerate(program.steps, 1) if step.kind == "guided"]
+        left = (practices or guided or [0])[0]
+        closed_in = ProgramProgress(
+            position=left, heard=frozenset(range(1, left + 1)), unfinished=left
+        )
         for program_progress, visit in (
             (part_way, NOW - 3600),
             (part_way, NOW - 30 * DAY),
             (done, NOW - DAY),
+            *([(closed_in, NOW - DAY)] if left else []),
         ):
             found.append(
                 replace(Progress().with_program(program.id, program_progress), last_visit=visit)
@@ -176,6 +184,12 @@ def walk(
                 yield before, command, turn, label
                 if _onwards(progress, turn):
                     next_frontier.append((turn.conversation, turn.progress, turn.reply, label))
+                if command.action is Action.FALLBACK and turn.reply.view == "fallback":
+                    # The search stops at a fallback (``variants`` renders every level):
+                    # the miss after the last level, which ends the session, is here.
+                    missed = conversation._replace(misses=MAX_MISSES)
+                    last = handle(missed, progress, command, NOW, catalog)
+                    yield before, command, last, f"{label} x{MAX_MISSES + 1}"
         frontier = next_frontier
 
 
@@ -282,12 +296,7 @@ def build(out_dir: Path, locales: Iterable[str] = LOCALES, model_dir: Path | Non
             assert reply.view is not None
             rendered = speech.render_now(locale, reply.view, reply.data, reply.card)
             key = reply_key(reply.view, reply.data, reply.card)
-            tables.setdefault(reply.view, {})[key] = [
-                rendered.speech,
-                rendered.reprompt,
-                rendered.card_title,
-                rendered.card_text,
-            ]
+            tables.setdefault(reply.view, {})[key] = list(rendered)
         folder = out_dir / locale
         if folder.is_dir():  # views renamed or removed since the last build must not linger
             for old in folder.glob("*.json"):

@@ -57,6 +57,10 @@ class Rendered(NamedTuple):  # not a dataclass: see skill.core.dialog
     reprompt: str | None
     card_title: str | None = None
     card_text: str | None = None
+    # A practice played as one piece (a reply with ``piece`` in its data): its timeline,
+    # SSML whose breaks are its silences, of any length (skill.speech.timeline). ``speech``
+    # is then the same piece for a device that plays SSML alone.
+    timeline: str | None = None
 
 
 def speech_locale(locale: str | None) -> str:
@@ -155,6 +159,11 @@ class Speech:
         self._prerendered: dict[tuple[str, str], dict[str, list[str | None]]] = {}
 
     @property
+    def root(self) -> Path:
+        """The content folder the templates are read from."""
+        return self._root
+
+    @property
     def env(self) -> Environment:
         if self._env is None:
             from skill.speech.templating import build_environment
@@ -186,10 +195,18 @@ class Speech:
             self.cache.put((locale, key), cached)
         return cached
 
+    def names(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The views and the cards the templates have, in any locale."""
+        return template_names(self._root)
+
     def _table(self, locale: str, view: str) -> dict[str, list[str | None]]:
         table = self._prerendered.get((locale, view))
         if table is None:
             table = {}
+            if view not in self.names()[0]:
+                # No such view (a forged name): nothing to look up, and nothing kept, so
+                # made-up names cannot grow this dict.
+                return table
             if self._prerendered_dir is not None:
                 path = self._prerendered_dir / locale / f"{view}.json"
                 try:
@@ -214,11 +231,20 @@ class Speech:
         speech = _tidy(str(module.speech()))
         reprompt_macro = getattr(module, "reprompt", None)
         reprompt = _tidy(str(reprompt_macro())) if reprompt_macro else None
-        if data.get("pace") or data.get("room"):
+        pace, room = data.get("pace") or 0, data.get("room") or 0
+        timeline = None
+        if data.get("piece"):
+            from skill.speech.pacing import paced
+            from skill.speech.timeline import chained, fit
+
+            timeline = fit(paced(speech, pace, room, cap=None) or speech, pace)
+            speech = chained(timeline)
+            reprompt = paced(reprompt, pace, room)
+        elif pace or room:
             from skill.speech.pacing import paced
 
-            speech = paced(speech, data.get("pace") or 0, data.get("room") or 0) or speech
-            reprompt = paced(reprompt, data.get("pace") or 0, data.get("room") or 0)
+            speech = paced(speech, pace, room) or speech
+            reprompt = paced(reprompt, pace, room)
         title = text = None
         if card:
             card_module: Any = self.env.get_template(f"{locale}/cards/{card}.txt.j2").make_module(
@@ -226,7 +252,7 @@ class Speech:
             )
             title = _tidy(str(card_module.title()))
             text = _tidy_lines(str(card_module.text()))
-        return Rendered(speech, reprompt or None, title, text)
+        return Rendered(speech, reprompt or None, title, text, timeline)
 
 
 def template_files(root: Path = TEMPLATES_DIR) -> list[str]:
@@ -239,6 +265,27 @@ def template_files(root: Path = TEMPLATES_DIR) -> list[str]:
         prefix = "" if relative == "." else relative + "/"
         found.extend(prefix + name for name in files if name.endswith((".j2", ".json")))
     return sorted(found)
+
+
+_VIEW_SUFFIX = ".ssml.j2"
+_CARD_SUFFIX = ".txt.j2"
+
+
+@lru_cache(maxsize=4)
+def template_names(root: Path = TEMPLATES_DIR) -> tuple[frozenset[str], frozenset[str]]:
+    """The names of the views (``<locale>/views/<name>.ssml.j2``) and the cards
+    (``<locale>/cards/<name>.txt.j2``) under ``root``."""
+    views: set[str] = set()
+    cards: set[str] = set()
+    for name in template_files(root):
+        parts = name.split("/")
+        if len(parts) != 3 or parts[2].startswith("_"):
+            continue
+        if parts[1] == "views" and parts[2].endswith(_VIEW_SUFFIX):
+            views.add(parts[2].removesuffix(_VIEW_SUFFIX))
+        elif parts[1] == "cards" and parts[2].endswith(_CARD_SUFFIX):
+            cards.add(parts[2].removesuffix(_CARD_SUFFIX))
+    return frozenset(views), frozenset(cards)
 
 
 @lru_cache(maxsize=1)

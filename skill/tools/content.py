@@ -8,7 +8,14 @@ does for the build), and checks what Alexa and the ear need:
   or macro, no missing value);
 * the SSML is valid, every pause is within Alexa's 10-second limit, and a reply that
   keeps the session open has a reprompt that says what the user can say;
-* no sentence is longer than one breath;
+* no sentence is longer than one breath, and a reply asks one question at most;
+* no sentence runs into a question after a comma ("If you'd like more, Would you like..."),
+  and none reads as an order after "you finished" ("Last time, you finished tip 2. Show
+  what your partner can gain.");
+* every practice (a piece: ``piece`` in the reply's data) is one continuous piece: it never
+  asks to "say ready", and at the slowest pace with the longest pauses it still plays
+  within APL for Audio's limit (``skill.speech.timeline``);
+* the sounds that can play under a practice (``sounds.json``) are the sound library's;
 * what starts the program is in the interaction model: its start intents, and its names
   among the values of the ``ProgramType`` slot type.
 
@@ -18,6 +25,7 @@ A writer runs it on a folder of their own with ``--templates DIR``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import sys
@@ -25,23 +33,87 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from skill.config import LOCALES
+from skill.core.dialog import Reply
 from skill.core.program import Catalog, ContentError
+from skill.core.progress import PACE_RANGE, ROOM_RANGE
 from skill.paths import MODEL_DIR, TEMPLATES_DIR
 from skill.speech.prerender import reachable_replies
 from skill.speech.programs import get_catalog
-from skill.speech.render import Speech
+from skill.speech.render import Rendered, Speech
+from skill.speech.sounds import load_sounds
 from skill.speech.ssml import to_text, validate
+from skill.speech.timeline import BUDGET_MS, MAX_PIECE_MS, length_ms, segments
 
 MAX_WORDS_PER_SENTENCE = 26  # about one breath when spoken
 PROGRAM_SLOT_TYPE = "ProgramType"
 # What a reprompt must contain so the user knows what to say.
 _CUE = re.compile(r"\b(say|yes|no)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+# A question word after a comma, capitalised: a sentence that runs into a question.
+QUESTION_WORDS = (
+    "Would Shall Should Do Does Did Can Could Will What How Why Where When Who Which Is Are"
+)
+_COMMA_QUESTION = re.compile(r",\s+(?:%s)\b" % QUESTION_WORDS.replace(" ", "|"))  # noqa: UP031
+# How a sentence may begin after one that says "you finished": anything else (a tip's
+# title, "Show what your partner can gain.") reads as an order.
+_OPENERS = """I I'm I'll I've You You're You've We We're We'll Let's It It's That That's This
+    There There's They Your Our My The A An Some All Now So And But Then Well Last Next Here
+    Shall Would Do Did Can Could Will Is Are Good Great Welcome Hello"""
+NOT_AN_ORDER = frozenset(_OPENERS.split())
+_SAY_READY = re.compile(r"\bsay,? ready\b", re.IGNORECASE)
 
 
 def long_sentences(ssml: str | None) -> list[str]:
     text = to_text(ssml, show_pauses=False) if ssml else ""
     return [s for s in _SENTENCE_END.split(text) if len(s.split()) > MAX_WORDS_PER_SENTENCE]
+
+
+def sentences(ssml: str | None) -> list[str]:
+    text = to_text(ssml, show_pauses=False) if ssml else ""
+    return [s for s in _SENTENCE_END.split(text) if s]
+
+
+def speech_problems(ssml: str | None) -> list[str]:
+    """What reads badly in one speech or reprompt: two questions, a comma that runs into a
+    question, an order after "you finished"."""
+    found = []
+    said = sentences(ssml)
+    questions = [s for s in said if s.endswith("?")]
+    if len(questions) > 1:
+        found.append(f"more than one question: {questions!r}")
+    for sentence in said:
+        if _COMMA_QUESTION.search(sentence):
+            found.append(f"a sentence runs into a question after a comma: {sentence!r}")
+    for before, after in itertools.pairwise(said):
+        first = after.split()[0].strip(",.") if after.split() else ""
+        if "you finished" in before.lower() and first not in NOT_AN_ORDER:
+            found.append(f"reads as an order after {before!r}: {after!r}")
+    return found
+
+
+def piece_problems(speech: Speech, locale: str, reply: Reply, rendered: Rendered) -> list[str]:
+    """A practice is one continuous piece. As written it plays within the budget of
+    ``skill.speech.timeline`` (nothing shortened), and at the slowest pace with the longest
+    pauses within APL for Audio's limit."""
+    if not reply.data.get("piece"):
+        return []
+    if not rendered.timeline:
+        return ["a practice with no timeline"]
+    found = []
+    if _SAY_READY.search(to_text(rendered.timeline, show_pauses=False)):
+        found.append("a practice that waits for 'say ready' inside it")
+    assert reply.view is not None
+    pace = int(reply.data.get("pace") or 0)
+    if not pace and not reply.data.get("room"):
+        ms = length_ms(segments(rendered.timeline))
+        if ms > BUDGET_MS:
+            found.append(f"a practice of about {ms / 1000:.0f} s as written, over {BUDGET_MS} ms")
+    slowest = {**reply.data, "pace": PACE_RANGE[0], "room": ROOM_RANGE[1]}
+    longest = speech.render_now(locale, reply.view, slowest, reply.card).timeline or ""
+    ms = length_ms(segments(longest), PACE_RANGE[0])
+    if ms > MAX_PIECE_MS:
+        found.append(f"a practice of about {ms / 1000:.0f} s at the slowest pace")
+    return found
 
 
 def model_problems(catalog: Catalog, model_dir: Path, locales: Iterable[str]) -> list[str]:
@@ -87,22 +159,20 @@ def check(
     except ContentError as exc:
         return [str(exc)]
     problems = model_problems(catalog, model_dir, locales)
+    problems += [f"sounds.json: {p}" for p in load_sounds(root).problems()]
     replies = reachable_replies(catalog)
     reached = {
         (r.data.get("program"), r.data.get("step_id")) for r, _ in replies if r.view == "step"
     }
-    parts = {
-        (r.data.get("program"), r.data.get("step_id"), r.data.get("part"))
-        for r, _ in replies
-        if r.view == "practice"
+    practiced = {
+        (r.data.get("program"), r.data.get("step_id")) for r, _ in replies if r.view == "practice"
     }
     for program in catalog:
         for step in program.steps:
             if (program.id, step.id) not in reached:
                 problems.append(f"{program.id}: step {step.id!r} is never reached")
-            for part in range(1, step.practice + 1):
-                if (program.id, step.id, part) not in parts:
-                    problems.append(f"{program.id}: {step.id!r} practice part {part} never reached")
+            if step.practice and (program.id, step.id) not in practiced:
+                problems.append(f"{program.id}: the practice of {step.id!r} is never reached")
     speech = Speech(root=root, prerendered_dir=None)
     for locale in locales:
         for reply, path in replies:
@@ -111,6 +181,12 @@ def check(
             try:
                 rendered = speech.render_now(locale, reply.view, reply.data, reply.card)
                 validate(rendered.speech or "")
+                problems += [
+                    f"{where}: {p}" for p in piece_problems(speech, locale, reply, rendered)
+                ]
+                if locale == locales[0]:
+                    for part in (rendered.speech, rendered.reprompt):
+                        problems += [f"{where}: {p}" for p in speech_problems(part)]
                 if reply.end_session:
                     continue
                 if not rendered.reprompt:

@@ -136,6 +136,11 @@ def manifest(endpoint: str = PLACEHOLDER_ENDPOINT) -> dict[str, Any]:
     # Name-free interaction: Alexa may ask the skill, with a CanFulfillIntentRequest,
     # whether it can answer a request that does not name it
     # (skill.alexa.canfulfill.CanFulfillIntentRequestHandler).
+    # Practices go to devices as APL for Audio documents, which need no interface here:
+    # "The APL interface is required for devices with screens and devices with character
+    # displays. The APL interface isn't required for APL for audio" (Amazon, "Add APL
+    # Support to Your Skill"). A device names Alexa.Presentation.APLA in its requests'
+    # supportedInterfaces; skill.alexa.turns asks that of every request.
     custom: dict[str, Any] = {"interfaces": [{"type": CAN_FULFILL_INTERFACE}]}
     result: dict[str, Any] = {
         "manifest": {

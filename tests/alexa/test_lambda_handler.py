@@ -91,12 +91,10 @@ def test_whole_walkthrough_with_navigation(person: Talk) -> None:
     assert person.launch().view == "welcome"
     said = person.say("AMAZON.YesIntent")
     assert said.step == 1 and said.data["program"] == "motivate"
-    said = person.say("AMAZON.YesIntent")  # the practice, with a real pause
-    assert said.view == "practice" and said.data["part"] == 1
-    assert 'time="10s"' in said.ssml
-    assert said.data["question"] == "ready"
-    said = person.say("ReadyIntent")
-    assert said.view == "practice" and said.data["last_part"]
+    said = person.say("AMAZON.YesIntent")  # the practice: one piece, its question at the end
+    assert said.view == "practice" and said.data["piece"] is True
+    assert 'time="10000ms"' in said.ssml  # silences past 10 s, chained for SSML
+    assert said.data["question"] == "reflect" and "ready" not in said.text.lower()
     said = person.say("AMAZON.YesIntent")
     assert said.view == "practice_done" and said.data["step"] == 1
     said = person.say("AMAZON.YesIntent")
@@ -117,10 +115,8 @@ def test_whole_walkthrough_with_navigation(person: Talk) -> None:
     said = person.say("AMAZON.NextIntent")
     assert said.view == "program_done" and said.data["done"] == "motivate"
     assert said.data["offer"] == "direction"
-    said = person.say("AMAZON.YesIntent")
-    assert said.view == "step" and said.data["program"] == "direction"
-    person.say("ReadyIntent")
-    person.say("ReadyIntent")
+    said = person.say("AMAZON.YesIntent")  # the reflection: three steps, one piece
+    assert said.view == "step" and said.data["program"] == "direction" and said.data["piece"]
     said = person.say("AMAZON.YesIntent")
     assert said.view == "program_done" and said.data["done"] == "direction"
     said = person.say("AMAZON.StopIntent")

@@ -88,17 +88,19 @@ def test_a_broken_program_is_reported_not_crashed_on(content_root: Path, models:
     assert problems and all("good_things" in p or "share" in p for p in problems[:3])
 
 
-def test_the_new_program_is_walked_resumed_and_finished_through_lambda(person: Talk) -> None:
+def test_the_new_program_is_played_resumed_and_finished_through_lambda(person: Talk) -> None:
     person.launch()
     said = person.say("StartProgramIntent", program="three good things")
     assert "Let's do three good things, together." in said.text
-    assert "three good things from today" in said.text and not said.ended
-    assert "say ready" in said.reprompt.lower()
-    person.say("AMAZON.StopIntent")
+    # Its two guided steps are one piece, which ends with the last one's question.
+    assert "three good things from today" in said.text and "Tell each other" in said.text
+    assert said.text.endswith("Did you each share your three good things?")
+    assert "Did you each share" in said.reprompt and not said.ended
+    person.end("EXCEEDED_MAX_REPROMPTS")  # the session closes in the piece
 
-    # Another day: the skill offers to go on where they stopped.
+    # Another day: the skill offers that exercise again.
     back = person.launch()
-    assert "Last time, you started three good things." in back.text
+    assert "we stopped in the middle of a practice" in back.text
     said = person.say("AMAZON.YesIntent")
     assert "Tell each other your three things." in said.text
     assert "step 2 of 2" in person.say("WhereAmIIntent").text
@@ -128,5 +130,5 @@ def test_its_progress_is_stored_under_its_id(person: Talk, tmp_path: Path) -> No
         stored = store.read(person.driver.user_id)
     finally:
         store.close()
-    assert stored["programs"]["good_things"]["position"] == 1
+    assert stored["programs"]["good_things"]["position"] == 2  # both steps, one piece
     assert stored["current"] == "good_things"

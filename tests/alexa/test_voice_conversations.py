@@ -66,8 +66,8 @@ def test_slower_is_heard_and_remembered_next_session(person: Talk) -> None:
     person.launch()
     person.say("AMAZON.YesIntent")
     person.say("AMAZON.YesIntent")  # the practice
-    said = person.say("SlowerIntent")
-    assert '<prosody rate="90%">' in said.ssml and "Close your eyes" in said.text
+    said = person.say("SlowerIntent")  # the practice again, more slowly
+    assert '<prosody rate="90%">' in said.ssml and "Think of one complaint" in said.text
     said = person.say("MoreTimeIntent")
     breaks = [int(ms) for ms in re.findall(r'<break time="(\d+)ms"/>', said.ssml)]
     assert breaks and max(breaks) <= 10_000 and 3000 in breaks  # 2 s, half as long again

@@ -18,6 +18,8 @@ from skill.service.turns import Served, TurnService, watching
 from support import AWS_REGION, ServedTurn
 
 TOKEN = "test-token"
+PEPPER = "test-pepper-of-the-phone-line"
+PIN = "2468"
 BASE = "https://phone.example.test"
 GATHER_URL = f"{BASE}/phone/gather"
 NUMBER = "+15551234567"
@@ -101,11 +103,17 @@ class Heard(ServedTurn):
         assert verbs == ["Gather", "Redirect"], verbs
         gather = self.gather
         assert gather is not None
-        assert gather.get("input") == "speech dtmf"
         assert gather.get("action") == redirect.text
         assert gather.get("method") == "POST"
-        assert gather.get("speechTimeout") == "auto"
         assert int(gather.get("timeout", "0")) > 0
+        # Every answer names the turn it asks for (a nonce Twilio signs with the URL).
+        assert "turn=" in (redirect.text or ""), redirect.text
+        if self.asks_for_pin:
+            # Keys only: nothing said aloud is taken for a PIN, or sent to be transcribed.
+            assert gather.get("numDigits") == "4" and not gather.get("hints")
+            return
+        assert gather.get("input") == "speech dtmf"
+        assert gather.get("speechTimeout") == "auto"
         assert gather.get("hints")
 
     @property
@@ -120,6 +128,11 @@ class Heard(ServedTurn):
     @property
     def gather(self) -> ET.Element | None:
         return self.root.find("Gather")
+
+    @property
+    def asks_for_pin(self) -> bool:
+        gather = self.root.find("Gather")
+        return gather is not None and gather.get("input") == "dtmf"
 
     @property
     def says(self) -> list[ET.Element]:
@@ -222,6 +235,62 @@ class Caller:
 
     def hang_up(self) -> Any:
         return self.post("/phone/status", self.params(CallStatus="completed", CallDuration="42"))
+
+    def give_pin(self, pin: str = PIN) -> Heard:
+        """Star, then the PIN (twice, when it is a new one): the call is on its vault."""
+        asked = self.press("*")
+        assert asked.asks_for_pin, asked.text
+        heard = self.press(pin)
+        if heard.asks_for_pin:  # a new PIN: once more, to be sure
+            heard = self.press(pin)
+        return heard
+
+
+def line_config(turns: Any, calls: Any, **extra: Any) -> dict[str, Any]:
+    """The config of an app serving the phone line on ``turns`` and ``calls``, signed with
+    the test token, as Twilio calls it at BASE."""
+    return {
+        "VERIFY_REQUESTS": False,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "PUBLIC_BASE_URL": BASE,
+        "PHONE_TURN_SERVICE": turns,
+        "PHONE_CALL_STORE": calls,
+        **extra,
+    }
+
+
+class Recording(Caller):
+    """A caller whose every webhook is kept, signature and all, as a wiretap would keep it."""
+
+    def __init__(self, app: Flask, number: str = NUMBER) -> None:
+        super().__init__(app, number)
+        self.captured: list[tuple[str, dict[str, str], str]] = []
+
+    def post(
+        self,
+        path: str,
+        params: dict[str, str],
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        if signature is None:
+            signature = self.validator.compute_signature(self.base + path, params)
+        self.captured.append((path, dict(params), signature))
+        return super().post(path, params, signature, headers)
+
+    def replay(self, index: int) -> Heard:
+        """A captured webhook posted again, byte for byte."""
+        path, params, signature = self.captured[index]
+        response = self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+        return Heard(response.status_code, response.get_data(as_text=True), self.action)
+
+    def find(self, words: str) -> int:
+        (index,) = [
+            i
+            for i, (_, params, _) in enumerate(self.captured)
+            if params.get("SpeechResult") == words
+        ]
+        return index
 
 
 class Recorder:

@@ -78,10 +78,9 @@ def test_scripted_walkthrough_of_all_five_tips(tmp_path: Path) -> None:
         tmp_path / "p.db",
         "open ally coach",
         "yes",
-        "yes",
-        "ready",
-        "yes",
-        "yes",  # tip 1 with its practice
+        "yes",  # tip 1's practice, one piece
+        "yes",  # its question
+        "yes",  # tip 2
         "no",  # skip the practice of tip 2: on to tip 3
         "go back",
         "repeat",
@@ -91,16 +90,15 @@ def test_scripted_walkthrough_of_all_five_tips(tmp_path: Path) -> None:
         "which tip am I on",
         "help",
         "next",
-        "yes",
-        "ready",
-        "ready",
-        "yes",
+        "yes",  # set your direction: one piece
+        "yes",  # its question
         "stop",
     )
     said = answers(out)
     assert said[0].startswith("Welcome to Ally Coach")
     assert any("Tip 1. Focus on the relationship" in s for s in said)
-    assert any("[pause 10s]" in s for s in said), "practices pause for real"
+    assert any("[pause 30s]" in s for s in said), "practices pause for real, past SSML's 10 s"
+    assert not any("say ready" in s for s in said)
     assert any("Tip 3." in s for s in said)
     assert sum("Tip 2." in s for s in said) == 3  # after tip 1, back, repeat
     assert any("There's no tip 9" in s for s in said)

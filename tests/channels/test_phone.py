@@ -15,14 +15,16 @@ from flask import Flask
 from skill.channels.phone.call import KEYPAD
 from skill.channels.phone.calls import MemoryCallStore
 from skill.channels.phone.guard import MAX_FORM_BYTES
+from skill.channels.phone.identity import line_key, vault_user_id
 from skill.config import ENV_PUBLIC_BASE_URL, ENV_TWILIO_AUTH_TOKEN, get_settings
+from skill.digest import short_hash
 from skill.service.turns import TurnService
 from skill.speech.programs import get_catalog
 from skill.speech.render import get_speech
 from skill.store.sqlite import SqliteProgressStore
 from skill.web import create_app
 
-from phone_support import BASE, NUMBER, TOKEN, Caller, Recorder
+from phone_support import BASE, NUMBER, PEPPER, PIN, TOKEN, Caller, Recorder
 
 AppFactory = Callable[..., Flask]
 
@@ -101,8 +103,8 @@ def test_a_whole_call_by_speech(caller: Caller, calls: MemoryCallStore) -> None:
 def test_a_whole_call_by_keypad(caller: Caller, turns: Recorder) -> None:
     caller.dial()
     assert caller.press("1").step == 1
-    assert "Let's practice." in caller.press("7").text
-    assert "Do you have a sentence" in caller.press("7").text
+    practice = caller.press("7")  # one piece: its silences are <Pause>s, its question last
+    assert "Let's practice." in practice.text and "Do you have a sentence" in practice.text
     assert "Shall we go on to tip 2?" in caller.press("7").text
     assert caller.press("1").step == 2
     assert caller.press("2").step == 2  # repeat
@@ -112,10 +114,34 @@ def test_a_whole_call_by_keypad(caller: Caller, turns: Recorder) -> None:
     assert "That was the last of the five tips." in caller.press("1").text
     assert "To finish, say stop." in caller.press("9").text  # help
     goodbye = caller.press("0")
-    assert goodbye.hung_up and "I'll remember where you are." in goodbye.text
+    # Every tip is heard: no place left to remember, so none is promised.
+    assert goodbye.hung_up and "Take care" in goodbye.text
+    assert "I'll remember" not in goodbye.text
     assert "use your phone's keypad" not in " ".join(h.text for h in caller.log[1:])
     assert turns.actions[:3] == ["launch", "next", "yes"]
     assert turns.actions[-2:] == ["help", "stop"]
+
+
+def test_every_practice_is_one_piece_of_says_and_pauses(caller: Caller) -> None:
+    """Each tip's practice and the reflection: one answer, its silences real <Pause>s (some
+    longer than SSML's ten seconds), no "say ready" in it, its question last."""
+    caller.dial()
+    pieces = []
+    for n in range(1, 6):
+        caller.say(f"tip {n}")
+        pieces.append(caller.say("yes"))
+        caller.say("yes")  # its question
+    pieces.append(caller.say("set my direction"))
+    for heard in pieces:
+        gather = heard.gather
+        assert gather is not None
+        verbs = [child.tag for child in gather]
+        pauses = [int(p.get("length", "0")) for p in gather.iter("Pause")]
+        assert verbs[0] == "Say" and "Pause" in verbs, verbs
+        assert max(pauses) > 10, pauses
+        assert "ready" not in heard.text.lower()
+        last_say = [child for child in gather if child.tag == "Say"][-1]
+        assert "".join(last_say.itertext()).strip().endswith("?")
 
 
 def test_an_unknown_key_explains_the_keypad_without_bothering_the_skill(
@@ -185,21 +211,25 @@ def test_an_empty_or_wordless_result_counts_as_silence(caller: Caller, empty: st
 # --- ringing back ---------------------------------------------------------------------------
 
 
-def test_ringing_back_resumes_where_the_caller_left_off(app: Flask) -> None:
+def test_ringing_back_with_the_pin_resumes_where_the_caller_left_off(app: Flask) -> None:
     first = Caller(app)
     first.dial()
     first.say("yes please")
+    assert "Your progress is now kept with this PIN." in first.give_pin().text
     first.say("next")
     assert first.say("next tip").step == 3
     assert first.say("stop").hung_up
 
-    again = Caller(app).dial()
-    assert "Welcome back to Ally Coach." in again.text
-    assert again.data["last_step"] == 3
-    assert "Shall we go on with tip 4?" in again.text
+    again = Caller(app)
+    assert again.dial().text.startswith("Welcome to Ally Coach. I'm here")  # the number alone
+    back = again.give_pin()
+    assert back.text.startswith("Thank you.") and "Welcome back to Ally Coach." in back.text
+    assert "Last time, you finished tip 3," in back.text
+    assert "Shall we go on with tip 4?" in back.text
 
-    stranger = Caller(app, "+15550000000").dial()
-    assert stranger.text.startswith("Welcome to Ally Coach. I'm here")
+    stranger = Caller(app, "+15550000000")
+    stranger.dial()
+    assert "Welcome back" not in stranger.give_pin().text  # the same PIN, another number
 
 
 def test_hanging_up_mid_call_keeps_progress_and_frees_the_call(
@@ -208,6 +238,7 @@ def test_hanging_up_mid_call_keeps_progress_and_frees_the_call(
     first = Caller(app)
     first.dial()
     first.say("yes")
+    first.give_pin()
     first.say("next")
     assert len(calls) == 1
     assert first.hang_up().status_code == 204
@@ -215,8 +246,9 @@ def test_hanging_up_mid_call_keeps_progress_and_frees_the_call(
     assert turns.actions[-1] == "session_ended"
 
     again = Caller(app)
-    assert again.dial().data["last_step"] == 2
-    assert again.say("yes").step == 3
+    again.dial()
+    assert "Last time, you finished tip 2," in again.give_pin().text
+    assert "Tip 3." in again.say("yes").text
 
 
 def test_callers_without_caller_id_never_share_progress(app: Flask) -> None:
@@ -234,6 +266,7 @@ def test_a_lost_call_state_ends_the_call_politely_and_keeps_progress(
 ) -> None:
     first = Caller(app)
     first.dial()
+    first.give_pin()
     first.say("yes")
     first.say("next")
     calls.forget(first.call_sid)  # expired, evicted, or a restart of the only process
@@ -243,8 +276,9 @@ def test_a_lost_call_state_ends_the_call_politely_and_keeps_progress(
     # nothing and says so, instead of starting a session on a stranger's word.
     assert heard.hung_up and heard.text.startswith("Sorry, I can't go on with this call.")
     assert len(turns.commands) == before
-    again = Caller(app).dial()
-    assert again.data["last_step"] == 2
+    again = Caller(app)
+    again.dial()
+    assert "Last time, you finished tip 2," in again.give_pin().text
 
 
 def test_the_greeting_asked_for_again_restarts_the_same_call(
@@ -318,12 +352,13 @@ def test_a_tampered_body_is_forbidden(caller: Caller, turns: Recorder) -> None:
     caller.dial()
     before = len(turns.commands)
     signed = caller.params(SpeechResult="yes")
-    signature = caller.validator.compute_signature(BASE + "/phone/gather", signed)
+    path = caller.next_path  # the turn the answer asked for
+    signature = caller.validator.compute_signature(BASE + path, signed)
     tampered = {**signed, "SpeechResult": "forget my progress"}
-    assert caller.post("/phone/gather", tampered, signature=signature).status_code == 403
+    assert caller.post(path, tampered, signature=signature).status_code == 403
     added = {**signed, "Digits": "0"}
-    assert caller.post("/phone/gather", added, signature=signature).status_code == 403
-    assert caller.post("/phone/gather", signed, signature=signature).status_code == 200
+    assert caller.post(path, added, signature=signature).status_code == 403
+    assert caller.post(path, signed, signature=signature).status_code == 200
     assert len(turns.commands) == before + 1
 
 
@@ -468,34 +503,47 @@ def test_the_number_never_reaches_the_store_or_the_logs(
     first = Caller(app)
     first.dial()
     first.say("yes")
+    first.give_pin()
     first.say("next")
     state = calls.get(first.call_sid)
     assert state is not None
     assert NUMBER not in repr(state.to_dict()) and NUMBER[1:] not in repr(state.to_dict())
+    assert PIN not in repr(state.to_dict())
     first.say("my partner hurts me")  # a disclosure: its words must not be logged either
     again = Caller(app)
-    assert again.dial().data["last_step"] == 2
+    again.dial()
+    assert "Last time, you finished tip 2," in again.give_pin().text
     again.press("0")
 
-    hashed = hashlib.sha256(NUMBER.encode()).hexdigest()
-    assert state.user_id == "phone:" + hashed
+    vault = vault_user_id(line_key(NUMBER, PEPPER), PIN, PEPPER)
+    assert state.user_id == vault
     stored = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
-    assert ("phone:" + hashed).encode() in stored  # progress is there, under the hash
-    for form in (NUMBER, NUMBER[1:], NUMBER[-10:], "555-123-4567"):
+    assert vault.encode() in stored  # progress is there, under the keyed hash
+    hashed = hashlib.sha256(NUMBER.encode()).hexdigest()
+    for form in (NUMBER, NUMBER[1:], NUMBER[-10:], "555-123-4567", hashed):
         assert form.encode() not in stored
         assert form not in caplog.text
-    assert "hurts me" not in caplog.text
+    assert "hurts me" not in caplog.text and PIN not in caplog.text
     assert "phone turn call=" in caplog.text  # the turns are logged, just not who or what
+    # Log tags are of keyed hashes only: hashing every number gives none of them.
+    assert short_hash("phone:" + hashed) not in caplog.text
 
 
-def test_a_pepper_changes_the_caller_hash(make_app: AppFactory, calls: MemoryCallStore) -> None:
-    app = make_app(PHONE_CALLER_PEPPER="s3cret")
-    caller = Caller(app)
+def test_a_new_pepper_opens_none_of_the_old_vaults(
+    make_app: AppFactory, calls: MemoryCallStore
+) -> None:
+    caller = Caller(make_app(PHONE_CALLER_PEPPER="the-first-pepper-of-the-line"))
     caller.dial()
+    caller.say("yes")
+    caller.give_pin()
+    caller.say("stop")
     state = calls.get(caller.call_sid)
-    assert state is not None
-    assert state.user_id.startswith("phone:")
-    assert state.user_id != "phone:" + hashlib.sha256(NUMBER.encode()).hexdigest()
+
+    rotated = Caller(make_app(PHONE_CALLER_PEPPER="a-rotated-pepper-of-the-line"))
+    rotated.dial()
+    # What rotating the pepper does (docs/phone.md): every number's vault is another one.
+    assert "Welcome back" not in rotated.give_pin().text
+    assert state is None  # the call ended: nothing of it is kept in the call store
 
 
 def test_a_call_store_that_breaks_unexpectedly_still_gets_twiml(

@@ -343,6 +343,7 @@ def test_the_item_holds_the_conversation_and_a_ttl_but_never_the_number(
         "ended",
         "state",
         "deferred",
+        "turn",
         "expires_at",
     }
     assert int(item["expires_at"]["N"]) == int(START + DEFAULT_TTL_SECONDS)

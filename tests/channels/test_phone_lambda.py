@@ -24,7 +24,7 @@ from skill import config
 from skill.channels.phone import aws_lambda, dynamodb_calls, parameters
 from skill.config import get_settings
 
-from phone_support import CALLS_TABLE, TOKEN, aws_client, check_twiml
+from phone_support import CALLS_TABLE, PIN, TOKEN, aws_client, check_twiml
 from support import set_fake_aws
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "phone"
@@ -117,16 +117,30 @@ def test_a_whole_call_through_the_function_url() -> None:
     root, said = twiml(aws_lambda.lambda_handler(voice, None))
     assert said.startswith("Welcome to Ally Coach.")
     # The action is relative: Twilio resolves it against the URL it called.
-    assert root.find("Gather").get("action") == "/phone/gather"  # type: ignore[union-attr]
+    action = root.find("Gather").get("action")  # type: ignore[union-attr]
+    assert action.split("?")[0] == "/phone/gather"
     root, said = twiml(
         aws_lambda.lambda_handler(like(voice, next_path(root), SpeechResult="yes"), None)
     )
     assert "Tip 1." in said
+    for keys in ("*", PIN, PIN):  # a PIN, so the progress carries to the next call
+        root, said = twiml(
+            aws_lambda.lambda_handler(like(voice, next_path(root), Digits=keys), None)
+        )
+    assert "Your progress is now kept with this PIN." in said
     root, said = twiml(aws_lambda.lambda_handler(like(voice, next_path(root), Digits="0"), None))
     assert root.find("Hangup") is not None and "I'll remember where you are." in said
 
-    again = aws_lambda.lambda_handler(like(voice, "/phone/voice", CallSid="CA" + "9" * 32), None)
-    assert "Last time, you finished tip 1." in twiml(again)[1]
+    other = "CA" + "9" * 32
+    root, said = twiml(aws_lambda.lambda_handler(like(voice, "/phone/voice", CallSid=other), None))
+    assert "Last time" not in said  # the number alone opens nothing
+    for keys in ("*", PIN):
+        root, said = twiml(
+            aws_lambda.lambda_handler(
+                like(voice, next_path(root), CallSid=other, Digits=keys), None
+            )
+        )
+    assert "Last time, you finished tip 1," in said
 
 
 def test_the_signature_is_checked_against_the_endpoints_own_url() -> None:
@@ -157,7 +171,8 @@ def test_a_custom_domain_in_front_is_set_as_the_public_base_url(
     )
     event["headers"]["x-twilio-signature"] = signature
     root, _ = twiml(aws_lambda.lambda_handler(event, None))
-    assert root.find("Gather").get("action") == "https://coach.example.org/phone/gather"  # type: ignore[union-attr]
+    action = root.find("Gather").get("action")  # type: ignore[union-attr]
+    assert action.split("?")[0] == "https://coach.example.org/phone/gather"
 
 
 def test_an_http_api_stage_is_a_path_prefix() -> None:
@@ -166,8 +181,10 @@ def test_an_http_api_stage_is_a_path_prefix() -> None:
     voice = like(gather, "/phone/voice", drop=speech, CallStatus="ringing")
     root, said = twiml(aws_lambda.lambda_handler(voice, None))
     assert said.startswith("Welcome to Ally Coach.")
-    assert root.find("Gather").get("action") == "/live/phone/gather"  # type: ignore[union-attr]
-    _, said = twiml(aws_lambda.lambda_handler(gather, None))  # the fixture itself: "Yes."
+    action = root.find("Gather").get("action")  # type: ignore[union-attr]
+    assert action.split("?")[0] == "/live/phone/gather"
+    # The fixture itself ("Yes."), to the turn the answer named.
+    _, said = twiml(aws_lambda.lambda_handler(like(gather, next_path(root)), None))
     assert "Tip 1." in said
 
 

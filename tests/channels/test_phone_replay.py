@@ -9,15 +9,13 @@ webhook with a polite hang-up, never with the skill.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from flask import Flask
 
 from skill.channels.phone.calls import MemoryCallStore
 from skill.web import create_app
 
-from phone_support import BASE, TOKEN, Caller, Heard, Recorder
+from phone_support import Caller, Heard, Recorder, Recording, line_config
 
 ALICE = "+15551234567"
 MALLORY = "+15559876543"
@@ -30,48 +28,7 @@ def calls() -> MemoryCallStore:
 
 @pytest.fixture
 def app(turns: Recorder, calls: MemoryCallStore) -> Flask:
-    return create_app(
-        {
-            "VERIFY_REQUESTS": False,
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "PUBLIC_BASE_URL": BASE,
-            "PHONE_TURN_SERVICE": turns,
-            "PHONE_CALL_STORE": calls,
-        }
-    )
-
-
-class Recording(Caller):
-    """A caller whose every webhook is kept, signature and all, as a wiretap would keep it."""
-
-    def __init__(self, app: Flask, number: str = ALICE) -> None:
-        super().__init__(app, number)
-        self.captured: list[tuple[str, dict[str, str], str]] = []
-
-    def post(
-        self,
-        path: str,
-        params: dict[str, str],
-        signature: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Any:
-        if signature is None:
-            signature = self.validator.compute_signature(self.base + path, params)
-        self.captured.append((path, dict(params), signature))
-        return super().post(path, params, signature, headers)
-
-    def replay(self, index: int) -> Heard:
-        path, params, signature = self.captured[index]
-        response = self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
-        return Heard(response.status_code, response.get_data(as_text=True), self.action)
-
-    def find(self, words: str) -> int:
-        (index,) = [
-            i
-            for i, (_, params, _) in enumerate(self.captured)
-            if params.get("SpeechResult") == words
-        ]
-        return index
+    return create_app(line_config(turns, calls))
 
 
 def refused(heard: Heard) -> bool:
@@ -81,7 +38,8 @@ def refused(heard: Heard) -> bool:
 def finish_tip_one(app: Flask) -> Recording:
     alice = Recording(app)
     alice.dial()
-    assert alice.say("yes").step == 1
+    assert "Tip 1." in alice.say("yes").text
+    alice.give_pin()
     return alice
 
 
@@ -109,9 +67,11 @@ def test_replayed_gathers_of_an_ended_call_cannot_forget_the_callers_progress(
     assert refused(alice.replay(0))  # the greeting webhook, too
     assert len(turns.commands) == handled, "a replay reached the skill"
 
-    again = Caller(app, ALICE).dial()
-    assert "Welcome back to Ally Coach." in again.text
-    assert again.data["last_step"] == 1
+    again = Caller(app, ALICE)
+    again.dial()
+    back = again.give_pin()
+    assert "Welcome back to Ally Coach." in back.text
+    assert "Last time, you finished tip 1," in back.text
 
 
 def test_a_tombstone_outlives_any_call(calls: MemoryCallStore) -> None:

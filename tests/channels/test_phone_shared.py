@@ -119,18 +119,19 @@ def test_a_call_alternating_between_two_instances_completes_the_walkthrough() ->
     )
     second_silence = caller.silence()  # two
     assert second_silence.text.startswith("Sorry, I didn't hear anything.")
-    assert "Let's practice." in caller.press("7").text  # one; a key resets the count
-    assert "Do you have a sentence" in caller.press("7").text  # two
-    assert "Shall we go on to tip 2?" in caller.press("7").text  # one
-    heard = caller.say("yes")
+    practice = caller.press("7")  # one; a key resets the count
+    assert "Let's practice." in practice.text and "Do you have a sentence" in practice.text
+    assert "Shall we go on to tip 2?" in caller.press("7").text  # two
+    heard = caller.say("yes")  # one
     assert heard.step == 2
     for n in range(3, 6):
         heard = caller.say("next")
         assert heard.step == n, heard.text  # no turn lost, none run twice
     assert "That was the last of the five tips." in caller.say("next").text
     assert caller.silence().text.startswith("Would you like")  # count restarted at one
+    assert "kept with this PIN" in caller.give_pin().text  # on both instances, in turn
     goodbye = caller.say("stop")
-    assert goodbye.hung_up and "I'll remember where you are." in goodbye.text
+    assert goodbye.hung_up and "Take care" in goodbye.text  # all heard: no place to remember
 
     # Both instances served the call; the keypad was announced once in all.
     assert first.commands and second.commands
@@ -139,8 +140,9 @@ def test_a_call_alternating_between_two_instances_completes_the_walkthrough() ->
     assert item["ended"] == {"BOOL": True} and "state" not in item
 
     # Progress is in the shared progress table: ringing back, on either instance.
-    again = Caller(two).dial()
-    assert "Welcome back to Ally Coach." in again.text
+    again = Caller(two)
+    again.dial()
+    assert "Welcome back to Ally Coach." in again.give_pin().text
 
 
 def test_the_default_without_a_table_is_memory_and_with_one_dynamodb() -> None:
@@ -194,8 +196,10 @@ def in_thread(work: Callable[[], Heard]) -> tuple[threading.Thread, list[Heard]]
     return thread, out
 
 
-def test_a_turn_racing_a_running_turn_waits_its_turn_and_is_not_lost() -> None:
-    (one, first), (two, _) = instance(), instance()
+def test_a_second_gather_for_a_running_turn_waits_then_runs_no_second_turn() -> None:
+    """Two webhooks naming the same turn (a retry, or a capture posted again during the
+    call): one runs; the other waits ("one moment"), then takes no turn of its own."""
+    (one, first), (two, second) = instance(), instance()
     gate = Gate(first.inner)
     first.inner = gate
     caller = Caller(one)
@@ -206,22 +210,23 @@ def test_a_turn_racing_a_running_turn_waits_its_turn_and_is_not_lost() -> None:
     gate.armed = True
     thread, out = in_thread(lambda: caller.say("yes"))  # instance one, held in the skill
     assert gate.entered.wait(10)
-    held = other.say("next")  # instance two: busy past its wait
+    held = other.say("yes")  # the same turn on instance two: busy past its wait
     assert held.holding and held.text == "One moment."
     assert "resume=" in held.next_url
     gate.go.set()
     thread.join(10)
     assert "Tip 1." in out[0].text
 
-    # Twilio follows the redirect after "one moment": the input left with the call runs now.
+    # Twilio follows the redirect after "one moment": that turn is taken, so no second one.
     resumed = other.follow()
-    assert resumed.step == 2 and resumed.listening
-    assert other.say("next").step == 3  # and the call goes on from there
-    assert raw_call(caller.call_sid)["deferred"] == {"M": {}}
+    assert resumed.listening and "Could you say that again?" in resumed.text
+    assert second.commands == []
+    assert raw_call(caller.call_sid)["deferred"] == {"M": {}}  # its input went with it
+    assert "Tip 2." in other.say("next").text  # and the call goes on, on the turn it is on
 
 
-def test_a_turn_that_finds_the_call_free_within_its_wait_just_runs() -> None:
-    (one, first), (two, _) = instance(), instance(PHONE_BUSY_WAIT_SECONDS=5.0)
+def test_a_second_gather_that_finds_the_call_free_within_its_wait_runs_no_second_turn() -> None:
+    (one, first), (two, second) = instance(), instance(PHONE_BUSY_WAIT_SECONDS=5.0)
     gate = Gate(first.inner)
     first.inner = gate
     caller = Caller(one)
@@ -232,12 +237,13 @@ def test_a_turn_that_finds_the_call_free_within_its_wait_just_runs() -> None:
     gate.armed = True
     thread, out = in_thread(lambda: caller.say("yes"))
     assert gate.entered.wait(10)
-    waiting, late = in_thread(lambda: other.say("next"))
+    waiting, late = in_thread(lambda: other.say("yes"))
     threading.Timer(0.3, gate.go.set).start()
     thread.join(10)
     waiting.join(10)
     assert "Tip 1." in out[0].text
-    assert "Tip 2." in late[0].text and not late[0].holding
+    assert not late[0].holding and "Could you say that again?" in late[0].text
+    assert second.commands == []
 
 
 def test_a_hang_up_during_a_turn_ends_the_call_when_the_turn_is_done() -> None:
@@ -247,6 +253,7 @@ def test_a_hang_up_during_a_turn_ends_the_call_when_the_turn_is_done() -> None:
     caller = Caller(one)
     caller.dial()
     caller.say("yes")
+    caller.give_pin()
     other = Caller(two)
     other.call_sid = caller.call_sid
 
@@ -260,7 +267,9 @@ def test_a_hang_up_during_a_turn_ends_the_call_when_the_turn_is_done() -> None:
     # Instance one closed the session for the status callback it never saw.
     assert first.actions[-2:] == ["next", "session_ended"]
     assert raw_call(caller.call_sid)["ended"] == {"BOOL": True}
-    assert "Last time, you finished tip 2." in Caller(two).dial().text
+    again = Caller(two)
+    again.dial()
+    assert "Last time, you finished tip 2," in again.give_pin().text
 
 
 # --- the store failing ---------------------------------------------------------------------
@@ -308,10 +317,10 @@ def test_a_store_outage_is_an_apology_and_the_call_goes_on_when_it_is_back() -> 
     assert sorry.listening and sorry.text == (
         "Sorry, I'm having a little trouble on my side. Could you say that again?"
     )
-    assert sorry.next_url.endswith("/phone/gather?trouble=1")
+    assert "/phone/gather?trouble=1&turn=" in sorry.next_url
     faults.down = False
     heard = caller.say("next")  # said again: runs once, where the call was
-    assert heard.step == 2 and heard.next_url.endswith("/phone/gather")
+    assert "Tip 2." in heard.text and "trouble" not in heard.next_url
 
 
 def test_a_long_outage_ends_the_call_politely_without_promising_anything() -> None:

@@ -8,12 +8,12 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from skill.channels.phone.calls import CallState
-from skill.channels.phone.identity import caller_user_id
+from skill.channels.phone.identity import call_user_id, line_key, vault_user_id
 from skill.channels.phone.twiml import Answer, build_twiml, voice_for
 from skill.speech.render import get_speech
 from skill.speech.ssml import validate
 
-from phone_support import check_twiml
+from phone_support import PEPPER, check_twiml
 
 ACTION = "https://phone.example.test/phone/gather"
 
@@ -42,11 +42,22 @@ def words(element: ET.Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def test_pauses_stay_breaks_and_words_stay_in_order() -> None:
-    say = say_of(twiml('One. <break time="2s"/> Two. <break time="500ms"/> Three.'))
-    assert [b.get("time") for b in say.iter("break")] == ["2s", "500ms"]
-    assert say.text == "One. "
-    assert [b.tail for b in say.iter("break")] == [" Two. ", " Three."]
+def test_short_pauses_stay_breaks_and_silences_are_pauses_between_says() -> None:
+    root = twiml('One. <break time="2s"/> Two. <break time="500ms"/> Three.')
+    gather = root.find("Gather")
+    assert gather is not None
+    assert [child.tag for child in gather] == ["Say", "Pause", "Say"]
+    first, pause, second = list(gather)
+    assert words(first) == "One." and pause.get("length") == "2"
+    assert [b.get("time") for b in second.iter("break")] == ["500ms"]
+    assert words(second) == "Two. Three."
+
+
+def test_a_practice_keeps_silences_longer_than_ten_seconds() -> None:
+    root = twiml('Think of it. <break time="45s"/> Did it come to you?')
+    pauses = [p.get("length") for p in root.iter("Pause")]
+    assert pauses == ["45"]
+    assert [words(say) for say in root.iter("Say")] == ["Think of it.", "Did it come to you?"]
 
 
 def test_alexa_only_markup_keeps_its_words_and_loses_its_tags() -> None:
@@ -105,8 +116,8 @@ def test_neural_voices_get_only_the_ssml_they_support() -> None:
 
 
 def test_text_needing_escapes_survives_as_valid_xml() -> None:
-    say = say_of(twiml("Tom &amp; Jerry &lt;3 <break time='1s'/>Q&amp;A"))
-    assert words(say) == "Tom & Jerry <3 Q&A"
+    root = twiml("Tom &amp; Jerry &lt;3 <break time='1s'/>Q&amp;A")
+    assert [words(say) for say in root.iter("Say")] == ["Tom & Jerry <3", "Q&A"]
 
 
 def test_several_parts_are_joined_with_a_short_pause() -> None:
@@ -169,29 +180,31 @@ def test_state_round_trips_as_a_plain_dict() -> None:
 # --- caller identity ------------------------------------------------------------------------
 
 
-def test_the_caller_id_is_a_hash_of_the_number_never_the_number() -> None:
+def test_the_number_is_only_ever_a_keyed_hash() -> None:
     number = "+15551234567"
-    user_id = caller_user_id(number, "CA1")
-    assert user_id == "phone:" + hashlib.sha256(number.encode()).hexdigest()
-    assert "5551234567" not in user_id
-    # The same person, however the number was formatted, on any call.
-    assert caller_user_id("+1 (555) 123-4567", "CA2") == user_id
+    line = line_key(number, PEPPER)
+    assert "5551234567" not in line
+    assert line != hashlib.sha256(number.encode()).hexdigest()  # not a plain hash
+    # The same number, however it was formatted, on any call.
+    assert line_key("+1 (555) 123-4567", PEPPER) == line
+    assert line_key(number, PEPPER + "-rotated") != line  # the pepper is the key
 
 
-def test_a_pepper_makes_the_hash_an_hmac() -> None:
-    plain = caller_user_id("+15551234567", "CA1")
-    peppered = caller_user_id("+15551234567", "CA1", pepper="secret")
-    assert peppered.startswith("phone:") and peppered != plain
-    assert caller_user_id("+15551234567", "CA9", pepper="secret") == peppered
+def test_a_call_starts_on_a_key_of_its_own_and_a_vault_needs_the_pin() -> None:
+    line = line_key("+15551234567", PEPPER)
+    assert call_user_id("CA1", PEPPER) != call_user_id("CA2", PEPPER)
+    assert call_user_id("CA1", PEPPER).startswith("phone:call:")
+    vault = vault_user_id(line, "2468", PEPPER)
+    assert vault.startswith("phone:") and vault == vault_user_id(line, "2468", PEPPER)
+    assert vault_user_id(line, "2469", PEPPER) != vault  # another PIN, another vault
+    assert vault_user_id(line_key("+15559876543", PEPPER), "2468", PEPPER) != vault
 
 
 @pytest.mark.parametrize(
     "number", ["", None, "anonymous", "Restricted", "+266696687", "+8656696", "client:alice", "12"]
 )
-def test_withheld_or_odd_caller_ids_get_an_id_for_this_call_only(number: str | None) -> None:
-    first = caller_user_id(number, "CA1")
-    assert first.startswith("phone:call:")
-    assert caller_user_id(number, "CA2") != first
+def test_withheld_or_odd_caller_ids_have_no_line(number: str | None) -> None:
+    assert line_key(number, PEPPER) == ""
 
 
 # --- the checker itself ---------------------------------------------------------------------

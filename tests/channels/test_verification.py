@@ -3,6 +3,7 @@ default fetcher."""
 
 from __future__ import annotations
 
+import base64
 import http.server
 import threading
 import warnings
@@ -155,7 +156,14 @@ def test_bad_base64_signature_is_rejected(value: str) -> None:
 
 
 def test_signature_decoding_strips_surrounding_whitespace() -> None:
-    assert decode_signature(" QUJD\n") == b"ABC"
+    raw = bytes(range(256))
+    assert decode_signature(f" {base64.b64encode(raw).decode()}\n") == raw
+
+
+@pytest.mark.parametrize("length", [1, 3, 255, 257, 1024])
+def test_a_signature_no_rsa_key_could_make_is_refused_before_any_fetch(length: int) -> None:
+    with pytest.raises(VerificationError, match="invalid signature encoding"):
+        decode_signature(base64.b64encode(b"x" * length).decode())
 
 
 # --- trusted roots ------------------------------------------------------------------------
@@ -215,7 +223,7 @@ def test_cache_is_dropped_when_the_leaf_expires() -> None:
     assert len(calls) == 2  # refetched: Amazon may have rotated the certificate
 
 
-def test_failed_fetch_is_not_cached() -> None:
+def test_a_failed_fetch_is_remembered_for_a_while_then_tried_again() -> None:
     pki = make_pki()
     outcomes: list[Any] = [OSError("S3 hiccup"), pki.chain_pem()]
 
@@ -225,14 +233,20 @@ def test_failed_fetch_is_not_cached() -> None:
             raise outcome
         return outcome
 
-    verifier = RequestVerifier(trusted_roots=[pki.root], fetcher=fetcher, clock=lambda: NOW)
-    with pytest.raises(VerificationError, match="could not fetch"):
-        verifier.verify(*_signed(pki))
+    ticks = [0.0]
+    verifier = RequestVerifier(
+        trusted_roots=[pki.root], fetcher=fetcher, clock=lambda: NOW, monotonic=lambda: ticks[0]
+    )
+    for _ in range(20):  # a flood naming the URL that failed: one fetch, not twenty
+        with pytest.raises(VerificationError, match="could not fetch"):
+            verifier.verify(*_signed(pki))
+    assert len(outcomes) == 1
+    ticks[0] += verification.FAILED_URL_SECONDS + 1
     verifier.verify(*_signed(pki))
     assert outcomes == []
 
 
-def test_concurrent_misses_share_one_fetch() -> None:
+def test_concurrent_misses_share_one_fetch_and_only_a_few_wait() -> None:
     pki = make_pki()
     calls: list[str] = []
     release = threading.Event()
@@ -251,7 +265,8 @@ def test_concurrent_misses_share_one_fetch() -> None:
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
+    waiting = verification.MAX_WAITING_ON_FETCHES
+    threads = [threading.Thread(target=worker) for _ in range(waiting + 2)]
     for thread in threads:
         thread.start()
     while not calls:
@@ -260,8 +275,10 @@ def test_concurrent_misses_share_one_fetch() -> None:
     release.set()
     for thread in threads:
         thread.join(5)
-    assert errors == []
     assert calls == [CERT_URL]
+    # Beyond the few that may wait, requests are refused at once rather than held.
+    assert len(errors) == 2
+    assert all("not available now" in str(error) for error in errors)
 
 
 def test_concurrent_waiters_see_the_owner_failure() -> None:

@@ -103,7 +103,9 @@ def make_app(pki: Pki, skill: FakeSkill) -> AppFactory:
 
 
 def post(app: Flask, body: bytes, headers: dict[str, str] | None = None) -> Any:
-    return app.test_client().post("/alexa", data=body, headers=headers or {})
+    """A POST of ``body`` as JSON, as Alexa sends it (``headers`` replace the default)."""
+    sent = headers if headers is not None else {"Content-Type": "application/json"}
+    return app.test_client().post("/alexa", data=body, headers=sent)
 
 
 def signed_post(app: Flask, signer: Pki, body: dict[str, Any] | None = None, **kw: Any) -> Any:

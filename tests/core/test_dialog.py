@@ -19,7 +19,6 @@ NOW = 1_800_000_000
 CATALOG = get_catalog()
 MOTIVATE = CATALOG["motivate"]
 TIP_COUNT = MOTIVATE.size
-PRACTICE_PARTS = MOTIVATE.step(1).practice
 START_MOTIVATE = Command(Action.START_PROGRAM, program="motivate")
 START_DIRECTION = Command(Action.START_PROGRAM, program="direction")
 
@@ -44,7 +43,9 @@ def tips(position: int, heard: set[int], **more: object) -> Progress:
 
 def test_the_content_describes_both_programs() -> None:
     assert [program.id for program in CATALOG] == ["motivate", "direction"]
-    assert CATALOG.main is MOTIVATE and TIP_COUNT == 5 and PRACTICE_PARTS == 2
+    assert CATALOG.main is MOTIVATE and TIP_COUNT == 5
+    assert all(step.practice for step in MOTIVATE.steps)
+    assert [step.kind for step in CATALOG["direction"].steps] == ["guided"] * 3
     assert CATALOG.for_intent("SetDirectionIntent") is CATALOG["direction"]
     assert CATALOG.named("Set my direction") is CATALOG["direction"]
     assert CATALOG.named("the weather") is None
@@ -80,16 +81,14 @@ def test_next_walks_all_five_tips_then_offers_set_your_direction() -> None:
     assert direction.reply.data["step"] == 1 and direction.reply.data["intro"] is True
 
 
-def test_practice_chains_through_ready_and_ends_in_a_question() -> None:
+def test_a_practice_is_one_piece_that_ends_in_its_question() -> None:
     turn = run(START_MOTIVATE, Action.YES)
-    assert turn.reply.view == "practice" and turn.reply.data["part"] == 1
-    assert turn.conversation.question is Question.READY
-    turn = run(START_MOTIVATE, Action.YES, *[Action.READY] * (PRACTICE_PARTS - 1))
-    assert turn.conversation.question is Question.REFLECT
-    done = run(START_MOTIVATE, Action.YES, Action.READY, Action.NO)
+    assert turn.reply.view == "practice" and turn.reply.data["piece"] is True
+    assert turn.conversation.question is Question.REFLECT and turn.conversation.part == 1
+    done = run(START_MOTIVATE, Action.YES, Action.NO)
     assert done.reply.view == "practice_done" and done.reply.data["answered"] is False
     assert done.progress.of("motivate").practiced == frozenset({1})
-    after = run(START_MOTIVATE, Action.YES, Action.READY, Action.NO, Action.YES)
+    after = run(START_MOTIVATE, Action.YES, Action.NO, Action.YES)
     assert after.reply.data["step"] == 2
 
 
@@ -99,10 +98,13 @@ def test_no_to_the_practice_moves_on_to_the_next_tip() -> None:
     assert turn.progress.of("motivate").practiced == frozenset()
 
 
-def test_not_ready_keeps_waiting_without_losing_the_place() -> None:
-    turn = run(START_MOTIVATE, Action.YES, Action.NO)
-    assert turn.reply.view == "take_your_time"
-    assert turn.conversation.question is Question.READY and turn.conversation.part == 1
+def test_a_session_waiting_for_ready_goes_on_with_the_whole_practice() -> None:
+    """A session of an older deployment, in a practice that waited for "ready"."""
+    waiting = Conversation(program="motivate", step=2, part=1, question=Question.READY)
+    ready = handle(waiting, tips(2, {1, 2}), Command(Action.READY), NOW, CATALOG)
+    assert ready.reply.view == "practice" and ready.conversation.question is Question.REFLECT
+    no = handle(waiting, tips(2, {1, 2}), Command(Action.NO), NOW, CATALOG)
+    assert no.reply.view == "practice_left" and no.conversation.question is Question.NEXT_STEP
 
 
 def test_previous_and_jump_and_out_of_range() -> None:
@@ -135,7 +137,7 @@ def test_pause_and_resume_return_to_the_same_place() -> None:
     paused = run(START_MOTIVATE, Action.YES, Action.PAUSE)
     assert paused.reply.view == "paused" and paused.conversation.paused
     resumed = run(START_MOTIVATE, Action.YES, Action.PAUSE, Action.RESUME)
-    assert resumed.reply.view == "practice" and resumed.reply.data["part"] == 1
+    assert resumed.reply.view == "practice" and resumed.reply.data["piece"] is True
     assert not resumed.conversation.paused
 
 
@@ -143,7 +145,8 @@ def test_help_and_fallback_depend_on_where_the_user_is() -> None:
     assert run(Action.HELP).reply.data["context"] == "menu"
     assert run(Action.LAUNCH, Action.HELP).reply.data["context"] == "offer"
     assert run(START_MOTIVATE, Action.FALLBACK).reply.data["context"] == "practice"
-    assert run(START_MOTIVATE, Action.YES, Action.HELP).reply.data["context"] == "ready"
+    in_practice = run(START_MOTIVATE, Action.YES, Action.HELP).reply.data
+    assert in_practice["context"] == "reflect" and in_practice["piece"] is True
     # Help leaves the question open.
     assert run(Action.LAUNCH, Action.HELP).conversation.question is Question.OFFER
 
@@ -194,16 +197,16 @@ def test_after_a_disclosure_repeat_gives_the_numbers_and_stop_says_goodbye() -> 
 
 def test_a_false_alarm_is_undone_in_one_utterance_where_the_user_was() -> None:
     before = run(START_MOTIVATE, Action.NEXT, Action.YES)  # in tip 2's practice
-    assert before.conversation.question is Question.READY
+    assert before.conversation.question is Question.REFLECT
     back = run(START_MOTIVATE, Action.NEXT, Action.YES, Action.SAFETY, Action.MISUNDERSTOOD)
     assert back.reply.view == "misunderstood" and not back.conversation.hold
     assert back.conversation._replace(last=None) == before.conversation._replace(last=None)
-    assert back.reply.data["question"] == "ready"
-    # Saying ready now carries on with the practice.
+    assert back.reply.data["question"] == "reflect"
+    # Answering the practice's question now goes on as it would have.
     go_on = run(
-        START_MOTIVATE, Action.NEXT, Action.YES, Action.SAFETY, Action.MISUNDERSTOOD, Action.READY
+        START_MOTIVATE, Action.NEXT, Action.YES, Action.SAFETY, Action.MISUNDERSTOOD, Action.YES
     )
-    assert go_on.reply.view == "practice" and go_on.reply.data["part"] == 2
+    assert go_on.reply.view == "practice_done" and go_on.reply.data["step"] == 2
 
 
 def test_a_second_disclosure_keeps_the_place_from_before_the_first() -> None:
@@ -220,15 +223,17 @@ def test_data_can_be_deleted_while_coaching_is_held() -> None:
     assert kept.reply.view == "safety_hold" and kept.conversation.hold
 
 
-def test_misunderstood_without_a_disclosure_is_not_understood() -> None:
-    assert run(START_MOTIVATE, Action.MISUNDERSTOOD).reply.view == "fallback"
+def test_misunderstood_without_a_disclosure_is_an_apology_not_a_miss() -> None:
+    turn = run(START_MOTIVATE, Action.FALLBACK, Action.MISUNDERSTOOD)
+    assert turn.reply.view == "apology" and turn.conversation.misses == 0
+    assert turn.conversation.question is Question.PRACTICE  # the question stays open
 
 
 def test_eyes_open_replays_the_practice_part_without_closing_the_eyes() -> None:
     turn = run(START_MOTIVATE, Action.YES, Action.EYES_OPEN)
-    assert turn.reply.view == "practice" and turn.reply.data["part"] == 1
+    assert turn.reply.view == "practice" and turn.reply.data["piece"] is True
     assert turn.reply.data["eyes_open"] is True and turn.reply.data["note"] == "eyes_open"
-    later = run(START_MOTIVATE, Action.YES, Action.EYES_OPEN, Action.READY, Action.YES)
+    later = run(START_MOTIVATE, Action.YES, Action.EYES_OPEN, Action.YES)
     assert later.reply.view == "practice_done" and later.reply.data["eyes_open"] is True
     guided = run(START_DIRECTION, Action.EYES_OPEN)
     assert guided.reply.view == "step" and guided.reply.data["eyes_open"] is True
@@ -284,9 +289,11 @@ def test_forget_asks_first_and_only_yes_deletes() -> None:
 
 
 def test_set_your_direction_on_its_own() -> None:
-    turn = run(START_DIRECTION, Action.READY, Action.READY)
-    assert turn.conversation.question is Question.REFLECT
-    done = run(START_DIRECTION, Action.READY, Action.READY, Action.YES)
+    turn = run(START_DIRECTION)  # its three guided steps, as one piece
+    assert turn.conversation.question is Question.REFLECT and turn.reply.data["piece"] is True
+    assert turn.reply.data["step_ids"] == "picture needs small_step"
+    assert turn.progress.of("direction").heard == frozenset({1, 2, 3})
+    done = run(START_DIRECTION, Action.YES)
     assert done.reply.view == "program_done" and done.reply.data["done"] == "direction"
     assert done.reply.data["answered"] is True and done.reply.data["offer"] == "motivate"
     assert done.progress.of("direction").finished
@@ -296,7 +303,7 @@ def test_set_your_direction_on_its_own() -> None:
 
 def test_no_loops_after_everything_is_done() -> None:
     """After both programs, no to the offer ends the session: nothing just done is offered."""
-    walk = [START_MOTIVATE, *[Action.NEXT] * TIP_COUNT, Action.YES, Action.READY, Action.READY]
+    walk = [START_MOTIVATE, *[Action.NEXT] * TIP_COUNT, Action.YES]
     done = run(*walk, Action.YES)
     assert done.reply.data["offer"] == "motivate" and done.reply.data["again"] is True
     bye = run(*walk, Action.YES, Action.NO)
@@ -363,8 +370,7 @@ def test_any_program_is_walked_from_its_content() -> None:
     )
     practice = run(start, Action.YES, Action.YES, catalog=OTHER)
     assert practice.reply.view == "practice" and practice.reply.data["step_id"] == "two"
-    parts = run(start, Action.YES, Action.YES, Action.READY, Action.READY, catalog=OTHER)
-    assert parts.reply.data["part"] == 3 and parts.conversation.question is Question.REFLECT
+    assert practice.reply.data["piece"] and practice.conversation.question is Question.REFLECT
     jump = run(start, Command(Action.GO_TO_STEP, number=3), catalog=OTHER)
     assert jump.reply.data["step_id"] == "three"
     # Past the last step with steps unheard, the program is not done: the first missed
@@ -376,11 +382,8 @@ def test_any_program_is_walked_from_its_content() -> None:
     end = run(*walked, Action.YES, catalog=OTHER)
     assert end.reply.view == "program_done" and end.reply.data["offer"] == "breath"
     breath = run(*walked, Action.YES, Action.YES, catalog=OTHER)
-    assert (
-        breath.reply.data["step_id"] == "arrive" and breath.conversation.question is Question.READY
-    )
-    last = run(Command(Action.START_PROGRAM, program="breath"), Action.READY, catalog=OTHER)
-    assert last.conversation.question is Question.REFLECT
+    assert breath.reply.data["step_ids"] == "arrive listen"  # a run of guided steps: one piece
+    assert breath.conversation.question is Question.REFLECT
     assert run(start, Command(Action.GO_TO_STEP, number=4), catalog=OTHER).reply.data["count"] == 3
 
 

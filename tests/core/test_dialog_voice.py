@@ -66,7 +66,7 @@ def test_no_after_the_reflection_is_done_never_offers_it_again() -> None:
         "motivate", ProgramProgress(TIPS, frozenset(range(1, TIPS + 1)), finished=True)
     )
     start = Command(Action.START_PROGRAM, program="direction")
-    *_, finished, no = run(start, Action.READY, Action.READY, Action.YES, Action.NO, progress=done)
+    *_, finished, no = run(start, Action.YES, Action.NO, progress=done)
     assert finished.reply.view == "program_done" and finished.reply.data["offer"] == "motivate"
     assert no.reply.data.get("offer") != "direction"
 
@@ -85,15 +85,22 @@ def test_i_dont_know_is_answered_gently() -> None:
     offer = run(Action.LAUNCH, Action.DONT_KNOW)[-1]
     assert offer.reply.view == "not_sure" and offer.conversation.question is Question.OFFER
     # To a practice's reflection question it is the gentle "no".
-    practice = [Action.LAUNCH, Action.YES, Action.YES, Action.READY]
+    practice = [Action.LAUNCH, Action.YES, Action.YES]
     unsure = run(*practice, Action.DONT_KNOW)[-1]
     assert unsure.reply.view == "practice_done" and unsure.reply.data["answered"] is False
 
 
-def test_fallbacks_escalate_and_reset_on_an_understood_turn() -> None:
+def test_fallbacks_escalate_then_end_the_session_kindly() -> None:
     turns = run(Action.LAUNCH, Action.FALLBACK, Action.FALLBACK, Action.FALLBACK, Action.FALLBACK)
-    assert [t.reply.data["level"] for t in turns[1:]] == [1, 2, 3, 3]
-    assert all(t.conversation.question is Question.OFFER for t in turns)
+    assert [t.reply.data["level"] for t in turns[1:4]] == [1, 2, 3]
+    assert all(t.conversation.question is Question.OFFER for t in turns[:4])
+    # The fourth miss in a row ends the session; a new person has no place to remember.
+    end = turns[4]
+    assert end.reply.view == "fallback_end" and end.reply.end_session
+    assert end.reply.data["remember"] is False
+    part_way = Progress().with_program("motivate", ProgramProgress(2, frozenset({1, 2})))
+    kept = run(Action.LAUNCH, *[Action.FALLBACK] * 4, progress=part_way)[-1]
+    assert kept.reply.data["remember"] is True and kept.progress.of("motivate").position == 2
     reset = run(Action.LAUNCH, Action.FALLBACK, Action.FALLBACK, Action.HELP, Action.FALLBACK)
     assert reset[-1].reply.data["level"] == 1
     # "Repeat" after a fallback says the question again, not the fallback.
@@ -109,7 +116,7 @@ def test_fallbacks_do_not_escalate_while_coaching_is_held() -> None:
 def test_pacing_is_remembered_and_bounded() -> None:
     practice = [Action.LAUNCH, Action.YES, Action.YES]
     slower = run(*practice, Action.SLOWER)[-1]
-    assert slower.reply.view == "practice" and slower.reply.data["part"] == 1  # said again
+    assert slower.reply.view == "practice" and slower.reply.data["piece"]  # played again
     assert slower.reply.data["pace"] == -1 and slower.progress.pace == -1
     slowest = run(*practice, Action.SLOWER, Action.SLOWER, Action.SLOWER)[-1]
     assert slowest.progress.pace == -2 and slowest.reply.data["note"] == "slower_most"

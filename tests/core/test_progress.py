@@ -50,7 +50,7 @@ def test_progress_is_stored_with_the_current_schema_version() -> None:
 
     stored = progress.to_dict()
 
-    assert stored["schema_version"] == SCHEMA_VERSION == 4
+    assert stored["schema_version"] == SCHEMA_VERSION == 5
     assert stored["programs"]["motivate"]["heard"] == [1, 2, 3]  # lists: JSON and DynamoDB
     assert stored["current"] == "motivate"
     assert Progress.from_dict(stored) == progress
@@ -88,10 +88,32 @@ V3 = {
     "last_visit": NOW - 86400,
 }
 V4 = {**V3, "schema_version": 4, "pace": 0, "room": 0, "visits": 0}
+V5 = {**V4, "schema_version": 5}  # its fields are optional: absent means none
 
 
 def test_each_version_is_migrated_step_by_step() -> None:
-    assert migrate(dict(V1)) == migrate(dict(V2)) == migrate(dict(V3)) == V4
+    assert migrate(dict(V1)) == migrate(dict(V2)) == migrate(dict(V3)) == migrate(dict(V4)) == V5
+
+
+def test_version_5_remembers_a_sound_and_a_practice_left_open() -> None:
+    progress = replace(
+        Progress().with_program("motivate", tips(2, {1, 2})._replace(unfinished=2)),
+        sound="rain",
+    )
+    stored = progress.to_dict()
+    assert stored["sound"] == "rain" and stored["programs"]["motivate"]["unfinished"] == 2
+    assert Progress.from_dict(stored) == progress
+    assert progress.unfinished == ("motivate", 2)
+    # Without them, a version 5 document is a version 4 one with another number.
+    plain = Progress().with_program("motivate", tips(2, {1, 2})).to_dict()
+    assert "sound" not in plain and "unfinished" not in plain["programs"]["motivate"]
+    assert Progress.from_dict({**plain, "schema_version": 4}).sound is None
+    # Merged, the copy being written says what sound and which practice is open.
+    older = Progress().with_program("motivate", tips(1, {1})._replace(unfinished=1))
+    merged = replace(Progress().with_program("motivate", tips(2, {1, 2})), sound="ocean").merge(
+        older
+    )
+    assert merged.sound == "ocean" and merged.unfinished is None
 
 
 @pytest.mark.parametrize("stored", [V1, V2], ids=["v1", "v2"])
@@ -104,7 +126,9 @@ def test_older_versions_are_read_as_the_same_progress(stored: dict[str, Any]) ->
     assert progress.last_visit == NOW - 86400
     assert progress.revision == 5  # the stored item's version survives the migration
     assert Progress.from_dict(progress.to_dict()) == progress  # and is written back as v3
-    assert "Last time, you finished tip 3." in launch_text(progress)
+    assert "Last time, you finished tip 3, on making it less of an unknown." in launch_text(
+        progress
+    )
 
 
 def test_version_2_with_only_the_reflection_done_offers_the_tips() -> None:

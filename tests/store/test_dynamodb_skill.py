@@ -165,9 +165,8 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Aws]:
 
 
 def practice(talk: Talk) -> Said:
-    """From a tip's practice question to the practice's end."""
+    """From a tip's practice question to the practice's end: one piece, then its question."""
     talk.say("AMAZON.YesIntent")
-    talk.say("ReadyIntent")
     said = talk.say("AMAZON.YesIntent")
     assert said.attributes["conversation"]["question"] == "next_step", said.text
     return said
@@ -196,8 +195,7 @@ def test_a_session_reads_once_and_writes_only_when_progress_changes(aws: Aws) ->
         assert calls(lambda intent=intent: talk.say(intent)) == [], intent
     assert calls(lambda: talk.say("MotivatePartnerIntent")) == ["PutItem"]  # tip 1 heard
     assert calls(lambda: talk.say("AMAZON.RepeatIntent")) == []
-    assert calls(lambda: talk.say("AMAZON.YesIntent")) == []  # the practice begins
-    assert calls(lambda: talk.say("ReadyIntent")) == []
+    assert calls(lambda: talk.say("AMAZON.YesIntent")) == []  # the practice, as one piece
     assert calls(lambda: talk.say("AMAZON.YesIntent")) == ["PutItem"]  # practice done
     assert calls(lambda: talk.say("AMAZON.HelpIntent")) == []
     assert calls(lambda: talk.end()) == []  # nothing unsaved at the end

@@ -741,3 +741,28 @@ def test_when_the_store_is_down_at_the_end_the_goodbye_does_not_promise(
     talk.say("MotivatePartnerIntent")
     assert "I'll remember your place" in talk.say("AMAZON.PauseIntent").text
     assert PROMISE in talk.say("AMAZON.StopIntent").text
+
+
+NEXT_TIME = "next time"
+
+
+@pytest.mark.parametrize("intent", ["SlowerIntent", "FasterIntent", "MoreTimeIntent"])
+def test_when_the_store_is_down_the_pace_is_not_promised_for_next_time(
+    store: Store, faulty: tuple[Callable[..., dict[str, Any]], Outage], intent: str
+) -> None:
+    handler, outage = faulty
+    talk = Talk(handler, user_id=ALICE)
+    talk.launch(T0)
+    outage.start(1000)
+
+    changed = talk.say(intent)
+
+    assert changed.view == "pacing"
+    assert NEXT_TIME not in changed.text and "couldn't save" in changed.text
+    outage.stop()
+    talk.say("AMAZON.HelpIntent")  # the next turn saves what waited
+    kept = Progress.from_dict(store.adapter.read(key_of(ALICE)))
+    assert (kept.pace, kept.room) != (0, 0)
+
+    talk.launch(T0)
+    assert "I'll keep it that way next time, too." in talk.say("MoreTimeIntent").text

@@ -389,6 +389,8 @@ def test_the_alexa_function_knows_nothing_of_the_phone(
         config.ENV_TWILIO_AUTH_TOKEN,
         config.ENV_TWILIO_AUTH_TOKEN_PARAMETER,
         config.ENV_PUBLIC_BASE_URL,
+        config.ENV_PHONE_CALLER_PEPPER,
+        config.ENV_PHONE_CALLER_PEPPER_PARAMETER,
     }
     assert function["Handler"] == "skill.lambda_function.lambda_handler"
     assert (TEMPLATE.parent / function["CodeUri"]).resolve() == packaging.DEFAULT_OUT
@@ -469,6 +471,11 @@ def test_the_phone_environment_names_what_the_code_reads(
     assert config.ENV_TWILIO_AUTH_TOKEN not in variables
     assert variables[config.ENV_TWILIO_AUTH_TOKEN_PARAMETER] == {"Ref": "TwilioAuthTokenParameter"}
     assert template["Parameters"]["TwilioAuthTokenParameter"]["Default"].startswith("/")
+    # Nor the pepper: the line does not start without it, so the function names it.
+    assert config.ENV_PHONE_CALLER_PEPPER not in variables
+    pepper = {"Ref": "PhoneCallerPepperParameter"}
+    assert variables[config.ENV_PHONE_CALLER_PEPPER_PARAMETER] == pepper
+    assert template["Parameters"]["PhoneCallerPepperParameter"]["Default"].startswith("/")
     # The public base URL is the function URL itself unless a custom domain is given.
     base = variables[config.ENV_PUBLIC_BASE_URL]
     assert base == {
@@ -510,6 +517,11 @@ def test_the_phone_role_grants_only_what_the_line_needs(
         ":parameter${TwilioAuthTokenParameter}"
     }
     assert granted(parameter_arn) == {"ssm:GetParameter"}
+    pepper_arn = {
+        "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}"
+        ":parameter${PhoneCallerPepperParameter}"
+    }
+    assert granted(pepper_arn) == {"ssm:GetParameter"}
     assert not by_resource, f"more than the line needs: {by_resource}"
 
 

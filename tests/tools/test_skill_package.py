@@ -353,6 +353,9 @@ def test_name_free_interaction_is_declared_and_handled(
 
     interfaces = manifest["apis"]["custom"]["interfaces"]
     assert {"type": "CAN_FULFILL_INTENT_REQUEST"} in interfaces
+    # APL for Audio needs no interface in the manifest (Amazon: "The APL interface isn't
+    # required for APL for audio"); the screens' one would ask for viewports the skill lacks.
+    assert not any(i["type"].startswith("ALEXA_PRESENTATION") for i in interfaces)
     event = json_module.loads(
         (ROOT / "tests/fixtures/real/jovo-v3/CanFulfillIntentRequest.json").read_bytes()
     )

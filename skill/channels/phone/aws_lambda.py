@@ -152,7 +152,7 @@ def handle(app: Flask, event: Mapping[str, Any]) -> dict[str, Any]:
         environ = to_environ(event)
     except (BadEvent, ValueError, TypeError, AttributeError) as exc:
         # Nothing Twilio would send: a misconfigured trigger, or a test event.
-        logger.warning("phone event rejected: %s", str(exc)[:200])
+        logger.warning("phone event rejected: %.200r", str(exc))
         return {
             "statusCode": 400,
             "headers": {"content-type": "application/json"},

@@ -18,10 +18,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from skill.channels.phone.calls import CallState
+from skill.channels.phone.identity import log_tag
+from skill.channels.phone.pin import PIN_KEY, PinDesk, Vaults
 from skill.channels.phone.twiml import Answer
-from skill.channels.text import LAUNCH_REQUEST, Said, Silence, TextSession
+from skill.channels.text import LAUNCH_REQUEST, USER_INITIATED, Said, Silence, TextSession
 from skill.core.dialog import Action, Command
-from skill.digest import short_hash
 from skill.service.intents import clean_slot, to_command
 from skill.service.turns import Caller, TurnService, guarded_session, held
 from skill.understanding.resolver import Resolution, get_resolver
@@ -53,6 +54,7 @@ PRIVATE_INTENTS = frozenset(
         "FeelingsIntent",
     }
 )
+FORGET_INTENT = "ForgetProgressIntent"
 
 
 class PhoneSkill:
@@ -99,7 +101,8 @@ class PhoneSkill:
             self._close()
         return Said(
             request,
-            speech=rendered.speech,
+            # A practice is said as its timeline: <Say>s with real <Pause>s between them.
+            speech=rendered.timeline or rendered.speech,
             reprompt=rendered.reprompt,
             ended=served.ended,
             view=served.reply.view,
@@ -115,10 +118,18 @@ class PhoneSkill:
 class PhoneCall:
     """Drives the skill for one call, as the chat does for one terminal."""
 
-    def __init__(self, state: CallState, service: TurnService, tag: str = "") -> None:
+    def __init__(
+        self,
+        state: CallState,
+        service: TurnService,
+        tag: str = "",
+        vaults: Vaults | None = None,
+    ) -> None:
         self.state = state
         self.service = service
         self.tag = tag  # a short hash of the CallSid, for logs
+        self.vaults = vaults or Vaults("", carries=False, count_try=lambda line: 0)
+        self.pins = PinDesk(self, self.vaults)
         self.session = TextSession(
             PhoneSkill(service, state), max_silences=MAX_SILENCES, nudge=True
         )
@@ -135,6 +146,8 @@ class PhoneCall:
         return self._answer(self.session.launch())
 
     def hear(self, words: str) -> Answer:
+        if self.pins.entering:
+            self.pins.cancel()  # a PIN is keyed, never said: the caller moved on
         resolution = self.resolver.resolve(words)
         if resolution.intent is None and not resolution.launch:
             return self.silence()  # only noise or punctuation: nothing to act on
@@ -148,6 +161,14 @@ class PhoneCall:
             self._log("speech", resolution.intent or LAUNCH_REQUEST, private=private)
 
     def _hear(self, resolution: Resolution) -> Answer:
+        if resolution.intent == FORGET_INTENT and self.vaults.carries and not self.state.verified:
+            # Only this call's progress is at hand: what is kept between calls is deleted
+            # by whoever gives its PIN, never by whoever rings in with the number.
+            opened = None if self.session.active else self.start()
+            notice = self.render("phone_pin", stage="forget")
+            if opened is not None:
+                return Answer([*opened.parts, notice], hang_up=opened.hang_up)
+            return Answer([notice, self.question()])
         said = self.session.hear(resolution)
         if said is None:
             return self.start()  # the line is always open: words that open nothing greet
@@ -155,6 +176,12 @@ class PhoneCall:
 
     def press(self, digits: str) -> Answer:
         self.session.silences = 0
+        if self.pins.entering:
+            self._log("dtmf", "pin entry")  # never the digits
+            return self.pins.entry(digits.strip())
+        if digits.strip()[:1] == PIN_KEY:
+            self._log("dtmf", "pin")
+            return self.pins.start()
         intent = KEYPAD.get(digits.strip()[:1])
         self._log("dtmf", intent or "unknown key", private=self._held())
         if intent is None:
@@ -163,6 +190,8 @@ class PhoneCall:
         return self._answer(self.session.intent(intent))
 
     def silence(self) -> Answer:
+        if self.pins.entering:
+            return self.pins.cancel()
         if not self.session.active:
             return self.start()
         was_held = self._held()
@@ -179,7 +208,30 @@ class PhoneCall:
         """Back after "one moment" with nothing left to do: the open question again."""
         if not self.session.active:
             return self.start()
-        return Answer([self.session.reprompt or ""])
+        return Answer([self.question()])
+
+    def question(self) -> str:
+        """What the skill last asked, to say again after a line of the phone's own."""
+        return self.session.reprompt or ""
+
+    # The vault of the caller's number and PIN (skill.channels.phone.pin).
+
+    def open_vault(self, vault: str) -> Answer:
+        """A PIN that opens kept progress: what this call did joins it, and the skill opens
+        again on it (its welcome back says where the caller is)."""
+        if not self.keep_in_vault(vault):
+            return Answer([self.render("phone_pin", stage="not_now"), self.question()])
+        self.session.leave(USER_INITIATED)
+        answer = self._answer(self.session.launch())
+        return Answer([self.render("phone_pin", stage="opened"), *answer.parts], answer.hang_up)
+
+    def keep_in_vault(self, vault: str) -> bool:
+        """From now on this call's progress is the vault's (merged with what it holds)."""
+        if self.session.active and not self.service.move(self.state.attributes, vault):
+            return False
+        self.state.user_id = vault
+        self.state.verified = True
+        return True
 
     def end(self, reason: str = "USER_INITIATED") -> None:
         """The call is over while the session is open: end it, as Alexa would."""
@@ -202,7 +254,8 @@ class PhoneCall:
             # Once per call, after the first answer; then the question again, since the
             # keypad list came between it and the caller.
             self.state.keypad_announced = True
-            parts += [self.render("phone_keypad", unknown=False), said.reprompt or ""]
+            keypad = self.render("phone_keypad", unknown=False, pin=self.vaults.carries)
+            parts += [keypad, said.reprompt or ""]
         return Answer(parts)
 
     def render(self, view: str, **data: Any) -> str:
@@ -220,7 +273,7 @@ class PhoneCall:
         logger.info(
             "phone turn call=%s user=%s input=%s -> %s",
             self.tag,
-            short_hash(self.state.user_id),
+            log_tag(self.vaults.pepper, self.state.user_id),
             kind,
             what,
         )

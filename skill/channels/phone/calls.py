@@ -19,6 +19,15 @@ Every store keeps the same contract (tests/channels/test_phone_calls.py runs it 
   caller hash) for ``tombstone_seconds``, so replayed webhooks of a finished call are refused
   (``ENDED``) rather than starting it again. A call the store never saw is ``UNKNOWN``.
 * **Idle calls expire** ``ttl_seconds`` after their last turn.
+* **Each turn is taken once.** Every answer names the next turn with a nonce (``turn``, in
+  the TwiML's action URL, which Twilio signs), kept in the state. A claim that names
+  another turn is ``STALE`` (a captured gather posted again, during the call or after) and
+  changes nothing; it says which turn the call is on (``Claim.turn``).
+* **Inputs left with a busy call are the next turn's only.** The turn that claims the call
+  takes them up (or drops them, ``consumed``), a webhook that gives up waiting takes its own
+  back (``withdraw``), and an ended call keeps none.
+* **PIN tries are counted per number** (``count_pin_try``, the number's HMAC), over a
+  window, so a number's PINs cannot be guessed call after call.
 
 States go in and come out as plain data, so any store can hold them: this module's
 ``MemoryCallStore`` for one process (the default), ``skill.channels.phone.dynamodb_calls`` for
@@ -45,6 +54,8 @@ DEFAULT_MAX_TOMBSTONES = 20_000  # in memory: about 200 bytes each
 # A turn takes well under a second; a lease this old belongs to an instance that died
 # mid-turn. Shorter than Twilio's 15 s deadline, so a waiting webhook can still get the call.
 DEFAULT_LEASE_SECONDS = 8.0
+PIN_TRY_WINDOW_SECONDS = 24 * 3600
+MAX_COUNTED_LINES = 20_000  # in memory
 
 
 class CallStoreUnavailable(Exception):
@@ -61,6 +72,7 @@ class ClaimStatus(enum.Enum):
     UNKNOWN = "unknown"  # never seen, or expired
     ENDED = "ended"  # a tombstone: the call is over
     STRANGER = "stranger"  # the call is someone else's
+    STALE = "stale"  # a turn the call has taken already (a replay, or a retry)
 
 
 @dataclass
@@ -75,6 +87,12 @@ class CallState:
     silences: int = 0  # silent turns in a row
     keypad_announced: bool = False
     caller: str = ""  # hash of From and To: only that caller may drive this call
+    turn: str = ""  # the nonce the next webhook must name (in its URL); "": any
+    line: str = ""  # HMAC of the caller's number; "" without caller ID (identity.line_key)
+    verified: bool = False  # a PIN was given: ``user_id`` is the number's vault
+    pin_stage: str = ""  # "enter" or "confirm" while the caller keys a PIN; else ""
+    pin_first: str = ""  # a new PIN's first entry (identity.pin_digest), until confirmed
+    pin_tries: int = 0  # PINs entered in this call
     # Kept by the store, not by the turn:
     version: int = 0  # how many times the state was written
     deferred: dict[str, dict[str, str]] = field(default_factory=dict)  # inputs left while busy
@@ -96,6 +114,12 @@ class CallState:
             silences=int(data.get("silences") or 0),
             keypad_announced=bool(data.get("keypad_announced")),
             caller=str(data.get("caller") or ""),
+            turn=str(data.get("turn") or ""),
+            line=str(data.get("line") or ""),
+            verified=bool(data.get("verified")),
+            pin_stage=str(data.get("pin_stage") or ""),
+            pin_first=str(data.get("pin_first") or ""),
+            pin_tries=int(data.get("pin_tries") or 0),
         )
 
 
@@ -106,6 +130,7 @@ class Claim:
     status: ClaimStatus
     state: CallState | None = None
     created: bool = False  # ``open`` made a new call rather than claiming an existing one
+    turn: str = ""  # STALE: the turn the call is on
 
 
 @dataclass(frozen=True)
@@ -122,7 +147,10 @@ class CallStore(Protocol):
         as ``claim`` would (CLAIMED with its state, else BUSY, ENDED or STRANGER)."""
         ...
 
-    def claim(self, call_sid: str, caller: str, lease: str) -> Claim: ...
+    def claim(self, call_sid: str, caller: str, lease: str, turn: str | None = None) -> Claim:
+        """Claim the call for a turn; ``turn``: the nonce the webhook names (None: a status
+        callback, which names none). STALE when the call is on another turn."""
+        ...
 
     def release(
         self, call_sid: str, state: CallState, lease: str, consumed: Collection[str] = ()
@@ -139,8 +167,16 @@ class CallStore(Protocol):
         """Leave an input with a busy call; False if the call is not this caller's live call."""
         ...
 
+    def withdraw(self, call_sid: str, caller: str, key: str) -> bool:
+        """Take back an input left with ``defer`` (the webhook gave up waiting)."""
+        ...
+
     def hang_up(self, call_sid: str, caller: str) -> bool:
         """Mark a busy call as hung up, for its holder to end; False as for ``defer``."""
+        ...
+
+    def count_pin_try(self, line: str) -> int:
+        """Count a PIN entered for the number ``line``; the tries in its window so far."""
         ...
 
 
@@ -191,6 +227,7 @@ class MemoryCallStore:
         self._lock = threading.Lock()
         self._calls: OrderedDict[str, _Entry] = OrderedDict()
         self._tombstones: OrderedDict[str, _Entry] = OrderedDict()
+        self._pin_tries: OrderedDict[str, tuple[float, int]] = OrderedDict()
 
     def __len__(self) -> int:
         """Live calls (tombstones not counted)."""
@@ -220,11 +257,11 @@ class MemoryCallStore:
                 self._calls.popitem(last=False)
             return Claim(ClaimStatus.CLAIMED, self._state(entry), created=True)
 
-    def claim(self, call_sid: str, caller: str, lease: str) -> Claim:
+    def claim(self, call_sid: str, caller: str, lease: str, turn: str | None = None) -> Claim:
         with self._lock:
             now = self._clock()
             self._expire(now)
-            return self._claim(call_sid, caller, lease, now)
+            return self._claim(call_sid, caller, lease, now, turn)
 
     def release(
         self, call_sid: str, state: CallState, lease: str, consumed: Collection[str] = ()
@@ -257,6 +294,14 @@ class MemoryCallStore:
             live.deferred[key] = dict(entry)
             return True
 
+    def withdraw(self, call_sid: str, caller: str, key: str) -> bool:
+        with self._lock:
+            live = self._live(call_sid, caller)
+            if live is None:
+                return False
+            live.deferred.pop(key, None)
+            return True
+
     def hang_up(self, call_sid: str, caller: str) -> bool:
         with self._lock:
             live = self._live(call_sid, caller)
@@ -264,6 +309,17 @@ class MemoryCallStore:
                 return False
             live.hung_up = True
             return True
+
+    def count_pin_try(self, line: str) -> int:
+        with self._lock:
+            now = self._clock()
+            until, tries = self._pin_tries.pop(line, (0.0, 0))
+            if until <= now:
+                until, tries = now + PIN_TRY_WINDOW_SECONDS, 0
+            self._pin_tries[line] = (until, tries + 1)
+            while len(self._pin_tries) > MAX_COUNTED_LINES:
+                self._pin_tries.popitem(last=False)
+            return tries + 1
 
     # --- for tests and tools --------------------------------------------------------------
 
@@ -294,7 +350,9 @@ class MemoryCallStore:
         state.deferred = {key: dict(value) for key, value in entry.deferred.items()}
         return state
 
-    def _claim(self, call_sid: str, caller: str, lease: str, now: float) -> Claim:
+    def _claim(
+        self, call_sid: str, caller: str, lease: str, now: float, turn: str | None = None
+    ) -> Claim:
         if call_sid in self._tombstones:
             return Claim(ClaimStatus.ENDED)
         entry = self._calls.get(call_sid)
@@ -302,6 +360,9 @@ class MemoryCallStore:
             return Claim(ClaimStatus.UNKNOWN)
         if entry.caller != caller:
             return Claim(ClaimStatus.STRANGER)
+        current = str(entry.state.get("turn") or "")
+        if turn is not None and current and turn != current:
+            return Claim(ClaimStatus.STALE, turn=current)
         if entry.lease is not None and entry.lease_until > now:
             return Claim(ClaimStatus.BUSY)
         entry.lease, entry.lease_until = lease, now + self.lease_seconds

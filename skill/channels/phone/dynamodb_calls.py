@@ -3,27 +3,25 @@
 Used when ``PHONE_CALLS_TABLE_NAME`` is set. One item per call, keyed ``call_sid``::
 
     {"call_sid": "CA...", "caller": "<hash>", "version": 4, "ended": false,
-     "state": "<the conversation, as JSON>", "deferred": {},
+     "state": "<the conversation, as JSON>", "deferred": {}, "turn": "<nonce>",
      "lease": "<token>", "lease_until": 1767225600.25, "expires_at": 1767229200}
 
-Every change is one conditional request, so the rules of ``skill.channels.phone.calls`` hold
-between instances: a claim succeeds only on a live, unleased call of the same caller; a release
-or an end only for the lease holder; ``ReturnValuesOnConditionCheckFailure`` says why a
-condition failed without a second read. Ended calls keep a tombstone (``ended``, ``caller`` and
-a long ``expires_at``); DynamoDB's TTL removes items once ``expires_at`` has passed, and until
-it does (up to days late) the conditions treat them as gone.
+and one item per number that PINs were entered for, keyed ``pin#<the number's HMAC>``
+(a key no CallSid can have), counting them over a day: ``{"tries": 3, "expires_at": ...}``.
 
-Twilio waits 15 seconds for a webhook's answer. A request here that takes a second is failing,
-so attempts time out fast and are retried with backoff (``skill.retry``) only within a small
-budget per operation; then ``CallStoreUnavailable`` lets the webhook answer the caller
-instead. The client, its errors and the backoff are those every AWS client of the skill
-shares (``skill.aws``).
+Every change is one conditional request, so the rules of ``skill.channels.phone.calls`` hold
+between instances: a claim succeeds only on a live, unleased call of the same caller on the
+turn it names; a release or an end only for the lease holder;
+``ReturnValuesOnConditionCheckFailure`` says why a condition failed without a second read.
+Ended calls keep a tombstone (``ended``, ``caller`` and a long ``expires_at``); DynamoDB's
+TTL removes items once ``expires_at`` has passed, and until it does (up to days late) the
+conditions treat them as gone. Requests, their retries within a small budget, and the
+item's attributes are ``skill.channels.phone.dynamodb_table``'s.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
@@ -33,41 +31,42 @@ from skill.channels.phone.calls import (
     DEFAULT_LEASE_SECONDS,
     DEFAULT_TOMBSTONE_SECONDS,
     DEFAULT_TTL_SECONDS,
+    PIN_TRY_WINDOW_SECONDS,
     CallState,
-    CallStoreUnavailable,
     Claim,
     ClaimStatus,
     LeaseLost,
     Released,
 )
-from skill.retry import Backoff, retry
+from skill.channels.phone.dynamodb_table import (
+    CONNECT_TIMEOUT_SECONDS,
+    KEY,
+    OPERATION_BUDGET_SECONDS,
+    READ_TIMEOUT_SECONDS,
+    TTL_ATTRIBUTE,
+    call,
+    client_config,
+    create_table,
+    dump,
+    flag,
+    number,
+    stamp,
+    state_of,
+    text,
+)
 
-logger = logging.getLogger(__name__)
+PIN_KEY_PREFIX = "pin#"
 
-KEY = "call_sid"
-TTL_ATTRIBUTE = "expires_at"
-
-# One attempt: connect and read timeouts (botocore's own retries are off: ours know the
-# budget). A healthy table answers in milliseconds.
-CONNECT_TIMEOUT_SECONDS = 0.5
-READ_TIMEOUT_SECONDS = 1.0
-# Retries stop being started once an operation has used this much time; the worst case of
-# one operation is this plus one attempt. A webhook makes at most three such operations
-# around the skill's own turn, and all of it stays within Twilio's 15 seconds.
-OPERATION_BUDGET_SECONDS = 2.0
-FIRST_BACKOFF_SECONDS = 0.05
-MAX_BACKOFF_SECONDS = 0.5
-
-_CONDITION_FAILED = "ConditionalCheckFailedException"
-
-
-def client_config() -> Any:
-    return aws.client_config(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, 1)
-
-
-def create_table(client: Any, table_name: str) -> None:
-    """The table as infra/template.yaml declares it (tests and local DynamoDB only)."""
-    aws.create_table(client, table_name, KEY, ttl_attribute=TTL_ATTRIBUTE)
+__all__ = [
+    "CONNECT_TIMEOUT_SECONDS",
+    "KEY",
+    "OPERATION_BUDGET_SECONDS",
+    "READ_TIMEOUT_SECONDS",
+    "TTL_ATTRIBUTE",
+    "DynamoDbCallStore",
+    "client_config",
+    "create_table",
+]
 
 
 class DynamoDbCallStore:
@@ -110,10 +109,11 @@ class DynamoDbCallStore:
             "caller": {"S": state.caller},
             "version": {"N": "1"},
             "ended": {"BOOL": False},
-            "state": {"S": _dump(state)},
+            "state": {"S": dump(state)},
             "deferred": {"M": {}},
+            "turn": {"S": state.turn},
             "lease": {"S": lease},
-            "lease_until": {"N": _time(now + self.lease_seconds)},
+            "lease_until": {"N": stamp(now + self.lease_seconds)},
             TTL_ATTRIBUTE: {"N": str(int(now + self.ttl_seconds))},
         }
         try:
@@ -122,7 +122,7 @@ class DynamoDbCallStore:
                 Item=item,
                 ConditionExpression="attribute_not_exists(#key) OR #expires < :now",
                 ExpressionAttributeNames={"#key": KEY, "#expires": TTL_ATTRIBUTE},
-                ExpressionAttributeValues={":now": {"N": _time(now)}},
+                ExpressionAttributeValues={":now": {"N": stamp(now)}},
             )
         except aws.AwsCallFailed as failed:
             status = self._refusal(failed.item, state.caller, now)
@@ -134,37 +134,49 @@ class DynamoDbCallStore:
         opened.version = 1
         return Claim(ClaimStatus.CLAIMED, opened, created=True)
 
-    def claim(self, call_sid: str, caller: str, lease: str) -> Claim:
+    def claim(self, call_sid: str, caller: str, lease: str, turn: str | None = None) -> Claim:
         now = self._clock()
+        condition = (
+            "attribute_exists(#key) AND #expires > :now AND #ended = :false "
+            "AND #caller = :caller AND (attribute_not_exists(#until) OR #until < :now)"
+        )
+        names = {
+            "#key": KEY,
+            "#expires": TTL_ATTRIBUTE,
+            "#ended": "ended",
+            "#caller": "caller",
+            "#lease": "lease",
+            "#until": "lease_until",
+        }
+        values: dict[str, Any] = {
+            ":lease": {"S": lease},
+            ":until": {"N": stamp(now + self.lease_seconds)},
+            ":now": {"N": stamp(now)},
+            ":false": {"BOOL": False},
+            ":caller": {"S": caller},
+        }
+        if turn is not None:
+            # The turn this webhook names, unless the call names none (a call opened before
+            # turns were named).
+            condition += " AND (attribute_not_exists(#turn) OR #turn = :empty OR #turn = :turn)"
+            names["#turn"] = "turn"
+            values[":turn"] = {"S": turn}
+            values[":empty"] = {"S": ""}
         try:
             response = self._call(
                 "update_item",
                 Key={KEY: {"S": call_sid}},
                 UpdateExpression="SET #lease = :lease, #until = :until",
-                ConditionExpression=(
-                    "attribute_exists(#key) AND #expires > :now AND #ended = :false "
-                    "AND #caller = :caller AND (attribute_not_exists(#until) OR #until < :now)"
-                ),
-                ExpressionAttributeNames={
-                    "#key": KEY,
-                    "#expires": TTL_ATTRIBUTE,
-                    "#ended": "ended",
-                    "#caller": "caller",
-                    "#lease": "lease",
-                    "#until": "lease_until",
-                },
-                ExpressionAttributeValues={
-                    ":lease": {"S": lease},
-                    ":until": {"N": _time(now + self.lease_seconds)},
-                    ":now": {"N": _time(now)},
-                    ":false": {"BOOL": False},
-                    ":caller": {"S": caller},
-                },
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )
         except aws.AwsCallFailed as failed:
-            return Claim(self._refusal(failed.item, caller, now))
-        return Claim(ClaimStatus.CLAIMED, _state(response.get("Attributes") or {}))
+            status = self._refusal(failed.item, caller, now, turn)
+            stale = text(failed.item, "turn") if status is ClaimStatus.STALE else ""
+            return Claim(status, turn=stale)
+        return Claim(ClaimStatus.CLAIMED, state_of(response.get("Attributes") or {}))
 
     def release(
         self, call_sid: str, state: CallState, lease: str, consumed: Collection[str] = ()
@@ -172,6 +184,7 @@ class DynamoDbCallStore:
         now = self._clock()
         names = {
             "#state": "state",
+            "#turn": "turn",
             "#version": "version",
             "#expires": TTL_ATTRIBUTE,
             "#lease": "lease",
@@ -188,15 +201,16 @@ class DynamoDbCallStore:
                 "update_item",
                 Key={KEY: {"S": call_sid}},
                 UpdateExpression=(
-                    "SET #state = :state, #version = #version + :one, #expires = :expires "
-                    f"REMOVE {', '.join(removed)}"
+                    "SET #state = :state, #turn = :turn, #version = #version + :one, "
+                    f"#expires = :expires REMOVE {', '.join(removed)}"
                 ),
                 ConditionExpression=(
                     "#lease = :lease AND (attribute_not_exists(#hung) OR #hung = :false)"
                 ),
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues={
-                    ":state": {"S": _dump(state)},
+                    ":state": {"S": dump(state)},
+                    ":turn": {"S": state.turn},
                     ":one": {"N": "1"},
                     ":expires": {"N": str(int(now + self.ttl_seconds))},
                     ":lease": {"S": lease},
@@ -204,7 +218,7 @@ class DynamoDbCallStore:
                 },
             )
         except aws.AwsCallFailed as failed:
-            if _text(failed.item, "lease") == lease and _flag(failed.item, "hung_up"):
+            if text(failed.item, "lease") == lease and flag(failed.item, "hung_up"):
                 return Released(hung_up=True)
             raise LeaseLost(call_sid) from None
         return Released()
@@ -217,7 +231,7 @@ class DynamoDbCallStore:
                 Key={KEY: {"S": call_sid}},
                 UpdateExpression=(
                     "SET #ended = :true, #expires = :expires "
-                    "REMOVE #state, #deferred, #lease, #until, #hung"
+                    "REMOVE #state, #deferred, #turn, #lease, #until, #hung"
                 ),
                 ConditionExpression="#lease = :lease",
                 ExpressionAttributeNames={
@@ -225,6 +239,7 @@ class DynamoDbCallStore:
                     "#expires": TTL_ATTRIBUTE,
                     "#state": "state",
                     "#deferred": "deferred",
+                    "#turn": "turn",
                     "#lease": "lease",
                     "#until": "lease_until",
                     "#hung": "hung_up",
@@ -247,27 +262,64 @@ class DynamoDbCallStore:
             {":value": {"S": json.dumps(dict(entry), separators=(",", ":"))}},
         )
 
+    def withdraw(self, call_sid: str, caller: str, key: str) -> bool:
+        return self._mark(
+            call_sid,
+            caller,
+            "REMOVE #deferred.#entry",
+            {"#deferred": "deferred", "#entry": key},
+            {},
+        )
+
     def hang_up(self, call_sid: str, caller: str) -> bool:
         return self._mark(
             call_sid, caller, "SET #hung = :true", {"#hung": "hung_up"}, {":true": {"BOOL": True}}
         )
+
+    def count_pin_try(self, line: str) -> int:
+        now = self._clock()
+        key = {KEY: {"S": PIN_KEY_PREFIX + line}}
+        names = {"#tries": "tries", "#expires": TTL_ATTRIBUTE}
+        try:
+            # One more try in the window under way...
+            response = self._call(
+                "update_item",
+                Key=key,
+                UpdateExpression="ADD #tries :one",
+                ConditionExpression="#expires > :now",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={":one": {"N": "1"}, ":now": {"N": stamp(now)}},
+                ReturnValues="ALL_NEW",
+            )
+        except aws.AwsCallFailed:
+            # ...or the first of a new one (none yet, or the last one is over).
+            self._call(
+                "put_item",
+                Item={
+                    **key,
+                    "tries": {"N": "1"},
+                    TTL_ATTRIBUTE: {"N": stamp(now + PIN_TRY_WINDOW_SECONDS)},
+                },
+            )
+            return 1
+        return int(number(response.get("Attributes") or {}, "tries"))
 
     # --- for tests and tools --------------------------------------------------------------
 
     def get(self, call_sid: str) -> CallState | None:
         """The live call's state, or None (unknown, expired or ended)."""
         item = self._item(call_sid)
-        if not item or _flag(item, "ended") or _number(item, TTL_ATTRIBUTE) <= self._clock():
+        if not item or flag(item, "ended") or number(item, TTL_ATTRIBUTE) <= self._clock():
             return None
-        return _state(item)
+        return state_of(item)
 
     def is_ended(self, call_sid: str) -> bool:
         item = self._item(call_sid)
-        return bool(item) and _flag(item, "ended") and _number(item, TTL_ATTRIBUTE) > self._clock()
+        return bool(item) and flag(item, "ended") and number(item, TTL_ATTRIBUTE) > self._clock()
 
     def expires_at(self, call_sid: str) -> float | None:
         item = self._item(call_sid)
-        return _number(item, TTL_ATTRIBUTE) if item else None
+        return number(item, TTL_ATTRIBUTE) if item else None
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -301,7 +353,7 @@ class DynamoDbCallStore:
                 },
                 ExpressionAttributeValues={
                     **values,
-                    ":now": {"N": _time(self._clock())},
+                    ":now": {"N": stamp(self._clock())},
                     ":false": {"BOOL": False},
                     ":caller": {"S": caller},
                 },
@@ -310,88 +362,21 @@ class DynamoDbCallStore:
             return False
         return True
 
-    def _refusal(self, item: Mapping[str, Any], caller: str, now: float) -> ClaimStatus:
+    def _refusal(
+        self, item: Mapping[str, Any], caller: str, now: float, turn: str | None = None
+    ) -> ClaimStatus:
         """Why a condition on a call failed, from the item as it was."""
-        if not item or _number(item, TTL_ATTRIBUTE) <= now:
+        if not item or number(item, TTL_ATTRIBUTE) <= now:
             return ClaimStatus.UNKNOWN
-        if _flag(item, "ended"):
+        if flag(item, "ended"):
             return ClaimStatus.ENDED
-        if _text(item, "caller") != caller:
+        if text(item, "caller") != caller:
             return ClaimStatus.STRANGER
+        if turn is not None and text(item, "turn") and text(item, "turn") != turn:
+            return ClaimStatus.STALE
         return ClaimStatus.BUSY
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        """One request, retried with backoff while the budget lasts.
-
-        Conditional writes ask for the item as it was when their condition fails, so a
-        refusal costs no second read. Errors are logged by operation and code only: a
-        botocore message may quote keys.
-        """
-        if operation in {"put_item", "update_item"} and "ConditionExpression" in kwargs:
-            kwargs["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        started = time.monotonic()
-        slept = [0.0]  # counted too, for a sleep that is not the wall clock's (tests)
-        attempts = [0]
-
-        def attempt() -> dict[str, Any]:
-            attempts[0] += 1
-            return aws.call(
-                self._client, "dynamodb", operation, TableName=self.table_name, **kwargs
-            )
-
-        def room(pause: float) -> bool:
-            return max(time.monotonic() - started, slept[0]) + pause <= self.budget_seconds
-
-        def sleep(pause: float) -> None:
-            self._sleep(pause)
-            slept[0] += pause
-
-        try:
-            return retry(
-                attempt,
-                again=lambda exc: isinstance(exc, aws.AwsCallFailed) and exc.retryable,
-                backoff=Backoff(FIRST_BACKOFF_SECONDS, MAX_BACKOFF_SECONDS),
-                room=room,
-                sleep=sleep,
-            )
-        except aws.AwsCallFailed as failed:
-            if failed.code == _CONDITION_FAILED:
-                raise  # the item as it was is ``failed.item``
-            logger.warning(
-                "phone call store: dynamodb %s failed after %d attempt(s): %s",
-                operation,
-                attempts[0],
-                failed.problem,
-            )
-            raise CallStoreUnavailable(f"dynamodb {operation} failed: {failed.problem}") from None
-
-
-def _time(seconds: float) -> str:
-    return f"{seconds:.3f}"
-
-
-def _dump(state: CallState) -> str:
-    # One string attribute rather than a typed map: nothing to convert either way, and the
-    # conversation is only ever read whole.
-    return json.dumps(state.to_dict(), separators=(",", ":"), ensure_ascii=False)
-
-
-def _text(item: Mapping[str, Any], name: str) -> str:
-    return str((item.get(name) or {}).get("S") or "")
-
-
-def _flag(item: Mapping[str, Any], name: str) -> bool:
-    return bool((item.get(name) or {}).get("BOOL"))
-
-
-def _number(item: Mapping[str, Any], name: str) -> float:
-    value = (item.get(name) or {}).get("N")
-    return float(value) if value is not None else 0.0
-
-
-def _state(item: Mapping[str, Any]) -> CallState:
-    state = CallState.from_dict(json.loads(_text(item, "state") or "{}"))
-    state.version = int(_number(item, "version"))
-    deferred = (item.get("deferred") or {}).get("M") or {}
-    state.deferred = {key: json.loads(value["S"]) for key, value in deferred.items()}
-    return state
+        return call(
+            self._client, self.table_name, self.budget_seconds, self._sleep, operation, **kwargs
+        )

@@ -14,9 +14,11 @@ import re
 from flask import Response, current_app, jsonify, request
 from twilio.request_validator import RequestValidator
 
+from skill.channels.local import refusal
 from skill.channels.phone import reply
 from skill.channels.phone.settings import (
     CONFIG_ALLOW_UNSIGNED,
+    CONFIG_DEV_HOSTS,
     TokenUnavailable,
     auth_token,
     flag,
@@ -40,7 +42,7 @@ def signed_url() -> str:
 
 
 def _forbidden(reason: str) -> Response:
-    logger.warning("phone request rejected: %s (%s %s)", reason, request.method, request.path)
+    logger.warning("phone request rejected: %s (%.10r %.80r)", reason, request.method, request.path)
     response = jsonify(error="forbidden")
     response.status_code = 403
     return response
@@ -63,6 +65,9 @@ def check_request() -> Response | None:
         return reply.error()
     if not token:
         if flag(current_app.config.get(CONFIG_ALLOW_UNSIGNED, False)):
+            refused = refusal(current_app.config.get(CONFIG_DEV_HOSTS) or ())
+            if refused is not None:
+                return _forbidden(f"unsigned, and {refused}")
             logger.warning(
                 "!!! PHONE REQUEST NOT VERIFIED: no TWILIO_AUTH_TOKEN and "
                 "PHONE_ALLOW_UNSIGNED is on. Development only. !!!"

@@ -8,7 +8,9 @@ rebuilds it with the ``twilio`` library's own SSML helpers (``say.break_()``,
 tag the library would not nest there is flattened to its words instead of sent.
 
 Alexa-only markup (``amazon:*``, ``<voice>``) keeps its words and loses its tag; ``<audio>``
-and ``<mark>`` have nothing a caller could hear and are dropped. Pauses stay ``<break>``s.
+and ``<mark>`` have nothing a caller could hear and are dropped. Short pauses stay
+``<break>``s; a silence of a second or more (``skill.speech.timeline``) is a ``<Pause>``
+between two ``<Say>``s, so a practice's silence lasts as long as the practice needs.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Say, VoiceResponse
 
 from skill.speech.ssml import SAY_AS_INTERPRETATIONS, parse, tag_name
+from skill.speech.timeline import segments
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 
@@ -165,11 +168,13 @@ def add_ssml(say: Say, ssml: str, profile: VoiceProfile) -> None:
 @dataclass(frozen=True)
 class Answer:
     """What the caller hears next: SSML pieces said in order, then listen or hang up, or
-    (``hold``) go straight on to the action without listening: "one moment", then the turn."""
+    (``hold``) go straight on to the action without listening: "one moment", then the turn.
+    ``keys``: listen for that many keypad presses only (a PIN), no speech."""
 
     parts: Sequence[str]
     hang_up: bool = False
     hold: bool = False
+    keys: int = 0
 
 
 PAUSE_BETWEEN_PARTS = "400ms"
@@ -205,19 +210,31 @@ def build_twiml(
             _say(response, parts, profile)
         response.redirect(action, method="POST")
         return str(response.to_xml())
-    gather = response.gather(
-        input="speech dtmf",
-        action=action,
-        method="POST",
-        language=language,
-        hints=", ".join(hints),
-        # "auto" ends the turn at the caller's natural pause; it is only valid while no
-        # speechModel is set, so none is.
-        speech_timeout="auto",
-        timeout=timeout,
-        num_digits=1,  # every keypad option is one key: act on it at once
-        finish_on_key="",  # so '#' is a key like any other, not "done"
-    )
+    if answer.keys:
+        # A PIN: keys only, so nothing said aloud is taken for it (or sent for speech
+        # recognition), and the whole PIN in one request.
+        gather = response.gather(
+            input="dtmf",
+            action=action,
+            method="POST",
+            timeout=timeout,
+            num_digits=answer.keys,
+            finish_on_key="",
+        )
+    else:
+        gather = response.gather(
+            input="speech dtmf",
+            action=action,
+            method="POST",
+            language=language,
+            hints=", ".join(hints),
+            # "auto" ends the turn at the caller's natural pause; it is only valid while no
+            # speechModel is set, so none is.
+            speech_timeout="auto",
+            timeout=timeout,
+            num_digits=1,  # every keypad option is one key: act on it at once
+            finish_on_key="",  # so '#' is a key like any other, not "done"
+        )
     if parts:
         _say(gather, parts, profile)
     response.redirect(action, method="POST")
@@ -225,9 +242,18 @@ def build_twiml(
 
 
 def _say(parent: TwiML, parts: Sequence[str], profile: VoiceProfile) -> None:
-    say = parent.say(voice=profile.voice, language=profile.language)
+    """The parts in ``<Say>`` verbs, with a ``<Pause>`` for each silence of a second or
+    more in them."""
+    say: Say | None = None
     for i, part in enumerate(parts):
-        if i:
-            say.break_(time=PAUSE_BETWEEN_PARTS)
-            _append_text(say, " ")
-        add_ssml(say, part, profile)
+        for segment in segments(part):
+            if segment.silent:
+                parent.pause(length=max(round(segment.ms / 1000), 1))
+                say = None
+                continue
+            if say is None:
+                say = parent.say(voice=profile.voice, language=profile.language)
+            elif i:
+                say.break_(time=PAUSE_BETWEEN_PARTS)
+                _append_text(say, " ")
+            add_ssml(say, segment.ssml, profile)

@@ -17,11 +17,13 @@ Routes (Blueprint ``blueprint``, registered by ``skill.web.create_app`` and by
 
 Every request must carry a valid ``X-Twilio-Signature`` (403 otherwise,
 ``skill.channels.phone.guard``). A call is bound to the caller who placed it, and a gather
-for a call that is unknown, ended or someone else's is refused with a polite hang-up, so
-captured webhooks replayed later drive nothing. Each turn claims its call in the call store
+for a call that is unknown, ended or someone else's is refused with a polite hang-up; each
+answer names the next turn with a nonce in its action URL, so a captured gather posted
+again, during the call or after, drives nothing. Each turn claims its call in the call store
 (``skill.channels.phone.calls``) first, so webhooks of one call on several processes take
-turns. Once signed, Twilio always gets TwiML: an HTTP error would make it play its own
-"application error" message to the caller. See docs/phone.md.
+turns. Caller ID is not identity: progress carries between calls only with the caller's PIN
+(``skill.channels.phone.pin``). Once signed, Twilio always gets TwiML: an HTTP error would
+make it play its own "application error" message to the caller. See docs/phone.md.
 """
 
 from __future__ import annotations
@@ -47,39 +49,74 @@ from skill.channels.phone.calls import (
     LeaseLost,
     new_lease,
 )
+from skill.channels.phone.detours import MAX_TROUBLES, count, hold, refuse, safety, stale, trouble
 from skill.channels.phone.guard import check_request
-from skill.channels.phone.identity import caller_binding, caller_user_id
-from skill.channels.phone.reply import render, twiml
-from skill.channels.phone.settings import busy_wait, call_store, locale_of, pepper, turn_service
+from skill.channels.phone.identity import call_user_id, caller_binding, line_key
+from skill.channels.phone.pin import Vaults
+from skill.channels.phone.reply import twiml
+from skill.channels.phone.settings import (
+    SecretUnavailable,
+    busy_wait,
+    call_store,
+    carries,
+    check_configuration,
+    locale_of,
+    pepper,
+    turn_service,
+)
 from skill.channels.phone.twiml import Answer
 from skill.digest import short_hash
 from skill.retry import Backoff
-from skill.understanding.resolver import get_resolver
 
 logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("phone", __name__, url_prefix="/phone")
 
-MAX_HOLDS = 3  # "one moment"s in a row before the caller is asked to say it again
-MAX_TROUBLES = 3  # store failures in a row before the line gives up politely
 # Waiting for a call that another webhook holds: short pauses, growing, jittered.
 BUSY_BACKOFF = Backoff(0.02, 0.25)
+# A real utterance is a sentence or two; Twilio's transcripts of a minute's speech are well
+# under this. Past it, the ear's work per utterance would grow with the text: cut here, so
+# every webhook answers well within Twilio's 15 seconds.
+MAX_SPEECH_CHARS = 2000
 
 _CALL_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")  # Twilio's are "CA" + 32 hex digits
 _TOKEN = re.compile(r"^[0-9a-f]{8,64}$")
 _FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
-_SAFETY_VIEWS = {"SafetyIntent": "safety", "SelfHarmIntent": "self_harm"}
 
 
-def _new_call(call_sid: str, state: CallState) -> PhoneCall:
-    return PhoneCall(state, turn_service(), tag=short_hash(call_sid))
+@blueprint.record_once
+def _refuse_to_start_without_a_pepper(state: object) -> None:
+    """A line with a Twilio token and no pepper must not start (settings.check_configuration)."""
+    app = getattr(state, "app", None)
+    if app is not None:
+        check_configuration(app.config)
 
 
-def _new_state(call_sid: str, form: Mapping[str, str]) -> CallState:
+def new_turn() -> str:
+    return secrets.token_hex(8)
+
+
+def _token(name: str) -> str:
+    value = request.args.get(name, "")
+    return value if _TOKEN.match(value) else ""
+
+
+def _words() -> str:
+    return (request.form.get("SpeechResult") or "").strip()[:MAX_SPEECH_CHARS]
+
+
+def _new_call(call_sid: str, state: CallState, secret: str) -> PhoneCall:
+    vaults = Vaults(secret, carries(), call_store().count_pin_try)
+    return PhoneCall(state, turn_service(), tag=short_hash(call_sid), vaults=vaults)
+
+
+def _new_state(call_sid: str, form: Mapping[str, str], secret: str) -> CallState:
+    # Every call starts on a key of its own: the number alone opens nothing (identity).
     return CallState(
-        user_id=caller_user_id(form.get("From"), call_sid, pepper()),
+        user_id=call_user_id(call_sid, secret),
         locale=locale_of(form),
-        caller=caller_binding(form, pepper()),
+        caller=caller_binding(form, secret),
+        line=line_key(form.get("From"), secret),
     )
 
 
@@ -138,61 +175,19 @@ def _run(
     consumed: list[str] | None = None,
     words: str = "",
 ) -> Response:
-    """Run one step of a claimed call and keep (or end) its state."""
+    """Run one step of a claimed call and keep (or end) its state. The answer names the
+    call's next turn: the one webhook that may take it."""
     try:
         answer = step()
     except Exception:
         logger.exception("phone turn failed call=%s", call.tag)
-        answer = _safety(words, call.state.locale) or Answer(
+        answer = safety(words, call.state.locale) or Answer(
             [call.render("phone_error")], hang_up=True
         )
+    call.state.turn = new_turn()
     _finish(store, call_sid, lease, call, answer, consumed or [])
-    return twiml(answer, call.state.locale)
-
-
-def _safety(words: str, locale: str) -> Answer | None:
-    """The safety answer, if the words are a disclosure of danger.
-
-    Wherever the line cannot run the skill (a refused call, a store outage, a failed turn),
-    someone saying they are in danger still hears where to get help. It needs no state and
-    changes none, so a replayed webhook gains nothing from it."""
-    if not words:
-        return None
-    heard = get_resolver(locale).resolve(words)
-    view = _SAFETY_VIEWS.get(heard.intent or "")
-    if view is None:
-        return None
-    # Who the partner is picks the helpline, as in the skill's own answer.
-    partner = heard.slots.get("partner") if view == "safety" else None
-    data = {"partner": partner} if partner else {}
-    return Answer([render(locale, view, closing=True, **data)], hang_up=True)
-
-
-def _refuse(call_sid: str, status: ClaimStatus, words: str = "") -> Response:
-    """A webhook for a call this line will not drive: unknown (never seen, expired, lost),
-    ended (a replay) or someone else's. It ends politely, touching nothing."""
-    logger.warning("phone webhook refused call=%s: %s call", short_hash(call_sid), status.value)
-    locale = locale_of(request.form)
-    answer = _safety(words, locale) or Answer([render(locale, "phone_refused")], hang_up=True)
-    return twiml(answer, locale)
-
-
-def _trouble(troubles: int, words: str = "") -> Response:
-    """The call store failed: say sorry and ask again, or after a few times, say goodbye."""
-    attempt = troubles + 1
-    locale = locale_of(request.form)
-    safety = _safety(words, locale)
-    if safety is not None:
-        return twiml(safety, locale)
-    speech = render(locale, "phone_trouble", attempt=attempt, last=attempt >= MAX_TROUBLES)
-    if attempt >= MAX_TROUBLES:
-        return twiml(Answer([speech], hang_up=True), locale)
-    return twiml(Answer([speech]), locale, {"trouble": attempt})
-
-
-def _count(name: str) -> int:
-    value = request.args.get(name, "")
-    return min(int(value), 99) if value.isdigit() else 0
+    query = None if answer.hang_up else {"turn": call.state.turn}
+    return twiml(answer, call.state.locale, query)
 
 
 def _call_sid() -> str | None:
@@ -207,8 +202,9 @@ def _bad_request(message: str) -> Response:
     return response
 
 
-def _webhook(view: Callable[[str], Response]) -> Callable[[], Response]:
-    """Every webhook: Twilio's signature first, then the call it is about."""
+def _webhook(view: Callable[[str, str], Response]) -> Callable[[], Response]:
+    """Every webhook: Twilio's signature first, then the call it is about, then the line's
+    secret (read from SSM on Lambda; without it nothing is touched)."""
 
     @functools.wraps(view)
     def checked() -> Response:
@@ -220,7 +216,14 @@ def _webhook(view: Callable[[str], Response]) -> Callable[[], Response]:
             return _bad_request("missing CallSid")
         if not _CALL_SID.match(call_sid):
             return _bad_request("malformed CallSid")
-        return view(call_sid)
+        try:
+            secret = pepper()
+        except SecretUnavailable as exc:
+            logger.error("phone request not served: the caller pepper is unavailable (%s)", exc)
+            locale = locale_of(request.form)
+            answer = safety(_words(), locale)
+            return twiml(answer, locale) if answer is not None else reply.error()
+        return view(call_sid, secret)
 
     return checked
 
@@ -230,25 +233,25 @@ def _unexpected(exc: Exception) -> Response | tuple[Response, int]:
     """The last resort: whatever went wrong, a signed webhook still gets TwiML."""
     if isinstance(exc, HTTPException):
         return jsonify(error=exc.name.lower()), exc.code or 500
-    logger.exception("phone webhook failed on %s", request.path)
+    logger.exception("phone webhook failed on %.80r", request.path)
     return reply.error()
 
 
 @blueprint.post("/voice")
 @_webhook
-def voice(call_sid: str) -> Response:
+def voice(call_sid: str, secret: str) -> Response:
     store = call_store()
-    state = _new_state(call_sid, request.form)
+    state = _new_state(call_sid, request.form, secret)
     lease = new_lease()
     try:
         pending.flush(store, call_sid)
         claim = _claim(lambda: store.open(call_sid, state, lease))
     except CallStoreUnavailable:
-        return _trouble(MAX_TROUBLES - 1)  # nothing to go on from: goodbye, call again
+        return trouble(MAX_TROUBLES - 1)  # nothing to go on from: goodbye, call again
     if claim.status is ClaimStatus.BUSY:
-        return _trouble(MAX_TROUBLES - 1)
+        return trouble(MAX_TROUBLES - 1)
     if claim.status is not ClaimStatus.CLAIMED or claim.state is None:
-        return _refuse(call_sid, claim.status)
+        return refuse(call_sid, claim.status)
     if not claim.created:
         # The same call asking to be greeted again: close the old session, keep the identity.
         old = claim.state
@@ -258,44 +261,45 @@ def voice(call_sid: str) -> Response:
             session_id=old.session_id,
             attributes=old.attributes,
             caller=old.caller,
+            line=old.line,
+            verified=old.verified,
+            pin_tries=old.pin_tries,
             version=old.version,
         )
-    call = _new_call(call_sid, state)
+    call = _new_call(call_sid, state, secret)
     return _run(store, call_sid, lease, call, call.start)
 
 
 @blueprint.post("/gather")
 @_webhook
-def gather(call_sid: str) -> Response:
+def gather(call_sid: str, secret: str) -> Response:
     store = call_store()
-    caller = caller_binding(request.form, pepper())
-    resume = request.args.get("resume", "")
-    resume = resume if _TOKEN.match(resume) else ""
-    entry = {
-        "digits": (request.form.get("Digits") or "").strip(),
-        "words": (request.form.get("SpeechResult") or "").strip(),
-    }
+    caller = caller_binding(request.form, secret)
+    resume, turn = _token("resume"), _token("turn")
+    entry = {"digits": (request.form.get("Digits") or "").strip()[:16], "words": _words()}
     lease = new_lease()
     try:
         pending.flush(store, call_sid)
-        claim = _claim(lambda: store.claim(call_sid, caller, lease))
+        claim = _claim(lambda: store.claim(call_sid, caller, lease, turn))
     except CallStoreUnavailable:
-        return _trouble(_count("trouble"), entry["words"])
+        return trouble(count("trouble"), entry["words"], turn)
     if claim.status is ClaimStatus.BUSY:
-        return _hold(store, call_sid, caller, resume, entry)
+        return hold(store, call_sid, caller, resume, entry, turn)
+    if claim.status is ClaimStatus.STALE:
+        return stale(store, call_sid, caller, resume, claim.turn, entry["words"])
     if claim.status is not ClaimStatus.CLAIMED or claim.state is None:
-        return _refuse(call_sid, claim.status, entry["words"])
+        return refuse(call_sid, claim.status, entry["words"])
 
-    call = _new_call(call_sid, claim.state)
-    consumed: list[str] = []
+    call = _new_call(call_sid, claim.state, secret)
+    # Inputs left with the call are this turn's, or no one's: all of them go with it.
+    consumed = list(claim.state.deferred)
     if resume:
         # Back after "one moment": the input left with the call is this turn's.
         left = claim.state.deferred.get(resume)
         if left is None:
-            return _run(store, call_sid, lease, call, call.again)
-        consumed.append(resume)
+            return _run(store, call_sid, lease, call, call.again, consumed)
         entry = {"digits": left.get("digits", ""), "words": left.get("words", "")}
-    digits, words = entry["digits"], entry["words"]
+    digits, words = entry["digits"], entry["words"][:MAX_SPEECH_CHARS]
     if digits:
         return _run(store, call_sid, lease, call, lambda: call.press(digits), consumed)
     if words:
@@ -303,35 +307,13 @@ def gather(call_sid: str) -> Response:
     return _run(store, call_sid, lease, call, call.silence, consumed)
 
 
-def _hold(
-    store: CallStore, call_sid: str, caller: str, resume: str, entry: Mapping[str, str]
-) -> Response:
-    """The call stayed busy: leave the input with it, say "one moment" and come back for it."""
-    holds = _count("hold")
-    words = entry.get("words", "")
-    if holds >= MAX_HOLDS:
-        return _trouble(_count("trouble"), words)
-    key = resume or secrets.token_hex(8)
-    if not resume:
-        try:
-            kept = store.defer(call_sid, caller, key, entry)
-        except CallStoreUnavailable:
-            return _trouble(_count("trouble"), words)
-        if not kept:
-            return _refuse(call_sid, ClaimStatus.UNKNOWN, words)
-    logger.info("phone call busy call=%s: holding (%d)", short_hash(call_sid), holds + 1)
-    locale = locale_of(request.form)
-    answer = Answer([render(locale, "phone_busy")], hold=True)
-    return twiml(answer, locale, {"resume": key, "hold": holds + 1})
-
-
 @blueprint.post("/status")
 @_webhook
-def status(call_sid: str) -> Response:
+def status(call_sid: str, secret: str) -> Response:
     if (request.form.get("CallStatus") or "").lower() not in _FINAL_CALL_STATUSES:
         return Response(status=204)
     store = call_store()
-    caller = caller_binding(request.form, pepper())
+    caller = caller_binding(request.form, secret)
     lease = new_lease()
     try:
         pending.flush(store, call_sid)
@@ -340,7 +322,7 @@ def status(call_sid: str) -> Response:
             # Its turn is still running: the holder ends the call when it is done.
             store.hang_up(call_sid, caller)
         elif claim.status is ClaimStatus.CLAIMED and claim.state is not None:
-            call = _new_call(call_sid, claim.state)
+            call = _new_call(call_sid, claim.state, secret)
             try:
                 call.end("USER_INITIATED")
             except Exception:

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
 
+from skill.channels.local import LOOPBACK_NAMES
 from skill.channels.simulator import guard
 from skill.channels.simulator.guard import error, json_body
 from skill.channels.simulator.pages import (
@@ -41,7 +42,6 @@ from skill.channels.simulator.pages import (
     CONFIG_USER,
     DEFAULT_PORT,
     EXTENSION,
-    LOOPBACK_NAMES,
     MAX_TEXT_CHARS,
     PAGE_FILE,
     RECORD_USER_PREFIX,
@@ -49,6 +49,7 @@ from skill.channels.simulator.pages import (
     TOKEN_PLACEHOLDER,
     Page,
     Pages,
+    PagesInUse,
     default_user,
     new_device,
     pages,
@@ -80,7 +81,7 @@ def _setup(state: Any) -> None:
 
 @blueprint.before_request
 def _guard() -> Response | None:
-    return guard.check(f"{blueprint.url_prefix}/api/")
+    return guard.check(f"{blueprint.url_prefix}/api/", f"{blueprint.url_prefix}/")
 
 
 @blueprint.after_request
@@ -108,7 +109,11 @@ def page() -> Response:
     token = secrets.token_urlsafe(32)
     locale = current_app.config.get(CONFIG_LOCALE) or DEFAULT_LOCALE
     user = default_user()
-    pages().add(Page(token=token, user_id=user, device=new_device(user, locale)))
+    try:
+        pages().add(Page(token=token, user_id=user, device=new_device(user, locale)))
+    except PagesInUse:
+        logger.warning("simulator page refused: every page kept is in use")
+        return error("too many simulator pages are in use: close some, or try in a while", 503)
     html = PAGE_FILE.read_text(encoding="utf-8").replace(TOKEN_PLACEHOLDER, token)
     return Response(html, mimetype="text/html")
 

@@ -11,6 +11,7 @@ and dialog action of the turn (from the turn service's explicit hook).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +71,11 @@ class Exchange:
     @property
     def speech_ssml(self) -> str | None:
         return self.answer.speech if self.answer and self.answer.speech else None
+
+    @property
+    def document(self) -> Mapping[str, Any] | None:
+        """The APL for Audio document the answer played, when it was a practice."""
+        return self.answer.document if self.answer else None
 
     @property
     def reprompt_ssml(self) -> str | None:

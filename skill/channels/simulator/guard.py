@@ -7,19 +7,13 @@ person; a ``Host`` other than this machine is refused too, against DNS rebinding
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
 
-from skill.channels.simulator.pages import (
-    CONFIG_HOSTS,
-    LOOPBACK_NAMES,
-    MAX_BODY_BYTES,
-    TOKEN_HEADER,
-    pages,
-)
+from skill.channels.local import cross_site, host_allowed
+from skill.channels.simulator.pages import CONFIG_HOSTS, MAX_BODY_BYTES, TOKEN_HEADER, pages
 
 logger = logging.getLogger(__name__)
 
@@ -44,34 +38,20 @@ def error(message: str, status: int) -> Response:
     return response
 
 
-def _hostname(host: str) -> str:
-    if host.startswith("["):
-        return host[1:].split("]", 1)[0]
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-
-
-def _host_allowed(host: str) -> bool:
-    name = _hostname(host).lower()
-    if name in LOOPBACK_NAMES or name in set(current_app.config.get(CONFIG_HOSTS) or ()):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
-def check(api_prefix: str) -> Response | None:
-    """None when the request may go on; else the response that refuses it."""
-    if not _host_allowed(request.host):
-        logger.warning("simulator request refused: Host %r is not this machine", request.host)
+def check(api_prefix: str, page_path: str) -> Response | None:
+    """None when the request may go on; else the response that refuses it. The page itself
+    (``page_path``, which opens a page and its session) and the API are refused to other
+    sites; the static files are not (they hold nothing)."""
+    if not host_allowed(request.host, current_app.config.get(CONFIG_HOSTS) or ()):
+        logger.warning("simulator request refused: Host %.80r is not this machine", request.host)
         return error("this host name is not served", 403)
-    if not request.path.startswith(api_prefix):
+    if request.path != page_path and not request.path.startswith(api_prefix):
         return None
-    if request.headers.get("Sec-Fetch-Site") in {"cross-site", "same-site"}:
+    if cross_site():
+        logger.warning("simulator request refused: cross-site %.80r", request.path)
         return error("cross-site request refused", 403)
-    origin = request.headers.get("Origin")
-    if origin and origin.rstrip("/") != request.host_url.rstrip("/"):
-        return error("cross-site request refused", 403)
+    if request.path == page_path:
+        return None
     if pages().get(request.headers.get(TOKEN_HEADER)) is None:
         return error(f"missing or unknown {TOKEN_HEADER}: reload the page", 403)
     if request.method == "POST":

@@ -7,7 +7,9 @@ to the skill's own (``lambda_handler``, the process's store and content).
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,11 +33,12 @@ CONFIG_HOSTS = "SIMULATOR_HOSTS"  # Host names to accept besides loopback ones
 TOKEN_HEADER = "X-Simulator-Token"
 PAGE_FILE = Path(__file__).with_name("page.html")
 TOKEN_PLACEHOLDER = "__SIMULATOR_TOKEN__"
-MAX_PAGES = 32  # pages kept at once; the oldest one's session is ended beyond that
+MAX_PAGES = 64  # pages kept at once; beyond that, an idle one is let go (its session ended)
+# A page that called the API this recently is in use: no new page takes its place.
+PAGE_IDLE_SECONDS = 300.0
 MAX_TEXT_CHARS = 500
 MAX_BODY_BYTES = 64 * 1024
 DEFAULT_PORT = 5001
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 RECORD_USER_PREFIX = "amzn1.ask.account.SIMRECORD"
 EXTENSION = "ally_coach_simulator"
 
@@ -50,32 +53,53 @@ class Page:
     recording: list[Exchange] | None = None  # None: not recording
     recorded: list[Exchange] = field(default_factory=list)  # the last recording
     lock: threading.Lock = field(default_factory=threading.Lock)
+    used: float = 0.0  # when it last called the API (Pages' clock); 0: never
+
+
+class PagesInUse(Exception):
+    """Every page kept is in use: a new one would push out a page someone is using."""
 
 
 class Pages:
-    """The open pages by token, the oldest forgotten first."""
+    """The open pages by token, least recently used first. A page in use (one that called
+    the API in the last ``idle_seconds``) is never let go for a new one: loading pages,
+    even many, cannot take the page someone is talking through."""
 
-    def __init__(self, limit: int = MAX_PAGES) -> None:
+    def __init__(
+        self,
+        limit: int = MAX_PAGES,
+        idle_seconds: float = PAGE_IDLE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.limit = limit
+        self.idle_seconds = idle_seconds
+        self.clock = clock
         self._pages: OrderedDict[str, Page] = OrderedDict()
         self._lock = threading.Lock()
 
     def add(self, page: Page) -> None:
+        """Keep a new page; ``PagesInUse`` when that would let go of a page in use."""
         with self._lock:
-            self._pages[page.token] = page
             dropped = []
-            while len(self._pages) > self.limit:
+            idle_since = self.clock() - self.idle_seconds
+            while len(self._pages) >= self.limit:
+                oldest = next(iter(self._pages.values()))
+                if oldest.used and oldest.used > idle_since:
+                    raise PagesInUse(f"{len(self._pages)} pages in use")
                 dropped.append(self._pages.popitem(last=False)[1])
+            self._pages[page.token] = page
         for old in dropped:
             with old.lock:
                 old.device.leave()  # its last chance to save what the session holds
 
     def get(self, token: str | None) -> Page | None:
+        """The page of ``token``, marked as in use now."""
         if not token:
             return None
         with self._lock:
             page = self._pages.get(token)
             if page is not None:
+                page.used = self.clock()
                 self._pages.move_to_end(token)
             return page
 

@@ -36,6 +36,7 @@ import yaml
 from skill.channels.simulator.device import LEAVE, NOT_OPEN, SAY, SILENT, Device, Exchange, Handler
 from skill.channels.simulator.speech_plan import plan
 from skill.config import LOCALES
+from skill.speech.apla import check_document
 from skill.speech.ssml import parse, tag_name, to_text, validate
 
 REPLAY_USER = "amzn1.ask.account.DIALOGSCRIPT"
@@ -330,7 +331,9 @@ def recordable(exchange: Exchange) -> bool:
 def _check(step: Step, exchange: Exchange, number: int, source: str) -> None:
     where = f"{source}, turn {number} ({step.label})"
     problems: list[str] = []
-    for ssml in (exchange.speech_ssml, exchange.reprompt_ssml):
+    if exchange.document:  # a practice: a timeline, not one SSML answer
+        check_document(exchange.document)
+    for ssml in (None if exchange.document else exchange.speech_ssml, exchange.reprompt_ssml):
         if ssml:
             validate(ssml)
     if exchange.kind == NOT_OPEN:

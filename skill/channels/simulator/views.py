@@ -16,16 +16,27 @@ from skill.channels.simulator.script import choices, recordable
 from skill.channels.simulator.speech_plan import plan_dicts
 from skill.config import LOCALES
 from skill.core.progress import Progress
+from skill.speech.apla import read
 from skill.speech.ssml import to_text
 from skill.store.base import StorageError
 
 logger = logging.getLogger(__name__)
 
 
-def speech_json(ssml: str | None) -> dict[str, Any] | None:
+def speech_json(
+    ssml: str | None, document: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """What the page plays: the words and silences, in order. A practice comes as an APL
+    for Audio document, and is played as its timeline (silences of any length), with the
+    sound under it named (a browser cannot fetch the Alexa sound library)."""
     if not ssml:
         return None
-    return {"ssml": ssml, "text": to_text(ssml), "plan": plan_dicts(ssml)}
+    found: dict[str, Any] = {"ssml": ssml, "text": to_text(ssml), "plan": plan_dicts(ssml)}
+    if document:
+        heard = read(document)
+        found["document"] = True
+        found["sound"] = heard.sound.rsplit("/", 1)[-1] if heard.sound else None
+    return found
 
 
 def turn_json(page: Page, exchange: Exchange) -> dict[str, Any]:
@@ -38,7 +49,7 @@ def turn_json(page: Page, exchange: Exchange) -> dict[str, Any]:
         "said": exchange.said,
         "understood": exchange.understood.to_dict() if exchange.understood else None,
         "requests": exchange.requests,
-        "speech": speech_json(exchange.speech_ssml),
+        "speech": speech_json(exchange.speech_ssml, exchange.document),
         "reprompt": speech_json(exchange.reprompt_ssml),
         "card": exchange.card,
         "ended": exchange.ended,

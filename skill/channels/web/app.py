@@ -47,6 +47,8 @@ CONFIG_CLOCK = "CLOCK"
 CONFIG_SKILL_HANDLER = "SKILL_HANDLER"
 CONFIG_MAX_BODY_BYTES = "MAX_BODY_BYTES"
 CONFIG_BLUEPRINTS = "BLUEPRINTS"
+# Host names a development endpoint (verification off) answers besides this machine's.
+CONFIG_DEV_HOSTS = "DEV_HOSTS"
 
 _FALSE_WORDS = {"0", "false", "no", "off"}
 
@@ -90,9 +92,8 @@ def _read_at_most(stream: IO[bytes], limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    # Details can echo request data (a timestamp, a URL): keep each log entry on one line.
-    return text[:limit].encode("unicode_escape").decode("ascii")
+def _is_json(mimetype: str) -> bool:
+    return mimetype == "application/json" or mimetype.endswith("+json")
 
 
 def _is_envelope(event: object) -> bool:
@@ -161,12 +162,32 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def health() -> Response:
         return jsonify(status="ok")
 
+    dev_hosts = list(config.get(CONFIG_DEV_HOSTS) or ())
+
     @app.post(ALEXA_PATH)
     def alexa() -> Response:
+        if verifier is None:
+            # Unsigned requests are taken: only this machine's own, never another site's.
+            from skill.channels.local import refusal
+
+            refused = refusal(dev_hosts)
+            if refused is not None:
+                logger.warning(
+                    "alexa request refused (verification off): %s, Host %.80r",
+                    refused,
+                    request.host,
+                )
+                return _error(refused, 403)
         declared = request.content_length
         if declared is not None and declared > max_body:
             logger.warning("alexa request rejected: body of %d bytes is too large", declared)
             return _error("request body too large", 413)
+        if not _is_json(request.mimetype):
+            # Alexa always sends application/json; anything else is not a request of hers.
+            logger.warning(
+                "alexa request rejected: Content-Type %.80r is not JSON", request.content_type
+            )
+            return _error("the body must be JSON (Content-Type: application/json)", 415)
         body = _read_at_most(request.stream, max_body + 1)
         if len(body) > max_body:
             logger.warning("alexa request rejected: body over %d bytes", max_body)
@@ -196,15 +217,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             # and catches an endpoint wired to the wrong skill early.
             verify_application_id(event, skill_id)
         except VerificationError as exc:
-            detail = f" ({_one_line(exc.detail)})" if exc.detail else ""
-            logger.warning("alexa request rejected: %s%s", exc.message, detail)
+            # Details can quote the request (a timestamp, a URL): %r keeps them one line.
+            logger.warning("alexa request rejected: %s (%.300r)", exc.message, exc.detail or "")
             return _error(exc.message, 400)
 
+        kind = event["request"]["type"]
         try:
             result = handler(event, None)
         except UnreadableRequest as exc:
-            kind = _one_line(str(event["request"]["type"]), 80)
-            logger.warning("alexa request rejected: type=%s: %s", kind, _one_line(str(exc)))
+            logger.warning("alexa request rejected: type=%.80r: %.300r", kind, str(exc))
             return _error("unreadable Alexa request envelope", 400)
         except EventNotAcknowledged as exc:
             # Not acknowledging a skill event is how Alexa is asked to deliver it again.
@@ -213,7 +234,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         except Exception:
             # The skill's handler is built not to raise; if it does, log the traceback here and
             # give Alexa a plain 500 without internals.
-            logger.exception("skill handler failed for %s", event["request"]["type"])
+            logger.exception("skill handler failed for type=%.80r", kind)
             return _error("internal error", 500)
         if not isinstance(result, dict):
             logger.error("skill handler returned %s, not a dict", type(result).__name__)
@@ -256,6 +277,8 @@ def main(argv: list[str], create: Callable[[dict[str, Any]], Flask] | None = Non
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     config: dict[str, Any] = {CONFIG_VERIFY_REQUESTS: False} if args.no_verify else {}
+    if args.no_verify and args.host not in {"127.0.0.1", "localhost", "::1"}:
+        config[CONFIG_DEV_HOSTS] = [args.host]
     app = (create or create_app)(config)
     if args.no_verify and args.host not in {"127.0.0.1", "localhost", "::1"}:
         logger.warning(

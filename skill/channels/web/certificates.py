@@ -1,9 +1,10 @@
 """The certificate side of Alexa's request signatures: the chain's URL, fetching it, and
 validating the chain to a trusted root (``skill.channels.web.verification`` has the rest).
 
-The URL must point at ``https://s3.amazonaws.com[:443]/echo.api/...`` (checked before
-anything is fetched, so the header cannot make us fetch arbitrary URLs). The PEM chain there
-is fetched (short timeout, size cap, no redirects) and validated with
+The URL must be one of the forms Amazon documents, ``https://s3.amazonaws.com[:443]/echo.api/
+<name>.pem`` (checked before anything is fetched, so the header cannot make us fetch
+arbitrary URLs; ``..`` segments are folded first, as Amazon's own examples require).
+The PEM chain there is fetched (short timeout, size cap, no redirects) and validated with
 ``cryptography.x509.verification`` (Web PKI path building): the signing (first) certificate
 is inside its validity dates, names ``echo-api.amazon.com`` in its SAN, and chains to a
 trusted root.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import posixpath
+import re
 import urllib.request
 import warnings
 from collections.abc import Callable, Iterable
@@ -32,6 +34,10 @@ CERT_URL_SCHEME = "https"
 CERT_URL_HOST = "s3.amazonaws.com"
 CERT_URL_PORT = 443
 CERT_URL_PATH_PREFIX = "/echo.api/"  # case-sensitive, after normalising ``..`` segments
+# The file under the prefix: Amazon's are named like echo-api-cert-12.pem. One segment,
+# no escapes, no query or fragment: nothing else is a form Amazon documents or uses.
+CERT_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.pem")
+MAX_CERT_URL_CHARS = 300
 ECHO_API_DOMAIN = "echo-api.amazon.com"
 FETCH_TIMEOUT_SECONDS = 2.0
 MAX_CHAIN_BYTES = 64 * 1024  # Amazon's chain is ~5 KiB; anything huge is not it.
@@ -65,7 +71,9 @@ def validate_cert_url(url: str) -> None:
 
     Only URLs that pass are remembered (an exception is never cached), so the cache can
     hold nothing but valid URLs, and at most 64 of them."""
-    error = VerificationError("invalid signature certificate URL", url[:300])
+    error = VerificationError("invalid signature certificate URL", repr(url[:300]))
+    if len(url) > MAX_CERT_URL_CHARS or not url.isascii():
+        raise error
     try:
         parts = urlsplit(url.strip())
         port = parts.port  # raises ValueError for a non-numeric or out-of-range port
@@ -84,6 +92,10 @@ def validate_cert_url(url: str) -> None:
     # so path traversal cannot escape the prefix. It keeps a leading "//", which then fails.
     path = posixpath.normpath(parts.path) if parts.path else ""
     if not path.startswith(CERT_URL_PATH_PREFIX):
+        raise error
+    if parts.query or parts.fragment or "%" in parts.path:
+        raise error
+    if not CERT_FILE_NAME.fullmatch(path.removeprefix(CERT_URL_PATH_PREFIX)):
         raise error
 
 

@@ -29,6 +29,8 @@ from __future__ import annotations
 import binascii
 import logging
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -69,6 +71,16 @@ SKILL_EVENT_PREFIX = "AlexaSkillEvent."
 SKILL_EVENT_MAX_AGE = timedelta(hours=1)
 
 MAX_CACHED_CHAINS = 16  # Amazon rotates one URL at a time; this only bounds memory.
+# A URL whose chain could not be fetched or did not validate is not tried again for a
+# while: a flood of requests naming it costs one fetch, not one each.
+FAILED_URL_SECONDS = 300.0
+MAX_FAILED_URLS = 1024
+# Threads that may wait on certificate fetches at once (fetching, or waiting for another's
+# fetch of the same URL). A request that would be one more is refused at once: a flood of
+# requests naming new URLs, each fetch up to 2 s, cannot take the server's threads.
+MAX_WAITING_ON_FETCHES = 4
+# RSA signatures are as long as the key: Amazon's is 2048 bits; 3072 and 4096 are allowed.
+SIGNATURE_BYTES = frozenset({256, 384, 512})
 
 Clock = Callable[[], datetime]
 
@@ -94,6 +106,8 @@ def decode_signature(value: str) -> bytes:
         raise VerificationError("invalid signature encoding") from None
     if not raw:
         raise VerificationError("invalid signature encoding", "empty")
+    if len(raw) not in SIGNATURE_BYTES:
+        raise VerificationError("invalid signature encoding", f"{len(raw)} bytes")
     return raw
 
 
@@ -174,8 +188,12 @@ class RequestVerifier:
     """Verifies signature and timestamp of Alexa requests; one instance per app.
 
     A validated signing key is cached per URL until its certificate's notAfter, so Amazon's S3
-    is hit once per certificate rotation, not once per request. Only chains that validated
-    are cached; concurrent misses for one URL share a single fetch.
+    is hit once per certificate rotation, not once per request; concurrent misses for one URL
+    share a single fetch. Everything local is checked before any fetch (the URL's form, the
+    signature's encoding and length, the timestamp). A URL that failed is refused for
+    ``FAILED_URL_SECONDS`` without a fetch, and at most ``MAX_WAITING_ON_FETCHES`` threads
+    wait on fetches at once: so unsigned requests cannot make the endpoint a fetcher, nor
+    take its threads.
     """
 
     def __init__(
@@ -185,6 +203,7 @@ class RequestVerifier:
         fetcher: CertFetcher | None = None,
         clock: Clock | None = None,
         max_chain_bytes: int = MAX_CHAIN_BYTES,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = x509_verification.Store(load_trusted_roots(trusted_roots))
         self._fetcher: CertFetcher = fetcher or fetch_cert_chain
@@ -193,6 +212,9 @@ class RequestVerifier:
         self._lock = threading.Lock()
         self._cache: dict[str, _CachedKey] = {}
         self._pending: dict[str, _Pending] = {}
+        self._failed: OrderedDict[str, tuple[float, VerificationError]] = OrderedDict()
+        self._waiting = threading.BoundedSemaphore(MAX_WAITING_ON_FETCHES)
+        self._monotonic = monotonic  # how long a failed URL is refused
 
     def now(self) -> datetime:
         return aware(self._clock())
@@ -209,9 +231,9 @@ class RequestVerifier:
         validate_cert_url(cert_url)
         raw_signature = decode_signature(signature)
         now = self.now()
+        verify_timestamp(envelope, now)
         public_key = self._signing_key(cert_url, now)
         verify_signature(public_key, raw_signature, body)
-        verify_timestamp(envelope, now)
 
     def _signing_key(self, url: str, now: datetime) -> rsa.RSAPublicKey:
         # Fast path without the lock: a dict lookup is atomic and a cached entry is never
@@ -219,12 +241,26 @@ class RequestVerifier:
         cached = self._cache.get(url)
         if cached is not None and now <= cached.not_after:
             return cached.public_key
+        if not self._waiting.acquire(blocking=False):
+            raise VerificationError("signature certificate chain not available now", "busy")
+        try:
+            return self._fetched_key(url, now)
+        finally:
+            self._waiting.release()
+
+    def _fetched_key(self, url: str, now: datetime) -> rsa.RSAPublicKey:
         with self._lock:
             cached = self._cache.get(url)
             if cached is not None:
                 if now <= cached.not_after:
                     return cached.public_key
                 del self._cache[url]
+            failed = self._failed.get(url)
+            if failed is not None:
+                if failed[0] > self._monotonic():
+                    # A fresh exception per thread: one shared instance mixes tracebacks.
+                    raise VerificationError(failed[1].message, "failed lately; not fetched")
+                del self._failed[url]
             pending = self._pending.get(url)
             owner = pending is None
             if pending is None:
@@ -235,7 +271,6 @@ class RequestVerifier:
             if pending.entry is not None:
                 return pending.entry.public_key
             error = pending.error or VerificationError("invalid signature certificate chain")
-            # A fresh exception per thread: re-raising one shared instance mixes tracebacks.
             raise VerificationError(error.message, error.detail)
         try:
             pending.entry = self._load(url, now)
@@ -245,12 +280,16 @@ class RequestVerifier:
             raise
         except Exception as exc:
             pending.error = VerificationError("invalid signature certificate chain", repr(exc))
-            raise pending.error from exc
+            raise VerificationError(pending.error.message, pending.error.detail) from exc
         finally:
             with self._lock:
                 del self._pending[url]
                 if pending.entry is not None:
                     self._store_in_cache(url, pending.entry, now)
+                elif pending.error is not None:
+                    self._failed[url] = (self._monotonic() + FAILED_URL_SECONDS, pending.error)
+                    while len(self._failed) > MAX_FAILED_URLS:
+                        self._failed.popitem(last=False)
             pending.done.set()
 
     def _store_in_cache(self, url: str, entry: _CachedKey, now: datetime) -> None:

@@ -23,7 +23,14 @@ from flask.testing import FlaskClient
 from skill.alexa.skill_builder import build_skill
 from skill.channels.simulator.app import create_simulator_app
 from skill.channels.simulator.guard import CONTENT_SECURITY_POLICY
-from skill.channels.simulator.pages import CONFIG_DIALOGS, CONFIG_STORE, MAX_PAGES, TOKEN_HEADER
+from skill.channels.simulator.pages import (
+    CONFIG_DIALOGS,
+    CONFIG_STORE,
+    EXTENSION,
+    MAX_PAGES,
+    PAGE_IDLE_SECONDS,
+    TOKEN_HEADER,
+)
 from skill.channels.simulator.script import load, replay
 from skill.channels.web.app import CONFIG_SKILL_HANDLER, create_app
 from skill.lambda_function import invoke, lambda_handler
@@ -125,17 +132,55 @@ def test_every_page_gets_a_token_of_its_own(app: Flask) -> None:
     assert Browser(client).token != Browser(client).token
 
 
-def test_the_oldest_page_is_let_go_and_its_session_saved(app: Flask) -> None:
+def test_an_idle_page_is_let_go_for_a_new_one_and_its_session_saved(app: Flask) -> None:
+    clock = [1000.0]
+    app.extensions[EXTENSION].clock = lambda: clock[0]
     client = app.test_client()
     first = Browser(client)
     first.say("open ally coach")
     # A launch alone waits to store its visit until something changes or the session ends.
     assert first.progress()["stored"]["last_visit"] is None
+    clock[0] += PAGE_IDLE_SECONDS + 1  # the page is left alone
     others = [Browser(client) for _ in range(MAX_PAGES)]
     gone = first.post("say", {"text": "next"})
     assert gone.status_code == 403 and "reload the page" in gone.get_json()["error"]
     # Letting the page go ended its session, and that stored the visit.
     assert others[-1].progress()["stored"]["last_visit"] is not None
+
+
+def test_a_page_in_use_is_never_let_go_however_many_pages_are_loaded(app: Flask) -> None:
+    client = app.test_client()
+    mine = Browser(client)
+    mine.say("open ally coach")
+    for _ in range(MAX_PAGES * 3):  # pages never used: each new one takes an idle one's place
+        client.get("/simulator/")
+    assert "Tip 1." in mine.say("yes")["speech"]["text"]
+    # When every page kept is in use, a new page is refused rather than take one's place.
+    for _ in range(MAX_PAGES - 1):
+        Browser(client).get("state")
+    refused = client.get("/simulator/")
+    assert refused.status_code == 503 and "in use" in refused.get_json()["error"]
+    assert "Tip 2." in mine.say("next")["speech"]["text"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+    ],
+)
+def test_another_site_cannot_load_pages(app: Flask, headers: dict[str, str]) -> None:
+    client = app.test_client()
+    mine = Browser(client)
+    mine.say("open ally coach")
+    for _ in range(MAX_PAGES + 1):
+        assert client.get("/simulator/", headers=headers).status_code == 403
+    assert "Tip 1." in mine.say("yes")["speech"]["text"]
+    # Typed into the address bar, or from the page itself: loads as ever.
+    assert client.get("/simulator/", headers={"Sec-Fetch-Site": "none"}).status_code == 200
+    assert client.get("/simulator/", headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
 
 
 def test_calls_without_the_pages_token_are_refused(page: Browser) -> None:
@@ -201,13 +246,22 @@ def test_words_go_through_the_resolver_and_the_skill(page: Browser) -> None:
     assert {"pause": 500} in plan
     assert {"say": "Tip 1. Focus on the relationship, not on your partner."} in plan
 
+    # The practice is one piece (an APL for Audio document, to this Echo): its plan is the
+    # document's timeline, silences longer than SSML's ten seconds included.
     practice = page.say("yes")
     assert [step["pause"] for step in practice["speech"]["plan"] if "pause" in step] == [
+        1000,
         2000,
         8000,
-        10000,
+        20000,
+        30000,
+        8000,
     ]
-    assert practice["view"] == "practice"
+    assert practice["view"] == "practice" and practice["speech"]["document"] is True
+    assert practice["speech"]["sound"] is None
+    assert practice["speech"]["plan"][-1] == {
+        "say": "You can open your eyes now. Do you have a sentence you could say to your partner?"
+    }
 
 
 def test_opening_the_skill_is_a_launch_request(page: Browser) -> None:
@@ -384,7 +438,7 @@ def test_a_recording_becomes_a_script_that_replays(page: Browser, app: Flask) ->
     path = Path(saved.get_json()["saved_to"])
     assert path == Path(app.config[CONFIG_DIALOGS]) / "safety-after-a-practice.yaml"
     script = load(path)
-    assert script.steps[1].pauses == (2, 8, 10)
+    assert script.steps[1].pauses == (1, 2, 8, 20, 30, 8)
     assert script.steps[2].intent == "SafetyIntent" and "911" in script.steps[2].hear
     replay(script, lambda_handler, str(path))
     again = page.post("script", {"name": "Safety after a practice", "picks": picks, "save": True})

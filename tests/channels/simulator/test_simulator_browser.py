@@ -106,28 +106,36 @@ def test_walkthrough_typed_and_spoken_with_real_pauses_then_a_disclosure(
     practice = turns(driver)[1]
     assert "You (spoken) yes" in practice.text
     assert "Close your eyes" in practice.text
+    # The practice is one piece: an APL for Audio document, played as its timeline.
+    assert "One continuous piece" in practice.text
     wait_for(driver, lambda d: state(d) == "listening")
 
-    # What the speech synthesis was asked to say, and the silences between.
+    # What the speech synthesis was asked to say, and the silences between: the whole
+    # practice in one answer, with silences past SSML's ten seconds, its question last.
     entries = spoken(driver)[before:]
     texts = [entry["text"] for entry in entries]
     assert texts == [
-        "Okay. Let's practice. Close your eyes, if it's safe where you are.",
+        "Okay. Let's practice.",
+        "Close your eyes, if it's safe where you are.",
         "Think of one complaint you often make to your partner.",
-        "Now ask yourself what you are longing for underneath it.",
-        "When you've found it, say ready.",
+        "Now look underneath it, for what you are longing for. Closeness, maybe. Or fun. "
+        "Or feeling seen.",
+        "Turn that longing into a sentence about you. Start it with, I miss. Or with, I would "
+        "love.",
+        "Say it quietly to yourself, once.",
+        "You can open your eyes now. Do you have a sentence you could say to your partner?",
     ]
     gaps = [b["start"] - a["end"] for a, b in itertools.pairwise(entries)]
-    for gap, pause_ms in zip(gaps, (2000, 8000, 10000), strict=True):
+    for gap, pause_ms in zip(gaps, (1000, 2000, 8000, 20000, 30000, 8000), strict=True):
         assert gap >= pause_ms * TIME_SCALE * 0.95, (gaps, pause_ms)
-    assert gaps[0] < gaps[2], "a 2 s pause lasted as long as a 10 s one"
+    assert gaps[1] < gaps[4], "a 2 s pause lasted as long as a 30 s one"
     # A visible countdown in device seconds during each pause.
     countdowns = driver.execute_script("return window.__countdowns")
     assert "Pause 2 s" in countdowns and "Pause 8 s" in countdowns, countdowns
-    ten = countdowns.index("Pause 10 s")
+    thirty = countdowns.index("Pause 30 s")
     # It counts down (a loaded machine may skip a second, never all of them).
-    assert any(re.fullmatch(r"Pause [1-9] s", shown) for shown in countdowns[ten + 1 :])
-    assert "Listening 8 s" in countdowns[ten:], countdowns
+    assert any(re.fullmatch(r"Pause [1-9]\d? s", shown) for shown in countdowns[thirty + 1 :])
+    assert "Listening 8 s" in countdowns[thirty:], countdowns
 
     # A disclosure: coaching stops, the safety answer and its card of numbers.
     say(driver, "my husband hits me")
@@ -247,7 +255,7 @@ def test_record_a_dialog_and_replay_it_as_a_test(
         "yes",
         "my husband hits me",
     ]
-    assert script.steps[1].pauses == (2, 8, 10)
+    assert script.steps[1].pauses == (1, 2, 8, 20, 30, 8)
     assert "1-800-799-7233" in script.steps[2].hear
     exchanges = replay(script, lambda_handler, str(saved))
     assert "1-800-799-7233" in exchanges[-1].text
@@ -296,3 +304,25 @@ def test_the_keyboard_alone_can_talk_and_type(page: Callable[[str], Any]) -> Non
     box.send_keys("where am i", Keys.ENTER)
     wait_turns(driver, 3)
     assert "where am i" in last_turn_text(driver)
+
+
+def test_the_reflection_plays_as_one_timeline_with_the_sound_asked_for(
+    page: Callable[[str], Any],
+) -> None:
+    driver = page("#patient")
+    say(driver, "open ally coach")
+    wait_turns(driver, 1)
+    say(driver, "with rain")
+    wait_turns(driver, 2)
+    assert "soft rain" in last_turn_text(driver)
+    before = len(spoken(driver))
+    say(driver, "set my direction")
+    wait_turns(driver, 3)
+    piece = last_turn_text(driver)
+    assert "One continuous piece" in piece and "amzn_sfx_rain_on_roof_01" in piece
+    wait_for(driver, lambda d: state(d) == "listening", seconds=30)
+    texts = [entry["text"] for entry in spoken(driver)[before:]]
+    assert texts[-1].endswith("Did you find your small step?")
+    assert not any("ready" in text.lower() for text in texts)
+    countdowns = driver.execute_script("return window.__countdowns")
+    assert "Pause 25 s" in countdowns, countdowns

@@ -169,6 +169,11 @@ function renderTurn(turn, voice) {
     item.append(line("", "The skill isn't open, and those words don't open it. Say: open ally coach.", "system"));
   }
   if (turn.speech) item.append(line("Alexa", turn.speech.text, "alexa"));
+  if (turn.speech && turn.speech.document) {
+    // A practice: one APL for Audio document, played below as its timeline.
+    const sound = turn.speech.sound ? `, with ${turn.speech.sound} playing softly under it` : "";
+    item.append(el("p", { class: "system", text: `One continuous piece (an APL for Audio document)${sound}.` }));
+  }
   if (turn.card) item.append(card(turn.card));
   if (turn.ended && turn.kind !== "not_open") {
     item.append(el("p", { class: "system", text: "The session has ended. Say or type open ally coach to start again." }));
