@@ -102,7 +102,7 @@ MISSES_TO_END = MAX_MISSES + 1
 
 # What a check-in is about (``Conversation.fine``).
 PARTNER, SELF_HARM = "partner", "self_harm"
-_CHECK_IN_KINDS = frozenset({PARTNER, SELF_HARM})
+CHECK_IN_KINDS = frozenset({PARTNER, SELF_HARM})
 
 
 class Command(NamedTuple):
@@ -211,7 +211,7 @@ class Conversation(NamedTuple):
                 last=Reply.from_dict(data["last"]) if data.get("last") else None,
                 misses=min(max(int(data.get("misses") or 0), 0), MAX_MISSES),
                 uses=tuple(sorted((str(k), int(n)) for k, n in (data.get("uses") or {}).items())),
-                fine=tuple(sorted({str(k) for k in data.get("fine") or ()} & _CHECK_IN_KINDS)),
+                fine=tuple(sorted({str(k) for k in data.get("fine") or ()} & CHECK_IN_KINDS)),
             )
         except (ValueError, KeyError, TypeError):
             # A session from an older deployment: start the conversation afresh.

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from skill.core.dialog import MAX_MISSES, Conversation, Question
 from skill.core.progress import PACE_RANGE, ROOM_RANGE, SCHEMA_VERSION, migrate
+from skill.core.values import CHECK_IN_KINDS
 
 if TYPE_CHECKING:
     from skill.core.program import Catalog
@@ -187,7 +188,16 @@ class SessionSchema:
             "last": self.reply(data.get("last")),
             "misses": _clamped(data.get("misses") or 0, 0, MAX_MISSES, "conversation.misses"),
             "uses": self._uses(data.get("uses")),
+            "fine": self._fine(data.get("fine")),
         }
+
+    @staticmethod
+    def _fine(value: Any) -> list[str]:
+        """The kinds of check-in answered "I'm fine" this visit (skill.core.hold)."""
+        kinds = _list(value, 2, "conversation.fine")
+        if any(kind not in CHECK_IN_KINDS for kind in kinds):
+            raise Unreadable("conversation.fine")
+        return sorted(set(kinds))
 
     def _v2_conversation(self, data: Mapping[str, Any]) -> dict[str, Any] | None:
         """A session written before programs were content: migrated by the core, then read
