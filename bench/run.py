@@ -574,11 +574,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     missing = [name for name in NEEDED if importlib.util.find_spec(name) is None]
     if missing:
-        parser.error(
-            "missing: "
-            + ", ".join(NEEDED[m] for m in missing)
-            + " (pip install them into the venv)"
+        from skill.extras import EXIT_MISSING_EXTRA, install_command
+
+        print(
+            f"python -m bench needs the 'dev' extra ({', '.join(NEEDED[m] for m in missing)} "
+            f"is not installed). Install it with: {install_command('dev')}",
+            file=sys.stderr,
         )
+        return EXIT_MISSING_EXTRA
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
