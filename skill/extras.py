@@ -38,6 +38,15 @@ EXTRA_OF: dict[str, str] = {
     "ask_sdk_dynamodb": "dev",
     "flask_cors": "dev",
 }
+# What pip calls the modules whose distribution has another name.
+DISTRIBUTIONS: dict[str, str] = {
+    "sklearn": "scikit-learn",
+    "yaml": "PyYAML",
+    "cfnlint": "cfn-lint",
+    "samtranslator": "aws-sam-translator",
+    "ask_sdk_dynamodb": "ask-sdk-dynamodb-persistence-adapter",
+    "flask_cors": "flask-cors",
+}
 # The extras each extra installs as well (pyproject.toml): "web" brings "chat", "dev" all.
 INCLUDES: dict[str, frozenset[str]] = {
     "chat": frozenset({"chat"}),
@@ -83,8 +92,10 @@ def missing_extra_message(command: str, exc: ModuleNotFoundError) -> str | None:
     extra = extra_for(exc, command)
     if extra is None:
         return None
+    module = (exc.name or "").split(".")[0]
     return (
-        f"{command} needs the '{extra}' extra ({exc.name} is not installed). "
+        f"{command} needs the '{extra}' extra ({DISTRIBUTIONS.get(module, module)} is not "
+        "installed). "
         f"Install it with: {install_command(extra)}"
     )
 
