@@ -240,7 +240,7 @@ def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
     cold = phone["cold_start"]
     assert cold["phone"]["median_ms"] > cold["phone"]["import_median_ms"] > 0
     assert cold["resolver"]["total_median_ms"] > 0 and cold["ratio"] > 0
-    assert {v["result"] for v in results["budgets"]} <= {"PASS", "FAIL", "SKIP"}
+    assert {v["result"] for v in results["budgets"]} <= {"PASS", "FAIL", "SKIP", "INDICATIVE"}
     assert (tmp_path / "latest.md").read_text().startswith("# Ally Coach benchmark")
     assert "budget" in done.stdout
     # Request units from the requests sent: one strongly consistent read per session (1
