@@ -90,6 +90,8 @@ INDICATIVE = "INDICATIVE"  # a quick run's timing: too few samples to pass or fa
 # The printed summary fits a terminal this wide; the full table is in latest.md.
 SUMMARY_COLUMNS = 100
 CLIP = "~"
+# The summary's columns, at most: measurement, Ally Coach, baseline, ratio, result.
+SUMMARY_WIDTHS = (38, 16, 14, 8, 16)
 
 # Modules the bench cannot do without, and the distributions that provide them.
 NEEDED = {"ask_sdk_dynamodb": "ask-sdk-dynamodb-persistence-adapter", "moto": "moto[dynamodb]"}
@@ -417,27 +419,25 @@ HEADER = ("measurement", "Ally Coach", "baseline", "ratio", "budget", "result")
 
 
 def text_table(results: dict[str, Any], columns: int | None = SUMMARY_COLUMNS) -> str:
-    """The table as text, no wider than ``columns`` (None: as wide as it takes): the
-    widest columns are narrowed first, and a cell cut short ends in ``~``."""
-    table = [HEADER, *rows(results)]
-    widths = [max(len(r[i]) for r in table) for i in range(len(HEADER))]
-    gap = 2
-    if columns is not None:
-        result = len(HEADER) - 1  # the verdict is never cut
-        while sum(widths) + gap * (len(widths) - 1) > columns:
-            widest = max(range(result), key=lambda i: widths[i])
-            if widths[widest] <= 6:
-                break
-            widths[widest] -= 1
+    """The table as text. With ``columns`` (the printed summary): measurement, the two
+    sides, ratio and verdict, each cell cut to its column (ending in ``~``) so a line
+    fits; the budget limits are in latest.md. ``columns=None``: every cell, whole."""
+    if columns is None:
+        table = [HEADER, *rows(results)]
+        widths = [max(len(r[i]) for r in table) for i in range(len(HEADER))]
+    else:
+        keep = (0, 1, 2, 3, 5)  # the budget's limit is left to the full table
+        table = [tuple(r[i] for i in keep) for r in [HEADER, *rows(results)]]
+        widths = [
+            min(limit, max(len(r[i]) for r in table)) for i, limit in enumerate(SUMMARY_WIDTHS)
+        ]
+        assert sum(widths) + 2 * (len(widths) - 1) <= columns
 
     def cell(text: str, width: int) -> str:
         return text if len(text) <= width else text[: width - len(CLIP)] + CLIP
 
-    lines = [
-        (" " * gap).join(cell(c, w).ljust(w) for c, w in zip(r, widths, strict=True))
-        for r in table
-    ]
-    lines.insert(1, (" " * gap).join("-" * w for w in widths))
+    lines = ["  ".join(cell(c, w).ljust(w) for c, w in zip(r, widths, strict=True)) for r in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(line.rstrip() for line in lines)
 
 
