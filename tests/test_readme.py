@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -128,3 +130,17 @@ def test_the_readme_says_where_progress_is_kept() -> None:
     assert f"~/.local/share/{APP_NAME}/" in readme and DEFAULT_DB_FILENAME in readme
     for way in ("forget my progress", "--db FILE", "--user ID"):
         assert way in readme
+
+
+def test_serve_help_sends_production_readers_to_the_page_that_covers_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from skill.channels.web import app
+
+    with pytest.raises(SystemExit):
+        app.main(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    named = re.findall(r"\b((?:docs/)?[\w-]+\.md)\b", help_text)
+    assert named == ["docs/web-endpoint.md"], help_text
+    page = (ROOT / named[0]).read_text(encoding="utf-8")
+    assert "In production" in page and "waitress-serve" in page
