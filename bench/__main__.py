@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from skill.extras import report_missing_extra
+from skill.tools.extras import report_missing_extra
 
 try:
     from bench.run import main

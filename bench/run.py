@@ -611,7 +611,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     missing = [name for name in NEEDED if importlib.util.find_spec(name) is None]
     if missing:
-        from skill.extras import EXIT_MISSING_EXTRA, install_command
+        from skill.tools.extras import EXIT_MISSING_EXTRA, install_command
 
         print(
             f"python -m bench needs the 'dev' extra ({', '.join(NEEDED[m] for m in missing)} "

@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-from skill.extras import report_missing_extra
+from skill.tools.extras import check_modules, report_missing_extra
 
 # command -> (module, help). Each module exposes ``main(argv: list[str]) -> int``.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     args = parser.parse_args(argv[:1])
     try:
+        check_modules(args.command)
         module = importlib.import_module(COMMANDS[args.command][0])
         return int(module.main(argv[1:]) or 0)
     except ModuleNotFoundError as exc:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from skill import extras
+from skill.tools import extras
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CHECKOUT_VENV = Path(sys.prefix).resolve() == (ROOT / ".venv").resolve()

