@@ -112,10 +112,11 @@ def test_a_newcomer_follows_the_readme(fresh: tuple[Path, dict[str, str]]) -> No
 
     # The simulator starts and serves its page (on any free port: 5001 may be taken).
     clone, env = fresh
+    command = SIMULATOR.replace("&& .venv/bin/python", "&& exec .venv/bin/python") + " --port 0"
     server = subprocess.Popen(
-        ["bash", "-c", f"exec {SIMULATOR.replace('&& .venv', '&& exec .venv')} --port 0"],
+        ["bash", "-c", command],
         cwd=clone,
-        env=env,
+        env={**env, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
