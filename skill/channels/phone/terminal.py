@@ -19,7 +19,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -266,4 +266,4 @@ def main(argv: list[str] | None = None) -> int:
     return terminal.run(lines)
 
 
-__all__: list[Any] = ["Call", "Terminal", "hear", "line_app", "main"]
+__all__ = ["Call", "Terminal", "hear", "line_app", "main"]
