@@ -108,3 +108,10 @@ def test_the_safety_answer_and_the_pauses_of_a_practice_reach_the_terminal(
     assert any(line.startswith("[pause ") for line in practice.splitlines()), practice
     danger = phone_chat(tmp_path / "d.db", "my partner hits me and I am scared", "exit")
     assert "911" in " ".join(spoken(danger)), danger
+
+
+@pytest.mark.slow
+def test_three_silences_and_the_line_hangs_up_without_reading_on(tmp_path: Path) -> None:
+    out = phone_chat(tmp_path / "s.db", "", "", "", "hello")
+    assert out.count("you> ") == 3 and "you> hello" not in out, out
+    assert "(the line hangs up)" in out

@@ -205,9 +205,7 @@ class Terminal:
         heard = self.call.dial()
         self.show(heard)
         heard = self.answer(heard)
-        for line in lines:
-            if heard.hung_up:
-                break
+        for line in [] if heard.hung_up else lines:
             words = line.strip()
             if self.echo:
                 self.print(f"you> {words}")
@@ -217,11 +215,12 @@ class Terminal:
                 break
             if KEYS.match(words):
                 self.keys.extend(words)
-                heard = self.answer(heard)
-                continue
-            heard = self.call.say(words) if words else self.call.silence()
-            self.show(heard)
+            else:
+                heard = self.call.say(words) if words else self.call.silence()
+                self.show(heard)
             heard = self.answer(heard)
+            if heard.hung_up:
+                break  # the line hung up: no more input is read
         else:
             if not heard.hung_up:
                 self.call.hang_up()
