@@ -122,6 +122,18 @@ class _Dialog(Answers, SafetyHold):
             return self.leave()
         if a is Action.HOW_LONG:
             return self.how_long()
+        if a in (Action.REMIND, Action.REMIND_CONSENT, Action.REMINDERS):
+            if a is Action.REMINDERS:
+                return self.reminder("list")
+            return self.remind(cmd) if a is Action.REMIND else self.reminder_consent(cmd)
+        if a is Action.REMINDER_CHANGE:
+            return self.reminder_change(cmd)
+        if a is Action.REMINDER_CANCEL:
+            return self.reminder("cancel")
+        if a is Action.HOW_AM_I_DOING:
+            return self.how_am_i_doing()
+        if a in (Action.YES, Action.NO) and c.question in (Question.REMIND, Question.REMIND_TIME):
+            return self.remind_answer(a)
         if a is Action.ABOUT:
             return self.aside("about")
         if a is Action.DONT_KNOW:
