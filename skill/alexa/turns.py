@@ -28,14 +28,14 @@ from skill.speech.render import DEFAULT_LOCALE
 APLA_INTERFACE = "Alexa.Presentation.APLA"
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ask_sdk_core.handler_input import HandlerInput
     from ask_sdk_model import Response
 
-    from collections.abc import Mapping
-
     from skill.core.dialog import Command
-    from skill.service.reminding import Reminders
     from skill.core.program import Catalog
+    from skill.service.reminding import Reminders
     from skill.speech.render import Rendered, Speech
 
 

@@ -119,13 +119,17 @@ class Reminding(DialogBase):
 
     def remind(self, cmd: Command) -> Turn:
         """ "Remind me to practise tomorrow at eight": set, or first ask when."""
-        pending = Schedule.decode(self.c.remind) if self.c.question is Question.REMIND_TIME else None
+        pending = (
+            Schedule.decode(self.c.remind) if self.c.question is Question.REMIND_TIME else None
+        )
         schedule = (pending or Schedule()).merged(Schedule.decode(cmd.when))
         if not schedule.timed:
             state = self.c._replace(remind=schedule.encode())
             return self.ask(
-                "remind_when", {"every": schedule.every, "date": schedule.date},
-                Question.REMIND_TIME, state=state,
+                "remind_when",
+                {"every": schedule.every, "date": schedule.date},
+                Question.REMIND_TIME,
+                state=state,
             )
         return self.reminder("set", schedule)
 
@@ -138,10 +142,10 @@ class Reminding(DialogBase):
         """A reply the service acts on (``skill.service.reminding``): ``op`` is set, list,
         change or cancel. The open question is closed: what can be said next is said."""
         self.c = self.c._replace(question=None, remind=None)
-        data: dict[str, object] = {"op": op, **extra}
-        if schedule is not None:
-            data["when"] = schedule.encode()
-            data.update(schedule.spoken())
+        schedule = schedule or Schedule()
+        data: dict[str, object] = {"op": op, "outcome": None, **extra}
+        data["when"] = schedule.encode()
+        data.update(schedule.spoken())
         return self.aside(REMINDER_VIEW, **data)
 
     def reminder_change(self, cmd: Command) -> Turn:
@@ -172,8 +176,10 @@ class Reminding(DialogBase):
             return self.goodbye()
         pending = Schedule.decode(self.c.remind)
         return self.ask(
-            "remind_when", {"every": pending.every, "date": pending.date},
-            Question.REMIND_TIME, state=self.c._replace(remind=pending.encode()),
+            "remind_when",
+            {"every": pending.every, "date": pending.date},
+            Question.REMIND_TIME,
+            state=self.c._replace(remind=pending.encode()),
         )
 
     def how_am_i_doing(self) -> Turn:

@@ -116,6 +116,14 @@ def body(schedule: Schedule, zone: str, locale: str, now: int) -> dict[str, Any]
     return {**common, "trigger": trigger}
 
 
+def _day(request: Mapping[str, Any]) -> dict[str, Any]:
+    """A one-off reminder at a time is said with its day ("on Wednesday the ninth")."""
+    trigger = request["trigger"]
+    if trigger.get("scheduledTime") and "recurrence" not in trigger:
+        return {"date": str(trigger["scheduledTime"])[:10]}
+    return {}
+
+
 def _iso(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.000")
 
@@ -154,8 +162,13 @@ def _outcome(
         if op == "set":
             if len(p.reminders) >= MAX_REMINDERS:
                 return p, "full", {}
-            token = reminders.create(body(schedule, _zone(reminders, locale), locale, now))
-            return p.with_reminders([*p.reminders, (token, schedule.encode())]), "set", {}
+            request = body(schedule, _zone(reminders, locale), locale, now)
+            token = reminders.create(request)
+            return (
+                p.with_reminders([*p.reminders, (token, schedule.encode())]),
+                "set",
+                _day(request),
+            )
         if op == "list":
             alive = {str(a.get("alertToken")) for a in reminders.list() if _on(a)}
             kept = [r for r in p.reminders if r[0] in alive]
@@ -167,14 +180,20 @@ def _outcome(
         if not p.reminders:
             return p, "none", {}
         if op == "change":
-            token, _ = p.reminders[-1]
+            token, was = p.reminders[-1]
+            # "Change it to nine": the new time, on the days it had.
+            schedule = Schedule.decode(was).merged(schedule)._replace(offset=None)
+            if not schedule.timed:
+                return p, "none", {}
+            extra = schedule.spoken()
             try:
                 reminders.update(token, body(schedule, _zone(reminders, locale), locale, now))
             except RemindersError as exc:
                 if exc.kind != "not_found":
                     raise
                 return p.with_reminders(p.reminders[:-1]), "none", {}
-            return p.with_reminders([*p.reminders[:-1], (token, schedule.encode())]), "changed", {}
+            kept = [*p.reminders[:-1], (token, schedule.encode())]
+            return p.with_reminders(kept), "changed", extra
         if op == "cancel":
             left = delete_all(reminders, p.reminders)
             return p.with_reminders(left), "cancelled" if not left else "failed", {}

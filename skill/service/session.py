@@ -314,8 +314,12 @@ class SessionSchema:
             pair = _list(entry, 2, "progress.reminders")
             if len(pair) != 2:
                 raise Unreadable("progress.reminders")
-            kept.append([_text(pair[0], MAX_TEXT_CHARS, "progress.reminders"),
-                         _text(pair[1], MAX_ID_CHARS, "progress.reminders")])
+            kept.append(
+                [
+                    _text(pair[0], MAX_TEXT_CHARS, "progress.reminders"),
+                    _text(pair[1], MAX_ID_CHARS, "progress.reminders"),
+                ]
+            )
         return kept
 
     @staticmethod

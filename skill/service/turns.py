@@ -41,8 +41,8 @@ from skill.service.session import SessionSchema
 
 if TYPE_CHECKING:
     from skill.core.program import Catalog
-    from skill.speech.render import Rendered, Speech
     from skill.service.reminding import Reminders
+    from skill.speech.render import Rendered, Speech
     from skill.speech.sounds import Sounds
     from skill.store.base import ProgressStore
 

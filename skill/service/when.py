@@ -49,6 +49,11 @@ def _time(value: str | None) -> str | None:
     match = _TIME.match(text)
     if match and int(match[1]) <= 23 and int(match[2]) <= 59:
         return f"{int(match[1]):02d}:{match[2]}"
+    if (text and not text[0].isdigit()) or " " in text:
+        # Words, from the text channels' exact samples ("eight pm"): read as Alexa would.
+        from skill.understanding.times import spot_time
+
+        return spot_time(f"at {text}")
     return None
 
 
