@@ -28,6 +28,7 @@ from typing import Any
 from skill.core.answers import Answers
 from skill.core.hold import CHECK_IN_QUESTIONS, SafetyHold
 from skill.core.program import Catalog
+from skill.core.reminding import TENDER_VIEWS
 from skill.core.progress import Progress
 from skill.core.values import (
     FIXED_VIEWS,
@@ -76,6 +77,12 @@ def handle(
     # nor a fallback; while coaching is held nothing of the safety answer is kept to repeat.
     if reply.view not in (None, "fallback") and action not in _NOT_REPEATED:
         changes["last"] = None if state.hold else reply
+    # Kept for the visit, whatever part of the dialog built the new state: whether this
+    # channel can set reminders, and whether one may be offered (not after a disclosure).
+    if (conversation.quiet or reply.view in TENDER_VIEWS) and not state.quiet:
+        changes["quiet"] = True
+    if conversation.can_remind and not state.can_remind:
+        changes["can_remind"] = True
     if reply.end_session:
         state = Conversation()
     elif changes:

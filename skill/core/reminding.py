@@ -25,8 +25,21 @@ DAILY = "DAILY"
 # Parts of the day AMAZON.TIME hands over ("this evening"): morning, afternoon, evening,
 # night. A practice reminder for one of them comes at this hour.
 PARTS_OF_DAY = {"MO": "08:00", "AF": "14:00", "EV": "19:00", "NI": "21:00"}
-# Views said after a disclosure, or a check-in: no reminder is offered in such a visit.
-_TENDER_VIEWS = frozenset({"safety", "self_harm", "check_in", "misunderstood", "feelings"})
+# Views said to a disclosure, a check-in or something hard: after one, no reminder is
+# offered in that visit (``Conversation.quiet``).
+TENDER_VIEWS = frozenset(
+    {
+        "safety",
+        "self_harm",
+        "safety_hold",
+        "safety_numbers",
+        "safety_goodbye",
+        "misunderstood",
+        "check_in",
+        "check_in_fine",
+        "feelings",
+    }
+)
 # What a visit has done that a reminder may follow: a practice, or a program's end.
 _PRACTISED_VIEWS = frozenset({"practice_done", "program_done"})
 REMINDER_VIEW = "reminder"
@@ -164,7 +177,8 @@ class Reminding(DialogBase):
             or self.p.reminders
             or OFFER_VIEW in said
             or not _PRACTISED_VIEWS & said.keys()
-            or _TENDER_VIEWS & said.keys()
+            or self.c.quiet
+            or self.c.fine
         ):
             return None
         return self.ask(OFFER_VIEW, {}, Question.REMIND, state=self.at_rest())

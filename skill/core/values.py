@@ -186,6 +186,9 @@ class Conversation(NamedTuple):
     # encoded), and whether this channel can set one (the turn service says, each turn).
     remind: str | None = None
     can_remind: bool = False
+    # A disclosure, a check-in or something hard was answered this visit: no reminder is
+    # offered in it (skill.core.reminding). Says nothing of what it was.
+    quiet: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -205,6 +208,7 @@ class Conversation(NamedTuple):
             "fine": list(self.fine),
             **({"remind": self.remind} if self.remind else {}),
             **({"can_remind": True} if self.can_remind else {}),
+            **({"quiet": True} if self.quiet else {}),
         }
 
     @classmethod
@@ -231,6 +235,7 @@ class Conversation(NamedTuple):
                 fine=tuple(sorted({str(k) for k in data.get("fine") or ()} & CHECK_IN_KINDS)),
                 remind=str(data["remind"]) if data.get("remind") else None,
                 can_remind=bool(data.get("can_remind")),
+                quiet=bool(data.get("quiet")),
             )
         except (ValueError, KeyError, TypeError):
             # A session from an older deployment: start the conversation afresh.

@@ -193,6 +193,7 @@ class SessionSchema:
             if data.get("remind") is None
             else _text(data["remind"], MAX_ID_CHARS, "conversation.remind"),
             "can_remind": _bool(data.get("can_remind"), "conversation.can_remind"),
+            "quiet": _bool(data.get("quiet"), "conversation.quiet"),
         }
 
     @staticmethod
