@@ -28,8 +28,8 @@ from typing import Any
 from skill.core.answers import Answers
 from skill.core.hold import CHECK_IN_QUESTIONS, SafetyHold
 from skill.core.program import Catalog
-from skill.core.reminding import TENDER_VIEWS
 from skill.core.progress import Progress
+from skill.core.reminding import TENDER_VIEWS
 from skill.core.values import (
     FIXED_VIEWS,
     MAX_MISSES,
