@@ -43,6 +43,17 @@ TENDER_VIEWS = frozenset(
 # What a visit has done that a reminder may follow: a practice, or a program's end.
 _PRACTISED_VIEWS = frozenset({"practice_done", "program_done"})
 REMINDER_VIEW = "reminder"
+# The commands whose ``reminder`` reply the turn service carries out (never "repeat").
+REMINDER_ACTIONS = frozenset(
+    {
+        Action.REMIND,
+        Action.REMIND_CONSENT,
+        Action.REMINDERS,
+        Action.REMINDER_CHANGE,
+        Action.REMINDER_CANCEL,
+        Action.NO,
+    }
+)
 OFFER_VIEW = "remind_offer"
 
 
@@ -185,9 +196,11 @@ class Reminding(DialogBase):
 
     def remind_answer(self, a: Action) -> Turn:
         """Yes or no to the offer, or to "when shall I remind you?"."""
-        if a is Action.NO:
+        if a is Action.NO and self.c.question is Question.REMIND:
             self.c = self.c._replace(question=None, remind=None)
-            return self.goodbye()
+            return self.goodbye()  # the person was leaving: the offer was the last word
+        if a is Action.NO:
+            return self.reminder("set", consent="DECLINED")  # "no reminder, then"
         pending = Schedule.decode(self.c.remind)
         return self.ask(
             "remind_when",

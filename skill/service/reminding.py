@@ -12,7 +12,8 @@ Outcomes: ``set``, ``changed``, ``cancelled``, ``listed``, ``none`` (nothing to 
 change or cancel), ``ask`` (no permission yet: the Alexa channel asks for it by voice),
 ``denied`` / ``not_answered`` (the answer to that), ``card`` (the permission cannot be asked
 by voice here: a card in the Alexa app), ``refused`` (the API refused the token),
-``failed`` (slow, rate-limited or failing), ``full``, ``no_device``.
+``failed`` (slow, rate-limited or failing), ``full``, ``no_device``, ``declined`` (no time
+given: "no" to "when shall I remind you?").
 """
 
 from __future__ import annotations
@@ -138,7 +139,10 @@ def carry_out(reminders: Reminders | None, turn: Turn, locale: str, now: int) ->
     progress, outcome, extra = _outcome(reminders, data, turn.progress, locale, now)
     logger.info("reminder op=%s outcome=%s", data.get("op"), outcome)
     new = Reply(reply.view, {**data, **extra, "outcome": outcome}, reply.end_session, reply.card)
-    return turn._replace(reply=new, progress=progress)
+    conversation = turn.conversation
+    if conversation.last == reply:  # "repeat" says what came of it, and does nothing again
+        conversation = conversation._replace(last=new)
+    return turn._replace(reply=new, progress=progress, conversation=conversation)
 
 
 def _outcome(
@@ -147,7 +151,7 @@ def _outcome(
     op, consent = data.get("op"), data.get("consent")
     if reminders is None:
         return p, "no_device", {}
-    if consent in ("DENIED", "NOT_ANSWERED"):
+    if consent in ("DENIED", "NOT_ANSWERED", "DECLINED"):
         return p, str(consent).lower(), {}
     if consent == "UNSUPPORTED":
         return p, "card", {}

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from skill.core.dialog import Action, Command, Conversation, Reply, Turn, handle
 from skill.core.hold import guarded, is_private
 from skill.core.progress import Progress
-from skill.core.reminding import REMINDER_VIEW
+from skill.core.reminding import REMINDER_ACTIONS, REMINDER_VIEW
 from skill.digest import short_hash
 from skill.service.budget import Deadline, RetryPolicy
 from skill.service.keeping import Keeper
@@ -243,7 +243,7 @@ class TurnService:
         pending = bool(session.get(SESSION_VISIT_PENDING))
 
         turn = handle(conversation, progress, command, now, self.catalog)
-        if turn.reply.view == REMINDER_VIEW:
+        if turn.reply.view == REMINDER_VIEW and command.action in REMINDER_ACTIONS:
             from skill.service.reminding import carry_out
 
             turn = carry_out(caller.reminders, turn, caller.locale, now)

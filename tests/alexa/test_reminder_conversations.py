@@ -299,3 +299,45 @@ def test_the_fake_rejects_what_amazon_would() -> None:
         },
     }
     assert problems(weekly)  # a weekly recurrence names its day
+
+
+def test_after_a_program_a_reminder_is_offered_once_and_set_by_voice(
+    fake: FakeRemindersApi,
+) -> None:
+    talk = person(fake)
+    talk.launch(T0)
+    talk.say("SetDirectionIntent", T0)
+    assert talk.say("AMAZON.YesIntent", T0).view == "program_done"
+    offered = talk.say("AMAZON.NoIntent", T0)  # not the tips now
+    assert offered.view == "remind_offer" and not offered.ended and offered.reprompt
+    asked = talk.say("AMAZON.YesIntent", T0)
+    assert asked.view == "remind_when"
+    said = talk.say("RemindIntent", T0, time="19:00")
+    assert said.data["outcome"] == "set" and len(fake.reminders) == 1
+
+
+def test_no_reminder_is_offered_after_a_disclosure(fake: FakeRemindersApi) -> None:
+    talk = person(fake)
+    talk.launch(T0)
+    talk.say("SafetyIntent", T0)
+    talk.say("MisunderstoodIntent", T0)
+    talk.say("SetDirectionIntent", T0)
+    talk.say("AMAZON.YesIntent", T0)
+    assert talk.say("AMAZON.NoIntent", T0).view != "remind_offer"
+    assert fake.reminders == {}
+
+
+def test_repeat_says_it_again_without_setting_another(fake: FakeRemindersApi) -> None:
+    talk = person(fake)
+    talk.launch(T0)
+    said = talk.say("RemindIntent", T0, time="20:00")
+    again = talk.say("AMAZON.RepeatIntent", T0)
+    assert again.text == said.text and len(fake.reminders) == 1
+
+
+def test_no_to_when_sets_nothing_and_goes_on(fake: FakeRemindersApi) -> None:
+    talk = person(fake)
+    talk.launch(T0)
+    talk.say("RemindIntent", T0)
+    said = talk.say("AMAZON.NoIntent", T0)
+    assert said.data["outcome"] == "declined" and not said.ended and fake.calls == []
