@@ -216,3 +216,26 @@ def test_the_readme_sample_conversation_still_goes_as_written(tmp_path: Path) ->
     for written, heard in zip(expected, said, strict=False):
         for piece in (p.strip() for p in written.split("...")):
             assert piece in heard, (piece, heard)
+
+
+def test_the_chat_sets_a_reminder_on_the_local_fake(tmp_path: Path) -> None:
+    """The chat speaks as an Echo whose reminders go to the local fake of the Reminders
+    API: it says the reminder it would set, and the fake holds it (nothing leaves)."""
+    from skill.channels.fake_reminders import shared_fake
+
+    fake = shared_fake()
+    before = set(fake.reminders)
+    said = answers(
+        chat(
+            tmp_path / "p.db",
+            "open ally coach",
+            "remind me to practice every evening",
+            "what reminders do I have",
+            "cancel my reminder",
+            "stop",
+        )
+    )
+    assert "every evening at 7 PM" in said[1]
+    assert "one practice reminder" in said[2]
+    assert "cancelled" in said[3] and set(fake.reminders) == before
+    assert ("POST", "/v1/alerts/reminders") in fake.calls and fake.invalid == []
