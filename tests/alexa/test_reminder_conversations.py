@@ -341,3 +341,14 @@ def test_no_to_when_sets_nothing_and_goes_on(fake: FakeRemindersApi) -> None:
     talk.say("RemindIntent", T0)
     said = talk.say("AMAZON.NoIntent", T0)
     assert said.data["outcome"] == "declined" and not said.ended and fake.calls == []
+
+
+def test_alexas_answer_without_a_session_still_sets_the_reminder(fake: FakeRemindersApi) -> None:
+    talk = person(fake, granted=False)
+    talk.launch(T0)
+    asked = talk.say("RemindIntent", T0, time="20:00")
+    talk.driver.granted = (SCOPE,)
+    envelope = talk.driver.connections_response("AskFor", "ACCEPTED", send_request(asked)["token"])
+    del envelope["session"]  # a Connections.Response may come outside the session
+    said = Said(lambda_handler(envelope, None))
+    assert "remind you" in said.text and len(fake.reminders) == 1
