@@ -217,6 +217,7 @@ def test_a_refused_token_says_so(fake: FakeRemindersApi) -> None:
     assert said.data["outcome"] == "refused" and fake.reminders == {} and not said.ended
 
 
+@pytest.mark.slow  # waits out the client's timeouts: about 4 s
 def test_a_slow_api_is_given_up_within_alexas_deadline(fake: FakeRemindersApi) -> None:
     talk = person(fake)
     talk.launch(T0)
@@ -352,3 +353,22 @@ def test_alexas_answer_without_a_session_still_sets_the_reminder(fake: FakeRemin
     del envelope["session"]  # a Connections.Response may come outside the session
     said = Said(lambda_handler(envelope, None))
     assert "remind you" in said.text and len(fake.reminders) == 1
+
+
+@pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"])
+def test_every_locale_sets_hears_changes_and_cancels_by_voice(
+    fake: FakeRemindersApi, locale: str
+) -> None:
+    fake.time_zone = None  # the device does not say: the locale's own zone
+    talk = person(fake, locale=locale)
+    talk.launch(T0)
+    assert talk.say("RemindIntent", T0, repeat="evening").data["outcome"] == "set"
+    reminder = only_reminder(fake)
+    zones = {"en-US": "America/New_York", "en-GB": "Europe/London", "en-CA": "America/Toronto"}
+    zones |= {"en-AU": "Australia/Sydney", "en-IN": "Asia/Kolkata"}
+    assert reminder["trigger"]["timeZoneId"] == zones[locale]
+    assert reminder["alertInfo"]["spokenInfo"]["content"][0]["locale"] == locale
+    assert "every evening" in talk.say("ListRemindersIntent", T0).text
+    assert talk.say("ChangeReminderIntent", T0, time="21:00").data["outcome"] == "changed"
+    assert talk.say("CancelReminderIntent", T0).data["outcome"] == "cancelled"
+    assert fake.reminders == {}
