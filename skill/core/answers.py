@@ -206,7 +206,7 @@ class Answers(ProgramWalk, Reminding):
         self.c = self.c._replace(skip=added(self.c.skip, offered.id))
         alternative = self.next_offer(offered, again=False)
         if alternative is None or (self.c.last and self.c.last.view == "program_done"):
-            # The person is done for now: after a practice, a reminder is offered once.
+            # Done for now, after a program's end: a reminder is offered, once a visit.
             reminder = self.offer_reminder()
             if reminder is not None:
                 return reminder

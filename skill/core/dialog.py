@@ -129,10 +129,12 @@ class _Dialog(Answers, SafetyHold):
             return self.leave()
         if a is Action.HOW_LONG:
             return self.how_long()
-        if a in (Action.REMIND, Action.REMIND_CONSENT, Action.REMINDERS):
-            if a is Action.REMINDERS:
-                return self.reminder("list")
-            return self.remind(cmd) if a is Action.REMIND else self.reminder_consent(cmd)
+        if a is Action.REMIND:
+            return self.remind(cmd)
+        if a is Action.REMIND_CONSENT:
+            return self.reminder_consent(cmd)
+        if a is Action.REMINDERS:
+            return self.reminder("list")
         if a is Action.REMINDER_CHANGE:
             return self.reminder_change(cmd)
         if a is Action.REMINDER_CANCEL:
