@@ -83,7 +83,19 @@ def main(argv: list[str]) -> int:
         "spoke": "outputSpeech" in (response.get("response") or {}),
         "loaded": {
             name: name in sys.modules
-            for name in ("boto3", "botocore", "jinja2", "platformdirs", "sqlite3", "moto")
+            # The reminders' API client and its HTTP stack load only when a reminder is
+            # set, listed, changed or cancelled (skill.alexa.reminders): never on a launch.
+            for name in (
+                "boto3",
+                "botocore",
+                "jinja2",
+                "platformdirs",
+                "sqlite3",
+                "moto",
+                "skill.alexa.reminders",
+                "urllib.request",
+                "zoneinfo",
+            )
         },
     }
     if len(argv) > 3 and argv[2] == "--conversation":

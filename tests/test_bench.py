@@ -213,6 +213,10 @@ def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
         "PutItem": 10,
     }
     assert results["cold_start"]["embedded"]["ally_coach"]["loaded"]["boto3"] is False
+    # A launch never loads the Reminders API client (issue 25: loaded lazily).
+    assert (
+        results["cold_start"]["embedded"]["ally_coach"]["loaded"]["skill.alexa.reminders"] is False
+    )
     # The DynamoDB store needs botocore only; the SDK's adapter brings boto3.
     dynamodb_loaded = {
         s: results["cold_start"]["dynamodb"][s]["loaded"] for s in ("ally_coach", "hello_world")

@@ -41,7 +41,8 @@ ENTRY_POINTS = {"lambda_function", "nlu"}
 CHANNEL_USES: dict[str, set[str]] = {
     "text": set(),
     "local": set(),
-    "echo": {"text"},
+    "echo": {"text", "fake_reminders"},  # its reminders go to the local fake
+    "fake_reminders": set(),
     "chat": {"text", "echo"},
     "simulator": {"text", "echo", "web.app", "local"},
     "web": {"local"},

@@ -28,6 +28,12 @@ class SessionDriver:
     # context.System.device.supportedInterfaces: {"Alexa.Presentation.APLA": {}} for a
     # device that plays APL for Audio documents.
     interfaces: dict[str, Any] = field(default_factory=dict)
+    # Alexa's APIs for this skill (the Reminders API): where, with what token, and the
+    # permission scopes the person granted ("alexa::alerts:reminders:skill:readwrite").
+    # No token by default: such a request cannot reach any API.
+    api_endpoint: str = "https://api.amazonalexa.com"
+    api_token: str | None = None
+    granted: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -48,8 +54,13 @@ class SessionDriver:
             "application": {"applicationId": self.application_id},
             "user": {"userId": self.user_id},
             "device": {"deviceId": "local-device", "supportedInterfaces": dict(self.interfaces)},
-            "apiEndpoint": "https://api.amazonalexa.com",
+            "apiEndpoint": self.api_endpoint,
         }
+        if self.api_token:
+            system["apiAccessToken"] = self.api_token
+        if self.granted:
+            scopes = {scope: {"status": "GRANTED"} for scope in self.granted}
+            system["user"]["permissions"] = {"consentToken": self.api_token, "scopes": scopes}
         if self.person_id:
             system["person"] = {"personId": self.person_id}
         return {
@@ -90,6 +101,22 @@ class SessionDriver:
             },
             now,
         )
+
+    def connections_response(
+        self, name: str, status: str, token: str, code: str = "200", now: datetime | None = None
+    ) -> dict[str, Any]:
+        """Alexa's answer to a ``Connections.SendRequest`` (the AskFor of a permission)."""
+        request = {
+            "type": "Connections.Response",
+            "name": name,
+            "status": {"code": code, "message": "OK" if code == "200" else "error"},
+            "token": token,
+            "payload": {
+                "permissionScope": "alexa::alerts:reminders:skill:readwrite",
+                "status": status,
+            },
+        }
+        return self._envelope(request, now)
 
     def session_ended(
         self, reason: str = "USER_INITIATED", now: datetime | None = None

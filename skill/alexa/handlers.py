@@ -63,6 +63,34 @@ class UnknownIntentHandler(_RunnerHandler):
         return self.runner.run(handler_input, Command(Action.FALLBACK))
 
 
+class ReminderConsentHandler(_RunnerHandler):
+    """Alexa's answer after asking for the reminders permission by voice (a
+    ``Connections.Response`` named AskFor): the reminder asked for (the token) is set when
+    the person accepted; else the dialog says plainly what happened. A request that could
+    not ask by voice (a status code other than 200) gets the permission card instead."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_request_type("Connections.Response")(handler_input)) and (
+            getattr(_request(handler_input), "name", None) == "AskFor"
+        )
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        from skill.alexa.reminders import TOKEN_PREFIX
+
+        request = _request(handler_input)
+        payload = request.payload if isinstance(request.payload, dict) else {}
+        status = str(payload.get("status") or "NOT_ANSWERED")
+        code = str(getattr(getattr(request, "status", None), "code", "200") or "200")
+        if code != "200":
+            status = "UNSUPPORTED"
+        elif status not in ("ACCEPTED", "DENIED", "NOT_ANSWERED"):
+            status = "NOT_ANSWERED"
+        token = str(getattr(request, "token", None) or "")
+        when = token.removeprefix(TOKEN_PREFIX) if token.startswith(TOKEN_PREFIX) else None
+        command = Command(Action.REMIND_CONSENT, when=when, heard=status)
+        return self.runner.run(handler_input, command)
+
+
 class SessionEndedRequestHandler(_RunnerHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_request_type("SessionEndedRequest")(handler_input))
@@ -89,6 +117,7 @@ class SkillDisabledEventHandler(_RunnerHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         envelope = handler_input.request_envelope
+        forget_reminders(envelope)
         if self.persistence_status(envelope.request) == "NOT_PERSISTED":
             user_id = user_key(envelope)
             service = self.runner.service
@@ -192,6 +221,22 @@ class UnexpectedErrorHandler(AbstractExceptionHandler):
         return builder.response
 
 
+def forget_reminders(envelope: Any) -> None:
+    """The skill was disabled: its reminders are deleted where the event's token still
+    allows it. Best effort: a failure is logged, and never stops the rest."""
+    from skill.alexa.reminders import from_envelope
+    from skill.service.reminding import RemindersError
+
+    reminders = from_envelope(envelope)
+    if reminders is None:
+        return
+    try:
+        for alert in reminders.list():
+            reminders.delete(str(alert.get("alertToken")))
+    except RemindersError as exc:
+        logger.info("skill disabled: reminders not deleted (%s)", exc.kind)
+
+
 def _request(handler_input: HandlerInput) -> Any:
     """The request, typed loosely: each handler knows which request type it was given."""
     return handler_input.request_envelope.request
@@ -215,6 +260,7 @@ def slot_values(slots: dict[str, Any] | None) -> dict[str, str | None]:
 __all__ = [
     "DialogIntentHandler",
     "LaunchRequestHandler",
+    "ReminderConsentHandler",
     "SessionEndedRequestHandler",
     "SkillDisabledEventHandler",
     "SystemExceptionHandler",

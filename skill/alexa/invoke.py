@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 MAX_NESTING = 64
 # Where Alexa lets a skill answer with speech, among the requests this skill can get;
 # every other request (events, AudioPlayer, PlaybackController...) gets an empty response.
-SPEAKING_REQUESTS = frozenset({"LaunchRequest", "IntentRequest"})
+SPEAKING_REQUESTS = frozenset({"LaunchRequest", "IntentRequest", "Connections.Response"})
 RESPONSE_VERSION = "1.0"
 # Alexa refuses a response over 120 KB; a little under it, counted in UTF-8 bytes.
 MAX_RESPONSE_BYTES = 120_000

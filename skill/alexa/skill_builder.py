@@ -6,6 +6,7 @@ from skill.alexa.canfulfill import CanFulfillIntentRequestHandler
 from skill.alexa.handlers import (
     DialogIntentHandler,
     LaunchRequestHandler,
+    ReminderConsentHandler,
     SessionEndedRequestHandler,
     SkillDisabledEventHandler,
     SystemExceptionHandler,
@@ -49,6 +50,7 @@ def build_skill(
         LaunchRequestHandler(runner),
         DialogIntentHandler(runner),
         UnknownIntentHandler(runner),
+        ReminderConsentHandler(runner),
         SessionEndedRequestHandler(runner),
         CanFulfillIntentRequestHandler(runner.catalog),
         SkillDisabledEventHandler(runner),

@@ -28,11 +28,14 @@ from skill.speech.render import DEFAULT_LOCALE
 APLA_INTERFACE = "Alexa.Presentation.APLA"
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ask_sdk_core.handler_input import HandlerInput
     from ask_sdk_model import Response
 
     from skill.core.dialog import Command
     from skill.core.program import Catalog
+    from skill.service.reminding import Reminders
     from skill.speech.render import Rendered, Speech
 
 
@@ -57,9 +60,14 @@ class TurnRunner:
         locale = getattr(request, "locale", None) or DEFAULT_LOCALE
         # Alexa in a car sends context.Automotive: the exercises never ask to close the eyes.
         plays = plays_audio_documents(envelope)
-        caller = Caller(person_key(envelope), locale, in_a_vehicle(envelope), plays)
-        # Launch and intent requests always carry a session, so there are attributes.
-        session = cast(dict[str, Any], handler_input.attributes_manager.session_attributes)
+        caller = Caller(
+            person_key(envelope), locale, in_a_vehicle(envelope), plays, reminders_of(envelope)
+        )
+        # Launch and intent requests always carry a session, so there are attributes; a
+        # Connections.Response may come without one.
+        session: dict[str, Any] = {}
+        if envelope.session is not None:
+            session = cast(dict[str, Any], handler_input.attributes_manager.session_attributes)
         served = self.service.run(
             caller,
             session,
@@ -68,7 +76,18 @@ class TurnRunner:
             new_session=bool(envelope.session and envelope.session.new),
             deadline=deadline,
         )
+        outcome = served.reply.data.get("outcome") if served.reply.view == "reminder" else None
+        if outcome == "ask":
+            # No permission yet: Alexa asks for it by voice, and answers with a
+            # Connections.Response (skill.alexa.handlers.ReminderConsentHandler).
+            from skill.alexa.reminders import ask_for_permission
+
+            return ask_for_permission(handler_input, str(served.reply.data.get("when") or ""))
         rendered = self.service.render(locale, served.reply)
+        if outcome == "card":
+            from skill.alexa.reminders import consent_card
+
+            return consent_card(handler_input, build_response(handler_input, rendered, False))
         document = None
         if rendered.timeline and plays:
             from skill.speech.apla import directive
@@ -88,6 +107,57 @@ class TurnRunner:
             now = request_time(envelope, int(time.time()))
             self.service.end(person_key(envelope), session, deadline, now)
         return handler_input.response_builder.response
+
+
+class _LazyReminders:
+    """The request's reminders, made on first use: a turn that sets none never loads the
+    API client (skill.alexa.reminders), so a cold start pays nothing for it."""
+
+    def __init__(self, envelope: Any) -> None:
+        self._envelope = envelope
+        self._client: Reminders | None = None
+
+    def _made(self) -> Reminders:
+        if self._client is None:
+            from skill.alexa.reminders import from_envelope
+
+            client = from_envelope(self._envelope)
+            if client is None:
+                from skill.service.reminding import RemindersError
+
+                raise RemindersError("failed", "no API endpoint")
+            self._client = client
+        return self._client
+
+    @property
+    def granted(self) -> bool:
+        from skill.alexa.reminders import granted
+
+        return granted(self._envelope.context.system)
+
+    def time_zone(self) -> str | None:
+        return self._made().time_zone()
+
+    def create(self, body: Mapping[str, Any]) -> str:
+        return self._made().create(body)
+
+    def update(self, alert_token: str, body: Mapping[str, Any]) -> None:
+        self._made().update(alert_token, body)
+
+    def delete(self, alert_token: str) -> None:
+        self._made().delete(alert_token)
+
+    def list(self) -> list[dict[str, Any]]:
+        return self._made().list()
+
+
+def reminders_of(envelope: Any) -> Reminders | None:
+    """The person's reminders, where the request gives API access (an endpoint and a
+    token); None elsewhere."""
+    system = getattr(getattr(envelope, "context", None), "system", None)
+    if not getattr(system, "api_endpoint", None) or not getattr(system, "api_access_token", None):
+        return None
+    return _LazyReminders(envelope)
 
 
 def build_response(

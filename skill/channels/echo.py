@@ -44,6 +44,7 @@ class Echo:
         application_id: str | None = None,
         *,
         apla: bool = True,
+        reminders: bool = True,
     ) -> None:
         self.handler = handler
         # With SKILL_ID set the skill rejects requests for other skills, so speak as it.
@@ -53,6 +54,16 @@ class Echo:
             application_id=application_id or LOCAL_SKILL_ID,
             interfaces={INTERFACE: {}} if apla else {},
         )
+        if reminders:
+            # Reminders go to the local fake of Alexa's Reminders API, with the permission
+            # given: the Echo says the reminder it would set (skill.channels.fake_reminders).
+            from skill.channels.fake_reminders import shared_fake
+            from skill.service.reminding import SCOPE
+
+            fake = shared_fake()
+            self.driver.api_endpoint = fake.endpoint
+            self.driver.api_token = fake.token
+            self.driver.granted = (SCOPE,)
         self.sent: list[str] = []  # request types sent, in order
 
     @property

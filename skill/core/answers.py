@@ -7,6 +7,7 @@ from __future__ import annotations
 from skill.core.blocks import added
 from skill.core.program import Program
 from skill.core.progress import Progress
+from skill.core.reminding import Reminding
 from skill.core.values import Action, Command, Conversation, Question, Reply, Turn
 from skill.core.walk import ProgramWalk
 
@@ -15,7 +16,7 @@ from skill.core.walk import ProgramWalk
 DEFAULT_SOUND = "default"
 
 
-class Answers(ProgramWalk):
+class Answers(ProgramWalk, Reminding):
     def pacing(self, a: Action) -> Turn:
         """Slower, faster, more time: remembered for this and later sessions. In a practice
         the piece is played again at the new pace."""
@@ -159,6 +160,8 @@ class Answers(ProgramWalk):
                 return self.leave_piece()
             return self.practice() if c.part else self.after_step()
         if q is Question.REFLECT and program is not None:
+            if c.part:
+                self.practised()  # for "how am I doing"
             if not c.part or program.step(c.step).kind == "guided":
                 return self.program_end(program, answered=yes)
             old = self.p.of(program.id)
@@ -202,6 +205,11 @@ class Answers(ProgramWalk):
         """No to a program: suggest one not yet done, once; else say goodbye."""
         self.c = self.c._replace(skip=added(self.c.skip, offered.id))
         alternative = self.next_offer(offered, again=False)
+        if alternative is None or (self.c.last and self.c.last.view == "program_done"):
+            # Done for now, after a program's end: a reminder is offered, once a visit.
+            reminder = self.offer_reminder()
+            if reminder is not None:
+                return reminder
         if alternative is None:
             return self.goodbye()
         return self.offer("offer_declined", alternative, {"declined": offered.id})

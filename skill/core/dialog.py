@@ -29,6 +29,7 @@ from skill.core.answers import Answers
 from skill.core.hold import CHECK_IN_QUESTIONS, SafetyHold
 from skill.core.program import Catalog
 from skill.core.progress import Progress
+from skill.core.reminding import TENDER_VIEWS
 from skill.core.values import (
     FIXED_VIEWS,
     MAX_MISSES,
@@ -76,6 +77,12 @@ def handle(
     # nor a fallback; while coaching is held nothing of the safety answer is kept to repeat.
     if reply.view not in (None, "fallback") and action not in _NOT_REPEATED:
         changes["last"] = None if state.hold else reply
+    # Kept for the visit, whatever part of the dialog built the new state: whether this
+    # channel can set reminders, and whether one may be offered (not after a disclosure).
+    if (conversation.quiet or reply.view in TENDER_VIEWS) and not state.quiet:
+        changes["quiet"] = True
+    if conversation.can_remind and not state.can_remind:
+        changes["can_remind"] = True
     if reply.end_session:
         state = Conversation()
     elif changes:
@@ -122,6 +129,20 @@ class _Dialog(Answers, SafetyHold):
             return self.leave()
         if a is Action.HOW_LONG:
             return self.how_long()
+        if a is Action.REMIND:
+            return self.remind(cmd)
+        if a is Action.REMIND_CONSENT:
+            return self.reminder_consent(cmd)
+        if a is Action.REMINDERS:
+            return self.reminder("list")
+        if a is Action.REMINDER_CHANGE:
+            return self.reminder_change(cmd)
+        if a is Action.REMINDER_CANCEL:
+            return self.reminder("cancel")
+        if a is Action.HOW_AM_I_DOING:
+            return self.how_am_i_doing()
+        if a in (Action.YES, Action.NO) and c.question in (Question.REMIND, Question.REMIND_TIME):
+            return self.remind_answer(a)
         if a is Action.ABOUT:
             return self.aside("about")
         if a is Action.DONT_KNOW:

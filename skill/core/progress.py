@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
+# Reminders kept per person (Alexa allows a skill far more; a practice needs a few).
+MAX_REMINDERS = 4
 # How the person asked to be spoken to ("slower", "faster", "more time"): steps of speech
 # rate and of extra pause, within these bounds. Rendering turns them into SSML.
 PACE_RANGE = (-2, 1)  # slower ... faster
@@ -112,6 +114,12 @@ class Progress:
     # The soft sound asked for under the practices ("with rain"): a content id, or None for
     # none. Remembered like the pace. Schema 5; older documents lack it.
     sound: str | None = None
+    # Schema 6: the practice reminders set through the skill, as (the Reminders API's
+    # alertToken, the schedule said: skill.core.reminding.Schedule, encoded), so they can
+    # be listed, changed and deleted; and when the last practice was done (epoch seconds),
+    # for "how am I doing". Older documents have neither.
+    reminders: tuple[tuple[str, str], ...] = ()
+    practiced_at: int | None = None
 
     @property
     def is_new(self) -> bool:
@@ -153,7 +161,16 @@ class Progress:
             room=self.room,
             visits=max(self.visits, other.visits),
             sound=self.sound,  # like the pace: the latest choice
+            # The copy being written knows what the Reminders API last said.
+            reminders=self.reminders,
+            practiced_at=max(
+                (t for t in (self.practiced_at, other.practiced_at) if t is not None),
+                default=None,
+            ),
         )
+
+    def with_reminders(self, reminders: Iterable[tuple[str, str]]) -> Progress:
+        return replace(self, reminders=tuple(reminders)[:MAX_REMINDERS])
 
     def with_sound(self, sound: str | None) -> Progress:
         return replace(self, sound=sound)
@@ -175,6 +192,8 @@ class Progress:
             "room": self.room,
             "visits": self.visits,
             **({"sound": self.sound} if self.sound else {}),
+            **({"reminders": [list(r) for r in self.reminders]} if self.reminders else {}),
+            **({"practiced_at": self.practiced_at} if self.practiced_at is not None else {}),
         }
 
     @classmethod
@@ -198,6 +217,10 @@ class Progress:
             room=_within(int(data.get("room") or 0), ROOM_RANGE),
             visits=max(int(data.get("visits") or 0), 0),
             sound=str(sound) if (sound := data.get("sound")) else None,
+            reminders=tuple(
+                (str(r[0]), str(r[1])) for r in data.get("reminders") or () if len(r) == 2
+            )[:MAX_REMINDERS],
+            practiced_at=int(at) if (at := data.get("practiced_at")) is not None else None,
         )
 
 
@@ -256,4 +279,10 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
         # practice the last session closed in ("unfinished"): both optional, and absent
         # means none, so a version 4 document is read as it is.
         data = {**data, "schema_version": 5}
+        version = 5
+    if version == 5:
+        # Version 6 may keep reminders ("reminders": [[id, schedule], ...]) and the time of
+        # the last practice ("practiced_at"); version 5 had neither. A version 5 record
+        # that practised is not given a made-up time: "how am I doing" says what was done.
+        data = {**data, "schema_version": 6}
     return data

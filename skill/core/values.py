@@ -53,6 +53,14 @@ class Action(StrEnum):
     LEAVE = "leave"  # "I don't want to do this", "skip the practice": out of a practice
     SOUND = "sound"  # "with rain", "with some background sound" (remembered)
     NO_SOUND = "no_sound"  # "no sound" (remembered)
+    # Practice reminders (skill.core.reminding): set one ("remind me every evening"), what
+    # Alexa answered when asked for the permission by voice, list, change, cancel.
+    REMIND = "remind"
+    REMIND_CONSENT = "remind_consent"
+    REMINDERS = "reminders"
+    REMINDER_CHANGE = "reminder_change"
+    REMINDER_CANCEL = "reminder_cancel"
+    HOW_AM_I_DOING = "how_am_i_doing"  # what was heard and practised, and when
     SESSION_ENDED = "session_ended"
 
 
@@ -73,6 +81,8 @@ class Question(StrEnum):
     FORGET = "forget"  # really delete your progress?
     SAFE_NOW = "safe_now"  # a check-in: are you safe right now? (yes means safe)
     SUICIDE = "suicide"  # a check-in: are you having thoughts of suicide? (yes means not)
+    REMIND = "remind"  # would you like a reminder to practise?
+    REMIND_TIME = "remind_time"  # when shall I remind you? (``Conversation.remind`` so far)
 
 
 # Views said word for word every time: the answers to a disclosure keep their exact words.
@@ -113,6 +123,7 @@ class Command(NamedTuple):
     program: str | None = None  # START_PROGRAM: the program's id; None if not one we have
     position: str | None = None  # GO_TO_STEP: "last"
     sound: str | None = None  # SOUND: the content's id of the sound asked for; None: default
+    when: str | None = None  # REMIND, REMINDER_CHANGE: a reminding.Schedule, encoded
 
 
 # A reply without data shares this one: read-only, so no reply can change another's.
@@ -171,6 +182,13 @@ class Conversation(NamedTuple):
     # The kinds of check-in ("partner", "self_harm") the person answered "I'm fine" to
     # this visit: that check-in is not asked again (the safety answer still can be).
     fine: tuple[str, ...] = ()
+    # Reminders: what was said of one while its time is asked for (a reminding.Schedule,
+    # encoded), and whether this channel can set one (the turn service says, each turn).
+    remind: str | None = None
+    can_remind: bool = False
+    # A disclosure, a check-in or something hard was answered this visit: no reminder is
+    # offered in it (skill.core.reminding). Says nothing of what it was.
+    quiet: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -188,6 +206,9 @@ class Conversation(NamedTuple):
             "misses": self.misses,
             "uses": dict(self.uses),
             "fine": list(self.fine),
+            **({"remind": self.remind} if self.remind else {}),
+            **({"can_remind": True} if self.can_remind else {}),
+            **({"quiet": True} if self.quiet else {}),
         }
 
     @classmethod
@@ -212,6 +233,9 @@ class Conversation(NamedTuple):
                 misses=min(max(int(data.get("misses") or 0), 0), MAX_MISSES),
                 uses=tuple(sorted((str(k), int(n)) for k, n in (data.get("uses") or {}).items())),
                 fine=tuple(sorted({str(k) for k in data.get("fine") or ()} & CHECK_IN_KINDS)),
+                remind=str(data["remind"]) if data.get("remind") else None,
+                can_remind=bool(data.get("can_remind")),
+                quiet=bool(data.get("quiet")),
             )
         except (ValueError, KeyError, TypeError):
             # A session from an older deployment: start the conversation afresh.

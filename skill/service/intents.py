@@ -43,6 +43,12 @@ INTENT_ACTIONS: dict[str, Action] = {
     "LeavePracticeIntent": Action.LEAVE,
     "SoundIntent": Action.SOUND,
     "NoSoundIntent": Action.NO_SOUND,
+    # Practice reminders and "how am I doing" (skill.core.reminding).
+    "RemindIntent": Action.REMIND,
+    "ListRemindersIntent": Action.REMINDERS,
+    "CancelReminderIntent": Action.REMINDER_CANCEL,
+    "ChangeReminderIntent": Action.REMINDER_CHANGE,
+    "HowAmIDoingIntent": Action.HOW_AM_I_DOING,
     "AMAZON.HelpIntent": Action.HELP,
     "AMAZON.StopIntent": Action.STOP,
     "AMAZON.CancelIntent": Action.STOP,
@@ -107,6 +113,10 @@ def to_command(intent_name: str, slots: Mapping[str, str | None], catalog: Catal
 
         # "with rain": that sound; "with some background sound": the content's default.
         return Command(action, sound=get_sounds().resolve(slots.get("sound")))
+    if action in (Action.REMIND, Action.REMINDER_CHANGE):
+        from skill.service.when import schedule_of
+
+        return Command(action, when=schedule_of(slots).encode())
     if action is Action.SAFETY:
         # Who the partner is picks a helpline that serves the person speaking; the core
         # passes it to the answer only, and keeps none of it.

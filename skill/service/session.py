@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from skill.core.dialog import MAX_MISSES, Conversation, Question
-from skill.core.progress import PACE_RANGE, ROOM_RANGE, SCHEMA_VERSION, migrate
+from skill.core.progress import MAX_REMINDERS, PACE_RANGE, ROOM_RANGE, SCHEMA_VERSION, migrate
 from skill.core.values import CHECK_IN_KINDS
 
 if TYPE_CHECKING:
@@ -189,6 +189,11 @@ class SessionSchema:
             "misses": _clamped(data.get("misses") or 0, 0, MAX_MISSES, "conversation.misses"),
             "uses": self._uses(data.get("uses")),
             "fine": self._fine(data.get("fine")),
+            "remind": None
+            if data.get("remind") is None
+            else _text(data["remind"], MAX_ID_CHARS, "conversation.remind"),
+            "can_remind": _bool(data.get("can_remind"), "conversation.can_remind"),
+            "quiet": _bool(data.get("quiet"), "conversation.quiet"),
         }
 
     @staticmethod
@@ -296,7 +301,27 @@ class SessionSchema:
             "sound": None
             if data.get("sound") is None
             else _text(data["sound"], MAX_ID_CHARS, "progress.sound"),
+            "reminders": self._reminders(data.get("reminders")),
+            "practiced_at": None
+            if data.get("practiced_at") is None
+            else _int(data["practiced_at"], 0, MAX_EPOCH, "progress.practiced_at"),
         }
+
+    @staticmethod
+    def _reminders(value: Any) -> list[list[str]]:
+        """The reminders' ids and schedules (skill.core.progress, schema 6)."""
+        kept = []
+        for entry in _list(value, MAX_REMINDERS, "progress.reminders"):
+            pair = _list(entry, 2, "progress.reminders")
+            if len(pair) != 2:
+                raise Unreadable("progress.reminders")
+            kept.append(
+                [
+                    _text(pair[0], MAX_TEXT_CHARS, "progress.reminders"),
+                    _text(pair[1], MAX_ID_CHARS, "progress.reminders"),
+                ]
+            )
+        return kept
 
     @staticmethod
     def _program_progress(value: Any) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from skill.core.dialog import Action, Command, Conversation, Reply, Turn, handle
 from skill.core.hold import guarded, is_private
 from skill.core.progress import Progress
+from skill.core.reminding import REMINDER_ACTIONS, REMINDER_VIEW
 from skill.digest import short_hash
 from skill.service.budget import Deadline, RetryPolicy
 from skill.service.keeping import Keeper
@@ -40,6 +41,7 @@ from skill.service.session import SessionSchema
 
 if TYPE_CHECKING:
     from skill.core.program import Catalog
+    from skill.service.reminding import Reminders
     from skill.speech.render import Rendered, Speech
     from skill.speech.sounds import Sounds
     from skill.store.base import ProgressStore
@@ -72,10 +74,15 @@ class Caller:
     """Who is speaking, and on what. (Plain classes here: every Lambda cold start defines
     them, and a NamedTuple costs several times more to define, skill.core.values.)"""
 
-    __slots__ = ("eyes_open", "key", "locale", "plays_sound")
+    __slots__ = ("eyes_open", "key", "locale", "plays_sound", "reminders")
 
     def __init__(
-        self, key: str, locale: str, eyes_open: bool = False, plays_sound: bool = False
+        self,
+        key: str,
+        locale: str,
+        eyes_open: bool = False,
+        plays_sound: bool = False,
+        reminders: Reminders | None = None,
     ) -> None:
         self.key = key  # the progress key (skill.store.base.progress_key)
         self.locale = locale
@@ -83,6 +90,9 @@ class Caller:
         # The device can play a sound under the voice (APL for Audio): a soft sound asked
         # for is heard there; elsewhere the answer says so.
         self.plays_sound = plays_sound
+        # The person's reminders on this channel (skill.service.reminding); None where
+        # reminders cannot be set (the phone line: they need an Alexa device).
+        self.reminders = reminders
 
 
 class Served:
@@ -221,6 +231,8 @@ class TurnService:
         conversation = Conversation.from_dict(session.get(SESSION_CONVERSATION))
         if caller.eyes_open:
             conversation = conversation._replace(eyes_open=True)
+        if conversation.can_remind is not (caller.reminders is not None):
+            conversation = conversation._replace(can_remind=caller.reminders is not None)
         read_failed = False
         if SESSION_PROGRESS in session:
             progress = Progress.from_dict(session[SESSION_PROGRESS])
@@ -231,11 +243,20 @@ class TurnService:
         pending = bool(session.get(SESSION_VISIT_PENDING))
 
         turn = handle(conversation, progress, command, now, self.catalog)
+        if turn.reply.view == REMINDER_VIEW and command.action in REMINDER_ACTIONS:
+            from skill.service.reminding import carry_out
+
+            turn = carry_out(caller.reminders, turn, caller.locale, now)
         new_progress = turn.progress
         if new_session and not turn.forget:
             new_progress = replace(new_progress, last_visit=now)
 
         if turn.forget:
+            if progress.reminders and caller.reminders is not None and caller.reminders.granted:
+                # The reminders go with the progress, where the API lets them.
+                from skill.service.reminding import delete_all
+
+                delete_all(caller.reminders, progress.reminders)
             if not self.keeper.forget(caller.key, now, deadline):
                 # Never say "deleted" when it was not: apologise and keep the question
                 # open (the session is left as it was), so saying yes again retries.

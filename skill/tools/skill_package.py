@@ -84,7 +84,10 @@ TESTING_INSTRUCTIONS = (
     "No account linking, purchases or devices are needed. Say 'Alexa, open ally coach' and "
     "answer yes to hear the five tips; say 'set my direction' for the reflection. Saying "
     "'my partner hurts me' at any point gives the safety message with local emergency and "
-    "helpline numbers. 'Forget my progress' deletes what the skill stored for the user."
+    "helpline numbers. 'Forget my progress' deletes what the skill stored for the user. "
+    "'Remind me to practise every evening' sets a practice reminder (Alexa asks for the "
+    "reminders permission by voice first); 'what reminders do I have', 'change it to nine' "
+    "and 'cancel my reminder' manage it; 'how am I doing' says what was done."
 )
 
 _LAMBDA_ARN = re.compile(
@@ -112,6 +115,9 @@ def endpoint_object(endpoint: str) -> dict[str, str] | None:
         # authority; Alexa sends requests only over HTTPS.
         return {"uri": endpoint, "sslCertificateType": "Trusted"}
     raise ValueError(f"endpoint must be a Lambda ARN, an https:// URL or 'none': {endpoint!r}")
+
+
+REMINDERS_SCOPE = "alexa::alerts:reminders:skill:readwrite"
 
 
 def manifest(endpoint: str = PLACEHOLDER_ENDPOINT) -> dict[str, Any]:
@@ -164,6 +170,11 @@ def manifest(endpoint: str = PLACEHOLDER_ENDPOINT) -> dict[str, Any]:
                 "locales": privacy,
             },
             "apis": {"custom": custom},
+            # Practice reminders (skill.service.reminding): the skill may create, change
+            # and delete its own reminders once the person allows it, by voice (AskFor)
+            # or in the Alexa app. Certification: the reminders say only "time for your
+            # Ally practice", never advertise, and are set only when asked (docs/reminders.md).
+            "permissions": [{"name": REMINDERS_SCOPE}],
         }
     }
     if endpoint_value is not None:

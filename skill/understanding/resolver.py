@@ -230,6 +230,12 @@ class Resolver:
                 found = _ORDINAL_TOKEN.search(words)
             elif slot_type == "AMAZON.NUMBER":
                 found = _NUMBER_TOKEN.search(words)
+            elif slot_type == "AMAZON.TIME":
+                from skill.understanding.times import spot_time
+
+                if (time := spot_time(words)) is not None:
+                    slots[slot] = time
+                continue
             else:
                 values = self.samples.types.get(slot_type, {})
                 # The longest value said wins: "couples counseling" over "counseling".

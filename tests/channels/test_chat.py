@@ -204,3 +204,26 @@ def test_silence_reprompts_once_then_the_session_ends_and_typing_opens_it_again(
     # "yes" after the end is no answer to the old question: it opened the skill again.
     assert "welcome to Ally Coach" in said[2] and "Tip 1" not in said[2]
     assert len(said) == 3
+
+
+def test_the_chat_sets_a_reminder_on_the_local_fake(tmp_path: Path) -> None:
+    """The chat speaks as an Echo whose reminders go to the local fake of the Reminders
+    API: it says the reminder it would set, and the fake holds it (nothing leaves)."""
+    from skill.channels.fake_reminders import shared_fake
+
+    fake = shared_fake()
+    before = set(fake.reminders)
+    said = answers(
+        chat(
+            tmp_path / "p.db",
+            "open ally coach",
+            "remind me to practice every evening",
+            "what reminders do I have",
+            "cancel my reminder",
+            "stop",
+        )
+    )
+    assert "every evening at 7 PM" in said[1]
+    assert "one practice reminder" in said[2]
+    assert "cancelled" in said[3] and set(fake.reminders) == before
+    assert ("POST", "/v1/alerts/reminders") in fake.calls and fake.invalid == []

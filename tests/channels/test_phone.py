@@ -562,3 +562,10 @@ def test_a_call_store_that_breaks_unexpectedly_still_gets_twiml(
     assert "phone webhook failed" in caplog.text
     # Not every error becomes TwiML: a wrong method is still a plain 405.
     assert app.test_client().get("/phone/voice").status_code == 405
+
+
+def test_reminders_on_the_phone_line_need_an_alexa_device(caller: Caller) -> None:
+    caller.dial()
+    heard = caller.say("Remind me to practice every evening at seven.")
+    assert heard.view == "reminder" and heard.data["outcome"] == "no_device"
+    assert "Alexa device" in heard.text and heard.listening

@@ -200,7 +200,11 @@ def test_a_false_alarm_is_undone_in_one_utterance_where_the_user_was() -> None:
     assert before.conversation.question is Question.REFLECT
     back = run(START_MOTIVATE, Action.NEXT, Action.YES, Action.SAFETY, Action.MISUNDERSTOOD)
     assert back.reply.view == "misunderstood" and not back.conversation.hold
-    assert back.conversation._replace(last=None) == before.conversation._replace(last=None)
+    # Where the user was; only the visit remembers that no reminder is offered in it now.
+    assert back.conversation.quiet and not before.conversation.quiet
+    assert back.conversation._replace(last=None, quiet=False) == before.conversation._replace(
+        last=None
+    )
     assert back.reply.data["question"] == "reflect"
     # Answering the practice's question now goes on as it would have.
     go_on = run(

@@ -50,7 +50,7 @@ def test_progress_is_stored_with_the_current_schema_version() -> None:
 
     stored = progress.to_dict()
 
-    assert stored["schema_version"] == SCHEMA_VERSION == 5
+    assert stored["schema_version"] == SCHEMA_VERSION == 6
     assert stored["programs"]["motivate"]["heard"] == [1, 2, 3]  # lists: JSON and DynamoDB
     assert stored["current"] == "motivate"
     assert Progress.from_dict(stored) == progress
@@ -89,10 +89,28 @@ V3 = {
 }
 V4 = {**V3, "schema_version": 4, "pace": 0, "room": 0, "visits": 0}
 V5 = {**V4, "schema_version": 5}  # its fields are optional: absent means none
+V6 = {**V5, "schema_version": 6}  # reminders and practiced_at: optional too
 
 
 def test_each_version_is_migrated_step_by_step() -> None:
-    assert migrate(dict(V1)) == migrate(dict(V2)) == migrate(dict(V3)) == migrate(dict(V4)) == V5
+    older = (V1, V2, V3, V4, V5)
+    assert all(migrate(dict(version)) == V6 for version in older)
+
+
+def test_version_6_keeps_the_reminders_and_the_last_practice() -> None:
+    progress = Progress().with_reminders([("alert-1", "20:00||DAILY|")])
+    progress = replace(progress, practiced_at=1_800_000_000)
+    stored = progress.to_dict()
+    assert stored["schema_version"] == 6
+    assert stored["reminders"] == [["alert-1", "20:00||DAILY|"]]
+    assert Progress.from_dict(stored) == progress
+    # A version 5 record has neither, and is read as having none.
+    old = Progress.from_dict({**Progress().to_dict(), "schema_version": 5})
+    assert old.reminders == () and old.practiced_at is None
+    # Merged, the copy being written says which reminders exist; the latest practice wins.
+    other = replace(Progress().with_reminders([("alert-0", "|||60")]), practiced_at=1_900_000_000)
+    merged = progress.merge(other)
+    assert merged.reminders == progress.reminders and merged.practiced_at == 1_900_000_000
 
 
 def test_version_5_remembers_a_sound_and_a_practice_left_open() -> None:
