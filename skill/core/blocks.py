@@ -14,7 +14,7 @@ from skill.core.values import MAX_MISSES, MISSES_TO_END, Conversation, Question,
 _ABOUT_AN_OFFER = frozenset({Question.OFFER, Question.RESUME, Question.RESTART})
 _ABOUT_THE_STEP = frozenset({Question.PRACTICE, Question.NEXT_STEP, Question.UNFINISHED})
 # Questions asked while a practice is under way: its own, and whether to carry on with it.
-_IN_A_PIECE = frozenset({Question.REFLECT, Question.CARRY_ON, Question.READY})
+_IN_A_PIECE = frozenset({Question.REFLECT, Question.CARRY_ON, Question.READY, Question.TURN})
 
 
 class DialogBase:
@@ -105,6 +105,10 @@ class DialogBase:
         """Not understood. Each miss in a row says more: a short nudge, then two things to
         say here, then help or a way out; the next miss ends the session kindly, with the
         progress kept. The open question stays open until then."""
+        if self.c.question is Question.TURN and self.in_piece:
+            # Two people are taking turns: words heard now are theirs, not for the coach.
+            # Nobody is cut short: no miss is counted, and the turn stays open.
+            return self.aside("turn_wait")
         if self.c.misses + 1 >= MISSES_TO_END:
             data = {"remember": self.remember()}
             return Turn(Conversation(), self.p, Reply("fallback_end", data, end_session=True))
@@ -139,7 +143,7 @@ class DialogBase:
     def at_rest(self, **changes: Any) -> Conversation:
         """No program under way (the menu, an offer): only what the session remembers."""
         c = self.c
-        kept = Conversation(skip=c.skip, eyes_open=c.eyes_open, last=c.last)
+        kept = Conversation(skip=c.skip, eyes_open=c.eyes_open, last=c.last, names=c.names)
         return kept._replace(**changes)
 
     def completed(self, program: Program) -> bool:

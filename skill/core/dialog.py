@@ -49,6 +49,8 @@ from skill.core.variants import voiced
 _WHILE_HELD = frozenset({Action.LAUNCH, Action.SESSION_ENDED, Action.FORGET})
 # Asides after which "repeat" still says what was playing before them.
 _NOT_REPEATED = frozenset({Action.REPEAT, Action.PAUSE, Action.HELP})
+# Replies "repeat" never says again: silence, a miss, the quiet word during a turn, names.
+_NOT_KEPT = frozenset({None, "fallback", "turn_wait", "names"})
 
 
 def handle(
@@ -74,7 +76,7 @@ def handle(
         changes["uses"] = uses
     # "Repeat" says again what the user was last taken through, not the pause notice, help
     # nor a fallback; while coaching is held nothing of the safety answer is kept to repeat.
-    if reply.view not in (None, "fallback") and action not in _NOT_REPEATED:
+    if reply.view not in _NOT_KEPT and action not in _NOT_REPEATED:
         changes["last"] = None if state.hold else reply
     if reply.end_session:
         state = Conversation()
@@ -120,6 +122,12 @@ class _Dialog(Answers, SafetyHold):
             return self.sound(cmd)
         if a is Action.LEAVE:
             return self.leave()
+        if a is Action.SWITCH:
+            return self.switch()
+        if a is Action.FINISH:
+            return self.finish()
+        if a is Action.NAMES:
+            return self.named(cmd)
         if a is Action.HOW_LONG:
             return self.how_long()
         if a is Action.ABOUT:

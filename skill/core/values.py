@@ -53,6 +53,12 @@ class Action(StrEnum):
     LEAVE = "leave"  # "I don't want to do this", "skip the practice": out of a practice
     SOUND = "sound"  # "with rain", "with some background sound" (remembered)
     NO_SOUND = "no_sound"  # "no sound" (remembered)
+    # Taking turns, in a program for two (skill.core.program, TURNS): "switch" goes to where
+    # the roles change over, "we're finished" to the closing question; "we're Sam and Alex"
+    # names the two, for this session only.
+    SWITCH = "switch"
+    FINISH = "finish"
+    NAMES = "names"
     SESSION_ENDED = "session_ended"
 
 
@@ -70,6 +76,9 @@ class Question(StrEnum):
     CARRY_ON = "carry_on"  # a topic line came during a practice: carry on with it?
     UNFINISHED = "unfinished"  # do the practice the last session closed in, now?
     NEXT_STEP = "next_step"  # go on to the next step?
+    # A turn of a program for two is under way: "done" (or yes) goes on; "switch", "skip"
+    # and "we're finished" too, each its own way.
+    TURN = "turn"
     FORGET = "forget"  # really delete your progress?
     SAFE_NOW = "safe_now"  # a check-in: are you safe right now? (yes means safe)
     SUICIDE = "suicide"  # a check-in: are you having thoughts of suicide? (yes means not)
@@ -100,6 +109,11 @@ MAX_MISSES = 3
 MISSES_TO_END = MAX_MISSES + 1
 
 
+# The first names kept for two people taking turns, and the longest kept.
+MAX_NAMES = 2
+MAX_NAME_CHARS = 40
+
+
 # What a check-in is about (``Conversation.fine``).
 PARTNER, SELF_HARM = "partner", "self_harm"
 CHECK_IN_KINDS = frozenset({PARTNER, SELF_HARM})
@@ -113,6 +127,7 @@ class Command(NamedTuple):
     program: str | None = None  # START_PROGRAM: the program's id; None if not one we have
     position: str | None = None  # GO_TO_STEP: "last"
     sound: str | None = None  # SOUND: the content's id of the sound asked for; None: default
+    names: tuple[str, ...] = ()  # NAMES: the two first names said, in the order said
 
 
 # A reply without data shares this one: read-only, so no reply can change another's.
@@ -171,9 +186,12 @@ class Conversation(NamedTuple):
     # The kinds of check-in ("partner", "self_harm") the person answered "I'm fine" to
     # this visit: that check-in is not asked again (the safety answer still can be).
     fine: tuple[str, ...] = ()
+    # The first names of two people taking turns ("we're Sam and Alex"), the first one
+    # first: kept for this session only, never in the progress.
+    names: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "program": self.program,
             "step": self.step,
             "part": self.part,
@@ -189,6 +207,9 @@ class Conversation(NamedTuple):
             "uses": dict(self.uses),
             "fine": list(self.fine),
         }
+        if self.names:  # only in a session where two people said their names
+            found["names"] = list(self.names)
+        return found
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Conversation:
@@ -212,6 +233,7 @@ class Conversation(NamedTuple):
                 misses=min(max(int(data.get("misses") or 0), 0), MAX_MISSES),
                 uses=tuple(sorted((str(k), int(n)) for k, n in (data.get("uses") or {}).items())),
                 fine=tuple(sorted({str(k) for k in data.get("fine") or ()} & CHECK_IN_KINDS)),
+                names=tuple(str(n) for n in data.get("names") or ())[:MAX_NAMES],
             )
         except (ValueError, KeyError, TypeError):
             # A session from an older deployment: start the conversation afresh.
