@@ -156,11 +156,13 @@ class DialogBase:
 
     def next_offer(self, after: Program | None, *, again: bool) -> Program | None:
         """The program to suggest after ``after``: the one it names, else the main one,
-        else any other; never one declined or done this session. One not yet done comes
-        first; with ``again``, one done before may be offered once more."""
+        else any other for one person; never one declined or done this session. One not
+        yet done comes first; with ``again``, one done before may be offered once more."""
         skip = set(self.c.skip) | ({after.id} if after else set())
         names = [after.then] if after and after.then else []
-        names += [program.id for program in self.catalog]
+        # A program for two is never offered as what comes next: the partner may not be
+        # in the room. It is named (the menu, the content) and started when asked for.
+        names += [program.id for program in self.catalog if program.audience != "couple"]
         pool = [self.catalog[n] for n in dict.fromkeys(names) if n not in skip]
         fresh = [program for program in pool if not self.completed(program)]
         if fresh:

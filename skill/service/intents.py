@@ -119,7 +119,8 @@ def to_command(intent_name: str, slots: Mapping[str, str | None], catalog: Catal
     if action is Action.NAMES:
         # "We're Sam and Alex": two first names, for this session only.
         said = (clean_slot(slots.get("first")), clean_slot(slots.get("second")))
-        return Command(action, names=tuple(name for name in said if name))
+        # The text ear hands names over in lower case; Alexa, as people write them.
+        return Command(action, names=tuple(n if n != n.lower() else n.title() for n in said if n))
     if action is Action.PREVIOUS and intent_name == "GoBackIntent":
         count = parse_number(slots.get("count"))
         return Command(action, number=count if count and count > 0 else None)

@@ -511,7 +511,7 @@ def test_progress_lists_every_program_of_the_skills_content(
     config.get_settings.cache_clear()
     page = Browser(create_simulator_app().test_client())
     programs = {p["id"]: p for p in page.progress()["stored"]["programs"]}
-    assert set(programs) == {"motivate", "direction", "good_things"}
+    assert set(programs) == {"motivate", "direction", "good_things", "together"}
     assert programs["good_things"]["heard"] == []
 
 
