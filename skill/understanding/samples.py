@@ -97,6 +97,10 @@ class Samples:
                 self.patterns.append((sample, _compile(sample.text)))
             else:
                 self.phrases.setdefault(canonical(sample.text), sample.intent)
+        # Intents whose slots are first names: words spelling must not put right.
+        self.naming = frozenset(
+            s.intent for s in self.samples if FIRST_NAME in s.slot_types.values()
+        )
         # Longer patterns first, so "go back {count} tips" is tried before "go back {count}".
         self.patterns.sort(key=lambda item: -len(item[0].text))
 
