@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from test_chat import answers, chat
 
 from skill.web import create_app
 
 from phone_support import BASE, TOKEN, Caller, Recorder
-from test_chat import answers, chat
 
 
 def test_the_exercise_for_two_in_the_chat(tmp_path: Path) -> None:
