@@ -278,7 +278,8 @@ def test_near_misses_show_a_lower_confidence(page: Browser) -> None:
     # Not a sample of the model: the classifier's guess, and the page says how sure it was.
     turn = page.say("okay carry on to the next bit")
     assert turn["understood"]["intent"] == "AMAZON.NextIntent"
-    assert 0.35 <= turn["understood"]["confidence"] < 0.9
+    # Below an exact sample's certainty; how far below moves a little with each training.
+    assert 0.35 <= turn["understood"]["confidence"] < 0.95
     exact = page.say("next")
     assert exact["understood"]["confidence"] == 1.0
 
