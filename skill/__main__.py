@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from skill.tools.extras import check_modules, report_missing_extra
+
 # command -> (module, help). Each module exposes ``main(argv: list[str]) -> int``.
 COMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("skill.channels.chat", "talk to the skill in the terminal"),
@@ -17,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulator": (
         "skill.channels.simulator.app",
         "talk to the skill in a browser page, with its pauses (development)",
+    ),
+    "phone-chat": (
+        "skill.channels.phone.terminal",
+        "call the phone line from the terminal: its real webhooks, no Twilio (development)",
     ),
     "content": ("skill.tools.content", "check every program's content in every locale"),
     "package": ("skill.tools.skill_package", "assemble the ASK CLI skill package under infra/"),
@@ -51,8 +57,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<19} {text}")
         return 0 if argv else 2
     args = parser.parse_args(argv[:1])
-    module = importlib.import_module(COMMANDS[args.command][0])
-    return int(module.main(argv[1:]) or 0)
+    try:
+        check_modules(args.command)
+        module = importlib.import_module(COMMANDS[args.command][0])
+        return int(module.main(argv[1:]) or 0)
+    except ModuleNotFoundError as exc:
+        # An optional extra that is not installed: one line and the install command.
+        return report_missing_extra(f"python -m skill {args.command}", exc)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ model in the checkout.
 from __future__ import annotations
 
 import json
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -30,6 +31,7 @@ TRAINED_DIR = Path(__file__).resolve().parent / "trained"
 ARRAYS = "ear.npz"
 META = "ear.json"
 HEADS = ("safety", "feelings", "intents")
+_FIXED_DATE = (2020, 1, 1, 0, 0, 0)
 
 Vector = npt.NDArray[np.float32]
 
@@ -75,10 +77,15 @@ def save(directory: Path, heads: dict[str, Head], meta: dict[str, Any]) -> None:
         arrays[f"{name}_sparse"] = head.sparse.astype(np.float16)
         arrays[f"{name}_bias"] = head.bias.astype(np.float32)
     classes = {name: list(head.classes) for name, head in heads.items()}
-    # Written in a fixed order, compressed, without timestamps inside: the same training
-    # gives the same bytes.
-    with (directory / ARRAYS).open("wb") as out:
-        np.savez_compressed(out, **{key: arrays[key] for key in sorted(arrays)})
+    # The .npz is written by hand, not with np.savez_compressed, which stamps every member
+    # with the time of writing: in a fixed order and with a fixed date, the same training
+    # gives the same bytes, so the committed file changes only when the heads do.
+    with zipfile.ZipFile(directory / ARRAYS, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key in sorted(arrays):
+            member = zipfile.ZipInfo(f"{key}.npy", date_time=_FIXED_DATE)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(member, "w") as out:
+                np.lib.format.write_array(out, arrays[key], allow_pickle=False)
     (directory / META).write_text(
         json.dumps({**meta, "classes": classes}, indent=2, sort_keys=True) + "\n",
         encoding="utf-8",

@@ -204,15 +204,3 @@ def test_silence_reprompts_once_then_the_session_ends_and_typing_opens_it_again(
     # "yes" after the end is no answer to the old question: it opened the skill again.
     assert "welcome to Ally Coach" in said[2] and "Tip 1" not in said[2]
     assert len(said) == 3
-
-
-def test_the_readme_sample_conversation_still_goes_as_written(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    sample = readme.split("Here is part of a session:\n\n```text\n", 1)[1].split("```", 1)[0]
-    lines = sample.splitlines()
-    typed = [line.removeprefix("you> ") for line in lines if line.startswith("you> ")]
-    expected = [line.removeprefix("Alexa: ") for line in lines if line.startswith("Alexa: ")]
-    said = answers(chat(tmp_path / "p.db", *typed))
-    for written, heard in zip(expected, said, strict=False):
-        for piece in (p.strip() for p in written.split("...")):
-            assert piece in heard, (piece, heard)

@@ -253,7 +253,7 @@ def main(argv: list[str], create: Callable[[dict[str, Any]], Flask] | None = Non
     parser = argparse.ArgumentParser(
         prog="python -m skill serve",
         description="Serve the Alexa (and phone) web endpoint for development. "
-        "In production run gunicorn or waitress behind HTTPS (README.md).",
+        "In production run gunicorn or waitress behind HTTPS (docs/web-endpoint.md).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=5000, help="port (default 5000)")
