@@ -8,15 +8,15 @@ from skill.core.blocks import added
 from skill.core.program import Program
 from skill.core.progress import Progress
 from skill.core.reminding import Reminding
+from skill.core.turns import TurnTaking
 from skill.core.values import Action, Command, Conversation, Question, Reply, Turn
-from skill.core.walk import ProgramWalk
 
 # What the core stores when a sound is asked for without naming one ("with some background
 # sound"): the content says which sound that is (skill.speech.sounds).
 DEFAULT_SOUND = "default"
 
 
-class Answers(ProgramWalk, Reminding):
+class Answers(TurnTaking, Reminding):
     def pacing(self, a: Action) -> Turn:
         """Slower, faster, more time: remembered for this and later sessions. In a practice
         the piece is played again at the new pace."""
@@ -87,6 +87,8 @@ class Answers(ProgramWalk, Reminding):
         """Out of a practice ("I don't want to do this"), back to where the program was.
         Anywhere else it is a no to the open question, or moving on."""
         c, program = self.c, self.program
+        if c.question is Question.TURN and self.taking_turns is not None:
+            return self.after_step()  # "skip this": on to the next part of the exercise
         if not self.in_piece or program is None:
             # "Skip this" at a step is "next"; to a question of an offer, it is a no.
             if c.question is None or c.question is Question.NEXT_STEP:
@@ -154,6 +156,8 @@ class Answers(ProgramWalk, Reminding):
                 self.c = self.at_rest()
                 return self.start_program(Command(Action.START_PROGRAM, program=offered.id))
             return self.leave_piece()
+        if q is Question.TURN and program is not None:
+            return self.turn_answer(yes)
         if q is Question.READY and program is not None:
             # A session of an older deployment, waiting in a practice for "ready".
             if not yes:
@@ -195,6 +199,9 @@ class Answers(ProgramWalk, Reminding):
             return self.offer("forget_cancelled", main, {})
         # Yes or no with no question open.
         return self.fallback()
+
+    def leave_turn(self) -> Turn:
+        return self.leave()
 
     def leave_piece(self) -> Turn:
         """Out of the piece under way, whatever question it left open."""

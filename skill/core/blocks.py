@@ -14,7 +14,7 @@ from skill.core.values import MAX_MISSES, MISSES_TO_END, Conversation, Question,
 _ABOUT_AN_OFFER = frozenset({Question.OFFER, Question.RESUME, Question.RESTART})
 _ABOUT_THE_STEP = frozenset({Question.PRACTICE, Question.NEXT_STEP, Question.UNFINISHED})
 # Questions asked while a practice is under way: its own, and whether to carry on with it.
-_IN_A_PIECE = frozenset({Question.REFLECT, Question.CARRY_ON, Question.READY})
+_IN_A_PIECE = frozenset({Question.REFLECT, Question.CARRY_ON, Question.READY, Question.TURN})
 
 
 class DialogBase:
@@ -105,6 +105,10 @@ class DialogBase:
         """Not understood. Each miss in a row says more: a short nudge, then two things to
         say here, then help or a way out; the next miss ends the session kindly, with the
         progress kept. The open question stays open until then."""
+        if self.c.question is Question.TURN and self.in_piece:
+            # Two people are taking turns: words heard now are theirs, not for the coach.
+            # Nobody is cut short: no miss is counted, and the turn stays open.
+            return self.aside("turn_wait")
         if self.c.misses + 1 >= MISSES_TO_END:
             data = {"remember": self.remember()}
             return Turn(Conversation(), self.p, Reply("fallback_end", data, end_session=True))
@@ -139,7 +143,7 @@ class DialogBase:
     def at_rest(self, **changes: Any) -> Conversation:
         """No program under way (the menu, an offer): only what the session remembers."""
         c = self.c
-        kept = Conversation(skip=c.skip, eyes_open=c.eyes_open, last=c.last)
+        kept = Conversation(skip=c.skip, eyes_open=c.eyes_open, last=c.last, names=c.names)
         return kept._replace(**changes)
 
     def completed(self, program: Program) -> bool:
@@ -152,11 +156,13 @@ class DialogBase:
 
     def next_offer(self, after: Program | None, *, again: bool) -> Program | None:
         """The program to suggest after ``after``: the one it names, else the main one,
-        else any other; never one declined or done this session. One not yet done comes
-        first; with ``again``, one done before may be offered once more."""
+        else any other for one person; never one declined or done this session. One not
+        yet done comes first; with ``again``, one done before may be offered once more."""
         skip = set(self.c.skip) | ({after.id} if after else set())
         names = [after.then] if after and after.then else []
-        names += [program.id for program in self.catalog]
+        # A program for two is never offered as what comes next: the partner may not be
+        # in the room. It is named (the menu, the content) and started when asked for.
+        names += [program.id for program in self.catalog if program.audience != "couple"]
         pool = [self.catalog[n] for n in dict.fromkeys(names) if n not in skip]
         fresh = [program for program in pool if not self.completed(program)]
         if fresh:

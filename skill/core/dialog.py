@@ -50,6 +50,8 @@ from skill.core.variants import voiced
 _WHILE_HELD = frozenset({Action.LAUNCH, Action.SESSION_ENDED, Action.FORGET})
 # Asides after which "repeat" still says what was playing before them.
 _NOT_REPEATED = frozenset({Action.REPEAT, Action.PAUSE, Action.HELP})
+# Replies "repeat" never says again: silence, a miss, the quiet word during a turn, names.
+_NOT_KEPT = frozenset({None, "fallback", "turn_wait", "names"})
 
 
 def handle(
@@ -75,7 +77,7 @@ def handle(
         changes["uses"] = uses
     # "Repeat" says again what the user was last taken through, not the pause notice, help
     # nor a fallback; while coaching is held nothing of the safety answer is kept to repeat.
-    if reply.view not in (None, "fallback") and action not in _NOT_REPEATED:
+    if reply.view not in _NOT_KEPT and action not in _NOT_REPEATED:
         changes["last"] = None if state.hold else reply
     # Kept for the visit, whatever part of the dialog built the new state: whether this
     # channel can set reminders, and whether one may be offered (not after a disclosure).
@@ -127,6 +129,12 @@ class _Dialog(Answers, SafetyHold):
             return self.sound(cmd)
         if a is Action.LEAVE:
             return self.leave()
+        if a is Action.SWITCH:
+            return self.switch()
+        if a is Action.FINISH:
+            return self.finish()
+        if a is Action.NAMES:
+            return self.named(cmd)
         if a is Action.HOW_LONG:
             return self.how_long()
         if a is Action.REMIND:

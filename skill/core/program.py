@@ -20,6 +20,11 @@ AUDIENCES = ("solo", "couple")
 # the step it starts at to the end of the run, and the run that ends the program closes
 # with the program's reflection question.
 STEP_KINDS = ("lesson", "guided")
+# Turn-taking, for programs done by two people in the room: a guided step with a ``turn``
+# addresses one of them ("one", the one who goes first; "other") or both. The piece played
+# stops at such a step and waits for them ("done", "skip", "switch", "we're finished"); a
+# step marked ``swap`` is where the roles change over, where "switch" goes.
+TURNS = ("one", "other", "both")
 
 
 class ContentError(ValueError):
@@ -31,6 +36,8 @@ class Step(NamedTuple):
     kind: str = "lesson"
     practice: int = 0  # 1: the step has a practice, played as one continuous piece; 0: none
     minutes: float = 1.0  # about how long it takes, with its practice
+    turn: str = ""  # who it addresses when two take turns (TURNS); "": no turn, no waiting
+    swap: bool = False  # the roles change over here: "switch" comes to this step
 
 
 class Program(NamedTuple):
@@ -60,7 +67,8 @@ class Program(NamedTuple):
         for a lesson)."""
         start = n
         while self.step(n).kind == "guided" and start > 1:
-            if self.step(start - 1).kind != "guided":
+            before = self.step(start - 1)
+            if before.kind != "guided" or before.turn:
                 break
             start -= 1
         return start
@@ -70,10 +78,22 @@ class Program(NamedTuple):
         for a lesson): a run is played as one piece."""
         end = n
         while self.step(n).kind == "guided" and end < self.size:
-            if self.step(end + 1).kind != "guided":
+            if self.step(end + 1).kind != "guided" or self.step(end).turn:
                 break
             end += 1
         return end
+
+    def waits(self, n: int) -> bool:
+        """Step ``n`` is a turn that waits for the two people (not the closing question)."""
+        return bool(self.step(n).turn) and not self.last_guided(n)
+
+    def swap_after(self, n: int) -> int:
+        """Where "switch" goes from step ``n``: the next step where the roles change over,
+        else the last step (the closing question)."""
+        for k in range(n + 1, self.size + 1):
+            if self.step(k).swap:
+                return k
+        return self.size
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Program:
@@ -87,6 +107,8 @@ class Program(NamedTuple):
                     # true, or a number of parts as older content wrote it: one piece now
                     practice=min(int(step.get("practice", 0)), 1),
                     minutes=float(step.get("minutes", 1.0)),
+                    turn=str(step.get("turn") or ""),
+                    swap=bool(step.get("swap", False)),
                 )
                 for step in data["steps"]
             )
@@ -123,6 +145,10 @@ class Program(NamedTuple):
                 found.append(f"step {step.id!r}: a negative practice")
             if step.kind == "guided" and step.practice:
                 found.append(f"step {step.id!r}: a guided step is itself the practice")
+            if step.turn and (step.kind != "guided" or step.turn not in TURNS):
+                found.append(f"step {step.id!r}: a turn is a guided step's, one of {TURNS}")
+            if step.swap and not step.turn:
+                found.append(f"step {step.id!r}: only a turn can swap the roles")
         return found
 
 

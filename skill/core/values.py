@@ -61,6 +61,12 @@ class Action(StrEnum):
     REMINDER_CHANGE = "reminder_change"
     REMINDER_CANCEL = "reminder_cancel"
     HOW_AM_I_DOING = "how_am_i_doing"  # what was heard and practised, and when
+    # Taking turns, in a program for two (skill.core.program, TURNS): "switch" goes to where
+    # the roles change over, "we're finished" to the closing question; "we're Sam and Alex"
+    # names the two, for this session only.
+    SWITCH = "switch"
+    FINISH = "finish"
+    NAMES = "names"
     SESSION_ENDED = "session_ended"
 
 
@@ -78,6 +84,9 @@ class Question(StrEnum):
     CARRY_ON = "carry_on"  # a topic line came during a practice: carry on with it?
     UNFINISHED = "unfinished"  # do the practice the last session closed in, now?
     NEXT_STEP = "next_step"  # go on to the next step?
+    # A turn of a program for two is under way: "done" (or yes) goes on; "switch", "skip"
+    # and "we're finished" too, each its own way.
+    TURN = "turn"
     FORGET = "forget"  # really delete your progress?
     SAFE_NOW = "safe_now"  # a check-in: are you safe right now? (yes means safe)
     SUICIDE = "suicide"  # a check-in: are you having thoughts of suicide? (yes means not)
@@ -110,6 +119,11 @@ MAX_MISSES = 3
 MISSES_TO_END = MAX_MISSES + 1
 
 
+# The first names kept for two people taking turns, and the longest kept.
+MAX_NAMES = 2
+MAX_NAME_CHARS = 40
+
+
 # What a check-in is about (``Conversation.fine``).
 PARTNER, SELF_HARM = "partner", "self_harm"
 CHECK_IN_KINDS = frozenset({PARTNER, SELF_HARM})
@@ -124,6 +138,7 @@ class Command(NamedTuple):
     position: str | None = None  # GO_TO_STEP: "last"
     sound: str | None = None  # SOUND: the content's id of the sound asked for; None: default
     when: str | None = None  # REMIND, REMINDER_CHANGE: a reminding.Schedule, encoded
+    names: tuple[str, ...] = ()  # NAMES: the two first names said, in the order said
 
 
 # A reply without data shares this one: read-only, so no reply can change another's.
@@ -189,9 +204,12 @@ class Conversation(NamedTuple):
     # A disclosure, a check-in or something hard was answered this visit: no reminder is
     # offered in it (skill.core.reminding). Says nothing of what it was.
     quiet: bool = False
+    # The first names of two people taking turns ("we're Sam and Alex"), the first one
+    # first: kept for this session only, never in the progress.
+    names: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "program": self.program,
             "step": self.step,
             "part": self.part,
@@ -210,6 +228,9 @@ class Conversation(NamedTuple):
             **({"can_remind": True} if self.can_remind else {}),
             **({"quiet": True} if self.quiet else {}),
         }
+        if self.names:  # only in a session where two people said their names
+            found["names"] = list(self.names)
+        return found
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Conversation:
@@ -236,6 +257,7 @@ class Conversation(NamedTuple):
                 remind=str(data["remind"]) if data.get("remind") else None,
                 can_remind=bool(data.get("can_remind")),
                 quiet=bool(data.get("quiet")),
+                names=tuple(str(n) for n in data.get("names") or ())[:MAX_NAMES],
             )
         except (ValueError, KeyError, TypeError):
             # A session from an older deployment: start the conversation afresh.

@@ -70,7 +70,7 @@ class ProgramWalk(DialogBase):
     def menu(self) -> Turn:
         main = self.catalog.main
         others = " ".join(program.id for program in self.catalog if program.id != main.id)
-        self.c = Conversation(eyes_open=self.c.eyes_open, last=self.c.last)
+        self.c = Conversation(eyes_open=self.c.eyes_open, last=self.c.last, names=self.c.names)
         return self.offer("menu", main, {"started": not self.p.is_new, "others": others})
 
     def start_program(self, cmd: Command) -> Turn:
@@ -127,8 +127,10 @@ class ProgramWalk(DialogBase):
         )
         if step.practice:
             question = Question.PRACTICE
-        elif guided:
-            question = Question.REFLECT if program.last_guided(end) else Question.NEXT_STEP
+        elif guided and program.last_guided(end):
+            question = Question.REFLECT
+        elif guided and program.waits(end):
+            question = Question.TURN  # two people take turns: wait for them
         else:
             question = Question.NEXT_STEP
         data = {
@@ -147,8 +149,17 @@ class ProgramWalk(DialogBase):
         if guided:
             ids = [program.step(k).id for k in range(n, end + 1)]
             data.update(last=end, step_ids=" ".join(ids), piece=True)
+            if program.step(end).turn:
+                data.update(self.turn_data(program.step(end).turn))
         card = "step" if program.card else None
         return self.ask("step", data, question, state=state, progress=progress, card=card)
+
+    def turn_data(self, turn: str) -> dict[str, str | None]:
+        """Who a turn addresses ("one", "other", "both"), and by name when the two said
+        their names this session (the first named goes first)."""
+        names = self.c.names
+        one, other = (names[0], names[1]) if len(names) == 2 else (None, None)
+        return {"turn": turn, "one": one, "other": other}
 
     def practice(self, note: str | None = None) -> Turn:
         """The current step's practice, as one continuous piece that ends with its

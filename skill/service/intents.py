@@ -16,6 +16,7 @@ INTENT_ACTIONS: dict[str, Action] = {
     # Which program an intent starts is the content's to say (program.json start_intents).
     "MotivatePartnerIntent": Action.START_PROGRAM,
     "SetDirectionIntent": Action.START_PROGRAM,
+    "TryTogetherIntent": Action.START_PROGRAM,
     "StartProgramIntent": Action.START_PROGRAM,
     "GoToTipIntent": Action.GO_TO_STEP,
     "ListTipsIntent": Action.LIST_STEPS,
@@ -49,6 +50,10 @@ INTENT_ACTIONS: dict[str, Action] = {
     "CancelReminderIntent": Action.REMINDER_CANCEL,
     "ChangeReminderIntent": Action.REMINDER_CHANGE,
     "HowAmIDoingIntent": Action.HOW_AM_I_DOING,
+    # Taking turns in a program for two (skill.core.turns).
+    "SwitchTurnIntent": Action.SWITCH,
+    "WeAreFinishedIntent": Action.FINISH,
+    "OurNamesIntent": Action.NAMES,
     "AMAZON.HelpIntent": Action.HELP,
     "AMAZON.StopIntent": Action.STOP,
     "AMAZON.CancelIntent": Action.STOP,
@@ -121,6 +126,11 @@ def to_command(intent_name: str, slots: Mapping[str, str | None], catalog: Catal
         # Who the partner is picks a helpline that serves the person speaking; the core
         # passes it to the answer only, and keeps none of it.
         return Command(action, partner=slots.get("partner") or None)
+    if action is Action.NAMES:
+        # "We're Sam and Alex": two first names, for this session only.
+        said = (clean_slot(slots.get("first")), clean_slot(slots.get("second")))
+        # The text ear hands names over in lower case; Alexa, as people write them.
+        return Command(action, names=tuple(n if n != n.lower() else n.title() for n in said if n))
     if action is Action.PREVIOUS and intent_name == "GoBackIntent":
         count = parse_number(slots.get("count"))
         return Command(action, number=count if count and count > 0 else None)

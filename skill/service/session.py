@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from skill.core.dialog import MAX_MISSES, Conversation, Question
 from skill.core.progress import MAX_REMINDERS, PACE_RANGE, ROOM_RANGE, SCHEMA_VERSION, migrate
-from skill.core.values import CHECK_IN_KINDS
+from skill.core.values import CHECK_IN_KINDS, MAX_NAME_CHARS, MAX_NAMES
 
 if TYPE_CHECKING:
     from skill.core.program import Catalog
@@ -194,6 +194,7 @@ class SessionSchema:
             else _text(data["remind"], MAX_ID_CHARS, "conversation.remind"),
             "can_remind": _bool(data.get("can_remind"), "conversation.can_remind"),
             "quiet": _bool(data.get("quiet"), "conversation.quiet"),
+            "names": self._names(data.get("names")),
         }
 
     @staticmethod
@@ -203,6 +204,12 @@ class SessionSchema:
         if any(kind not in CHECK_IN_KINDS for kind in kinds):
             raise Unreadable("conversation.fine")
         return sorted(set(kinds))
+
+    @staticmethod
+    def _names(value: Any) -> list[str]:
+        """The first names of two people taking turns: two at most, each a few words."""
+        names = _list(value, MAX_NAMES, "conversation.names")
+        return [_text(name, MAX_NAME_CHARS, "conversation.names") for name in names]
 
     def _v2_conversation(self, data: Mapping[str, Any]) -> dict[str, Any] | None:
         """A session written before programs were content: migrated by the core, then read

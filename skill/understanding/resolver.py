@@ -169,6 +169,9 @@ class Resolver:
             verdict = self._clauses(text[:MAX_CHARACTERS], verdict)
         score = round(verdict.danger * 100, 1)
         exact = self.samples.match(words)
+        if exact is not None and exact.intent in self.samples.naming and words != said:
+            # First names are no slips of typing: "we're sam and alex" keeps its sam.
+            exact = self.samples.match(said) or exact
         if exact is not None and exact.intent in SAFETY_INTENTS:
             # The model's own disclosure samples ("I'm not safe", what help tells people to
             # say) are answered at once, whatever the head makes of them.

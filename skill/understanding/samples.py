@@ -41,6 +41,10 @@ BUILT_IN_SAMPLES: dict[str, tuple[str, ...]] = {
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "2", "3")
 _ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "2nd")
 _SLOT = re.compile(r"\{(\w+)\}")
+FIRST_NAME = "AMAZON.FirstName"
+_ONE_NAME = re.compile(r"[a-z][a-z'-]{0,29}")
+# First names the training fills a name slot with: a few, of many origins.
+_FIRST_NAMES = ("sam", "alex", "maria", "james", "priya", "kofi", "mei", "jordan")
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,10 @@ class Samples:
                 self.patterns.append((sample, _compile(sample.text)))
             else:
                 self.phrases.setdefault(canonical(sample.text), sample.intent)
+        # Intents whose slots are first names: words spelling must not put right.
+        self.naming = frozenset(
+            s.intent for s in self.samples if FIRST_NAME in s.slot_types.values()
+        )
         # Longer patterns first, so "go back {count} tips" is tried before "go back {count}".
         self.patterns.sort(key=lambda item: -len(item[0].text))
 
@@ -101,6 +109,9 @@ class Samples:
         if slot_type in ("AMAZON.NUMBER", "AMAZON.Ordinal"):
             number = parse_number(words)
             return str(number) if number is not None else None
+        if slot_type == FIRST_NAME:
+            # A first name is one word ("we're sam and alex"), never a sentence.
+            return words if _ONE_NAME.fullmatch(words) else None
         values = self.types.get(slot_type)
         if values is None:
             return words
@@ -154,6 +165,8 @@ class Samples:
                 return chooser.choice(_NUMBER_WORDS)
             if slot_type == "AMAZON.Ordinal":
                 return chooser.choice(_ORDINAL_WORDS)
+            if slot_type == FIRST_NAME:
+                return chooser.choice(_FIRST_NAMES)
             words = sorted(self.types.get(slot_type, {"something": ""}))
             return chooser.choice(words)
 

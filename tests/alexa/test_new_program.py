@@ -66,7 +66,12 @@ def person(content_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def test_the_new_program_is_in_the_catalog_from_its_folder(content_root: Path) -> None:
     catalog = load_catalog(content_root)
-    assert [program.id for program in catalog] == ["motivate", "direction", "good_things"]
+    assert [program.id for program in catalog] == [
+        "motivate",
+        "direction",
+        "good_things",
+        "together",
+    ]
     assert catalog["good_things"].audience == "couple"
     assert catalog.named("Three Good Things") is catalog["good_things"]
 

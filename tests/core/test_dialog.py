@@ -41,8 +41,9 @@ def tips(position: int, heard: set[int], **more: object) -> Progress:
     return Progress().with_program("motivate", motivate)
 
 
-def test_the_content_describes_both_programs() -> None:
-    assert [program.id for program in CATALOG] == ["motivate", "direction"]
+def test_the_content_describes_its_programs() -> None:
+    assert [program.id for program in CATALOG] == ["motivate", "direction", "together"]
+    assert CATALOG["together"].audience == "couple"
     assert CATALOG.main is MOTIVATE and TIP_COUNT == 5
     assert all(step.practice for step in MOTIVATE.steps)
     assert [step.kind for step in CATALOG["direction"].steps] == ["guided"] * 3

@@ -20,7 +20,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from skill.core.dialog import FIXED_VIEWS, Action, Command, Conversation, Reply, handle
+from skill.core.dialog import (
+    FIXED_VIEWS,
+    Action,
+    Command,
+    Conversation,
+    Question,
+    Reply,
+    handle,
+)
 from skill.core.hold import CHECK_IN_QUESTIONS
 from skill.core.progress import Progress
 from skill.speech.prerender import NOW, _key, commands, starts, variants
@@ -137,6 +145,10 @@ def test_the_third_fallback_in_a_row_offers_help_or_a_way_out() -> None:
             continue
         if conversation.hold:
             assert all(r.view == "safety_hold" for r in said)  # the hold answers as ever
+            continue
+        if conversation.question is Question.TURN:
+            # Two people taking turns talk to each other: never a miss, never an end.
+            assert all(r.view == "turn_wait" for r in said)
             continue
         third = text(said[2]).lower()
         assert "say help" in third and "say stop" in third, third

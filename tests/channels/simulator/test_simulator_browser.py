@@ -326,3 +326,33 @@ def test_the_reflection_plays_as_one_timeline_with_the_sound_asked_for(
     assert not any("ready" in text.lower() for text in texts)
     countdowns = driver.execute_script("return window.__countdowns")
     assert "Pause 25 s" in countdowns, countdowns
+
+
+def test_two_people_take_turns_in_the_exercise_for_two(page: Callable[[str], Any]) -> None:
+    driver = page("#patient")
+    say(driver, "let's do it together")
+    wait_turns(driver, 1)
+    assert "listening exercise" in last_turn_text(driver)
+    wait_for(driver, lambda d: state(d) == "listening", seconds=30)
+    say(driver, "we're Sam and Alex")
+    wait_turns(driver, 2)
+    assert "Sam and Alex" in last_turn_text(driver)
+    wait_for(driver, lambda d: state(d) == "listening")
+    say(driver, "done")
+    wait_turns(driver, 3)
+    turn = last_turn_text(driver)
+    assert "One continuous piece" in turn and "Sam" in turn
+    # The minute of silence plays for real (scaled), with its countdown.
+    wait_for(driver, lambda d: state(d) == "listening", seconds=60)
+    assert "Pause 60 s" in driver.execute_script("return window.__countdowns")
+    say(driver, "switch")
+    wait_turns(driver, 4)
+    assert "Alex" in last_turn_text(driver)
+    wait_for(driver, lambda d: state(d) == "listening", seconds=60)
+    say(driver, "we're finished")
+    wait_turns(driver, 5)
+    wait_for(driver, lambda d: state(d) == "listening", seconds=30)
+    assert spoken(driver)[-1]["text"].endswith("Did you each feel heard?")
+    say(driver, "yes")
+    wait_turns(driver, 6)
+    assert "Thank you both" in last_turn_text(driver)
