@@ -22,9 +22,13 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def schedule_of(slots: Mapping[str, str | None]) -> Schedule:
-    every, time = _repeat(slots.get("repeat"))
+    every, part = _repeat(slots.get("repeat"))
+    time = _time(slots.get("time"))
+    if time and part in ("AF", "EV", "NI") and ":" in time and int(time[:2]) < 12:
+        # "Every evening at eight" is eight in the evening, though the time slot says 08:00.
+        time = f"{int(time[:2]) + 12:02d}{time[2:]}"
     return Schedule(
-        time=_time(slots.get("time")) or time,
+        time=time or part,
         date=_date(slots.get("date")),
         every=every,
         offset=_duration(slots.get("duration")),
