@@ -135,8 +135,20 @@ def _key(conversation: Conversation, progress: Progress, catalog: Catalog) -> st
             )
         )
     pacing = (progress.pace, progress.room)
+    return repr((_coarse(conversation), programs, progress.current, absent, pacing))
+
+
+def _coarse(conversation: Conversation) -> Conversation:
+    """The conversation as far as the replies from here on depend on it. "quiet" (a hard
+    moment this visit) only stops a reminder being offered, and only a channel that can
+    set one is offered one: without ``can_remind`` it changes no reply. (Kept, it doubled
+    the states searched: every answer to a disclosure or a feeling sets it.)"""
     state = conversation._replace(last=None, uses=())
-    return repr((state, programs, progress.current, absent, pacing))
+    if not state.can_remind:
+        state = state._replace(quiet=False)
+    if state.before is not None:
+        state = state._replace(before=_coarse(state.before))
+    return state
 
 
 def variants(reply: Reply) -> list[Reply]:
@@ -168,9 +180,14 @@ def walk(
     searched from once, from the first path that reaches it."""
     every = commands(catalog, partners)
     seen: set[str] = set()
+    where = starts(catalog)
     frontier: list[tuple[Conversation, Progress, Reply | None, str]] = [
-        (Conversation(), p, None, "start") for p in starts(catalog)
+        (Conversation(), p, None, "start") for p in where
     ]
+    # A channel that can set reminders (Alexa) is offered one after a practice; one start
+    # part way through the first program reaches that offer and what follows it. (From
+    # every start, it would add half as many states again for the same replies.)
+    frontier += [(Conversation(can_remind=True), p, None, "start") for p in where[1:2]]
     for _ in range(depth):
         next_frontier: list[tuple[Conversation, Progress, Reply | None, str]] = []
         for conversation, progress, before, path in frontier:
