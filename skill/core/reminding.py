@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from skill.core.blocks import DialogBase
-from skill.core.values import Action, Command, Question, Reply, Turn
+from skill.core.values import FIXED_VIEWS, Action, Command, Question, Reply, Turn
 
 # A day of the week, as the Reminders API's recurrence rules name it (BYDAY).
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -27,19 +27,7 @@ DAILY = "DAILY"
 PARTS_OF_DAY = {"MO": "08:00", "AF": "14:00", "EV": "19:00", "NI": "21:00"}
 # Views said to a disclosure, a check-in or something hard: after one, no reminder is
 # offered in that visit (``Conversation.quiet``).
-TENDER_VIEWS = frozenset(
-    {
-        "safety",
-        "self_harm",
-        "safety_hold",
-        "safety_numbers",
-        "safety_goodbye",
-        "misunderstood",
-        "check_in",
-        "check_in_fine",
-        "feelings",
-    }
-)
+TENDER_VIEWS = FIXED_VIEWS | {"feelings"}
 # What a visit has done that a reminder may follow: a practice, or a program's end.
 _PRACTISED_VIEWS = frozenset({"practice_done", "program_done"})
 REMINDER_VIEW = "reminder"
